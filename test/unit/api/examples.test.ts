@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { readManifests } from '../../../src/api/manifests.ts';
+import { formatIssues, validateResource } from '../../../src/api/validate.ts';
+
+const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
+
+describe('examples/', () => {
+  it('hold the federation the README promises', async () => {
+    const manifests = await readManifests([examples]);
+    const count = (kind: string) => manifests.filter((m) => m.object.kind === kind).length;
+    expect(count('MemberCluster')).toBe(3);
+    expect(count('SovereignNode')).toBe(8);
+    expect(count('GpuPool')).toBe(3);
+    expect(count('FederatedWorkload')).toBe(3);
+  });
+
+  it('are all accepted by the validators', async () => {
+    for (const { source, index, object } of await readManifests([examples])) {
+      const result = validateResource(object);
+      if (!result.ok) throw new Error(`${source}#${index}:\n${formatIssues(result.issues)}`);
+    }
+  });
+
+  it('only reference member clusters and pools that exist', async () => {
+    const manifests = await readManifests([examples]);
+    const clusters = new Set(manifests.filter((m) => m.object.kind === 'MemberCluster').map((m) => (m.object.metadata as { name: string }).name));
+    for (const { object } of manifests) {
+      const spec = object.spec as { memberCluster?: string };
+      if (spec.memberCluster) expect(clusters).toContain(spec.memberCluster);
+    }
+  });
+});
