@@ -1,7 +1,9 @@
 // Unit tests need nothing but Node; integration tests run against the real
 // control planes that test/integration/global-setup.ts starts once per run.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
+  // Keep './x.ts' specifiers: jest maps them, and Node 24 loads them natively
+  // where jest does not (global setup's imports).
+  '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { rewriteRelativeImportExtensions: false } }],
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -15,6 +17,14 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
   ],
   verbose: false,
+  testTimeout: 60_000,
 };

@@ -1,21 +1,10 @@
-import { join } from 'node:path';
-import { readManifests } from '../../../src/api/manifests.ts';
 import { validateResource } from '../../../src/api/validate.ts';
+import { loadBases } from '../../fixtures/bases.ts';
 import { INVALID_CASES, type Bases } from '../../fixtures/invalid-cases.ts';
-
-const examples = join(import.meta.dirname, '..', '..', '..', 'examples');
 
 let bases: Bases;
 beforeAll(async () => {
-  const manifests = await readManifests([examples]);
-  const byName = (name: string) => manifests.find((m) => (m.object.metadata as { name: string }).name === name)!.object;
-  bases = {
-    MemberCluster: byName('warsaw'),
-    SovereignNode: byName('paris-h100-1'),
-    GpuPool: byName('madrid-a100-mig'),
-    Job: byName('llm-inference'),
-    Deployment: byName('production-line-agent'),
-  };
+  bases = await loadBases();
 });
 
 describe('validators reject bad input with the field and a fix', () => {

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaries } from './binaries.ts';
+import { freePort, ManagedProcess, waitFor } from './process.ts';
+
+export interface Etcd {
+  clientUrl: string;
+  process: ManagedProcess;
+}
+
+/**
+ * One etcd serves every API server of a run, each under its own key prefix,
+ * as envtest shares one per test process. fsync is off: test data need not
+ * survive a power cut.
+ */
+export async function startEtcd(dir: string, options: { durable?: boolean } = {}): Promise<Etcd> {
+  mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    '--name=cloud-empire',
+    `--data-dir=${join(dir, 'data')}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=cloud-empire=${peerUrl}`,
+    '--listen-metrics-urls=',
+    '--log-level=warn',
+    ...(options.durable ? [] : ['--unsafe-no-fsync']),
+  ];
+  const process = new ManagedProcess('etcd', binaries.etcd(), args, join(dir, 'etcd.log'));
+  await waitFor(
+    'etcd',
+    async () => {
+      const response = await fetch(`${clientUrl}/health`);
+      return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+    },
+    { timeoutMs: 30_000, process },
+  );
+  return { clientUrl, process };
+}

@@ -1,0 +1,56 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import type { FederationAccess } from '../../src/controlplane/federation.ts';
+import { kubeConfigFromAccess, type ClusterAccess } from '../../src/controlplane/local-cluster.ts';
+
+export const ACCESS_ENV = 'CLOUD_EMPIRE_TEST_FEDERATION';
+export const TEST_MEMBERS = ['paris', 'madrid'] as const;
+export type TestMember = (typeof TEST_MEMBERS)[number];
+
+export function federationAccess(): FederationAccess {
+  const file = process.env[ACCESS_ENV];
+  if (!file) throw new Error(`${ACCESS_ENV} is not set: run integration tests through jest's integration project`);
+  return JSON.parse(readFileSync(file, 'utf8')) as FederationAccess;
+}
+
+export function hostAccess(): ClusterAccess {
+  return federationAccess().host;
+}
+
+export function memberAccess(name: TestMember): ClusterAccess {
+  return federationAccess().members.find((m) => m.name === name)!;
+}
+
+export function kubeConfig(access: ClusterAccess): KubeConfig {
+  return kubeConfigFromAccess(access);
+}
+
+let counter = 0;
+/** A name no other test in this run uses. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid.toString(36)}-${counter}`;
+}
+
+/** Creates a namespace and waits for its default ServiceAccount, which pod admission needs. */
+export async function createNamespace(kc: KubeConfig, name: string): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } });
+  await eventually(async () => {
+    await core.readNamespacedServiceAccount({ name: 'default', namespace: name });
+  }, 30_000);
+}
+
+/** Retries `check` until it stops throwing. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}
