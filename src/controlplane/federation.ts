@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { LocalCluster, type ClusterAccess, type TokenUser } from './local-cluster.ts';
+import type { ManagedProcess } from './process.ts';
 
 export interface MemberOptions {
   name: string;
@@ -83,6 +84,11 @@ export class LocalFederation {
     const member = this.members.get(name);
     if (!member) throw new Error(`no member cluster ${name}; members: ${[...this.members.keys()].join(', ')}`);
     return member;
+  }
+
+  /** Every process of the federation, etcd included (for measurements). */
+  get processes(): ManagedProcess[] {
+    return [this.etcd.process, ...[this.host, ...this.members.values()].flatMap((c) => c.processes)];
   }
 
   get access(): FederationAccess {
