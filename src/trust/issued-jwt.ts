@@ -1,0 +1,79 @@
+import { decodeJwt, verifySignature, type DecodedJwt } from './jwt.ts';
+import { isSigningAlg, type SigningAlg } from './keys.ts';
+import { TrustError } from './reasons.ts';
+import type { DidResolver, Relationship } from './resolver.ts';
+
+export interface IssuedJwtPolicy {
+  /** DIDs allowed as `iss`; checked before anything is fetched, so untrusted DIDs are never resolved. */
+  allowedIssuers: ReadonlySet<string>;
+  relationship: Relationship;
+  skewSeconds: number;
+  /** Seconds since the epoch. */
+  now: number;
+}
+
+export interface VerifiedJwt {
+  decoded: DecodedJwt;
+  issuer: string;
+  alg: SigningAlg;
+  keyId: string;
+}
+
+export function decodeOrReject(jwt: string, what: string): DecodedJwt {
+  try {
+    return decodeJwt(jwt);
+  } catch (error) {
+    throw new TrustError('CREDENTIAL_MALFORMED', `${what} is not a well-formed JWT: ${(error as Error).message}`);
+  }
+}
+
+export function checkAlg(decoded: DecodedJwt, what: string): SigningAlg {
+  const alg = decoded.header.alg;
+  if (!isSigningAlg(alg)) {
+    throw new TrustError('ALGORITHM_REJECTED', `${what} uses alg ${JSON.stringify(alg)}; only EdDSA, ES256 and ES256K are accepted`);
+  }
+  return alg;
+}
+
+/** Finds the signing key in the signer's DID document and checks the signature with node:crypto. */
+export async function checkSignature(
+  decoded: DecodedJwt,
+  signer: string,
+  alg: SigningAlg,
+  resolver: DidResolver,
+  relationship: Relationship,
+  what: string,
+): Promise<string> {
+  const kid = typeof decoded.header.kid === 'string' ? decoded.header.kid : undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const keys = await resolver.keys(signer, relationship, alg, kid);
+    const good = keys.find((k) => verifySignature(decoded, alg, k.key));
+    if (good) return good.id;
+    // The cached document may predate a key rotation: look once more, fresh.
+    resolver.invalidate(signer);
+  }
+  throw new TrustError('SIGNATURE_INVALID', `${what}: the signature does not verify with ${kid ?? `any ${relationship} key`} of ${signer}`);
+}
+
+export function checkTimes(payload: Record<string, unknown>, policy: { skewSeconds: number; now: number }, what: string): void {
+  const { nbf, exp } = payload;
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > policy.now + policy.skewSeconds)) {
+    throw new TrustError('NOT_YET_VALID', `${what} is not valid before ${typeof nbf === 'number' ? new Date(nbf * 1000).toISOString() : String(nbf)}`);
+  }
+  if (exp !== undefined && (typeof exp !== 'number' || policy.now >= exp + policy.skewSeconds)) {
+    throw new TrustError('EXPIRED', `${what} expired at ${typeof exp === 'number' ? new Date(exp * 1000).toISOString() : String(exp)}`);
+  }
+}
+
+/** Decode → algorithm → trusted issuer → key → signature → validity period, in that order. */
+export async function verifyIssuedJwt(jwt: string, resolver: DidResolver, policy: IssuedJwtPolicy, what: string): Promise<VerifiedJwt> {
+  const decoded = decodeOrReject(jwt, what);
+  const alg = checkAlg(decoded, what);
+  const issuer = decoded.payload.iss;
+  if (typeof issuer !== 'string' || !policy.allowedIssuers.has(issuer)) {
+    throw new TrustError('ISSUER_UNTRUSTED', `${what} is issued by ${JSON.stringify(issuer)}, which is not a trust anchor`);
+  }
+  const keyId = await checkSignature(decoded, issuer, alg, resolver, policy.relationship, what);
+  checkTimes(decoded.payload, policy, what);
+  return { decoded, issuer, alg, keyId };
+}
