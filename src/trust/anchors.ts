@@ -69,13 +69,26 @@ const check = new Ajv({ allErrors: true }).compile(schema);
 
 export class TrustConfigError extends Error {}
 
-/** Parses and validates trust configuration; errors name the field and the fix. */
+/** The ConfigMap key holding the trust configuration document. */
+export const TRUST_ANCHORS_KEY = 'trust-anchors.yaml';
+
+/**
+ * Parses and validates trust configuration, given either the document itself
+ * or the ConfigMap that carries it; errors name the field and the fix.
+ */
 export function parseTrustConfig(text: string, source = 'trust configuration'): TrustConfig {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (error) {
-    throw new TrustConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
+  const load = (yaml: string, where: string) => {
+    try {
+      return parse(yaml) as unknown;
+    } catch (error) {
+      throw new TrustConfigError(`${where}: not valid YAML: ${(error as Error).message}`);
+    }
+  };
+  const raw = load(text, source) as { kind?: unknown; data?: Record<string, string> } | null;
+  if (raw?.kind === 'ConfigMap') {
+    const document = raw.data?.[TRUST_ANCHORS_KEY];
+    if (typeof document !== 'string') throw new TrustConfigError(`${source}: the ConfigMap has no data.${TRUST_ANCHORS_KEY}`);
+    return trustConfigFrom(load(document, `${source} data.${TRUST_ANCHORS_KEY}`), `${source} data.${TRUST_ANCHORS_KEY}`);
   }
   return trustConfigFrom(raw, source);
 }

@@ -65,8 +65,18 @@ export function checkTimes(payload: Record<string, unknown>, policy: { skewSecon
   }
 }
 
-/** Decode → algorithm → trusted issuer → key → signature → validity period, in that order. */
-export async function verifyIssuedJwt(jwt: string, resolver: DidResolver, policy: IssuedJwtPolicy, what: string): Promise<VerifiedJwt> {
+/**
+ * Decode → algorithm → trusted issuer → key → signature → validity period, in
+ * that order. `onSigned` sees the token once its signature is known good, so
+ * a caller can report signed facts even when a later check fails.
+ */
+export async function verifyIssuedJwt(
+  jwt: string,
+  resolver: DidResolver,
+  policy: IssuedJwtPolicy,
+  what: string,
+  onSigned?: (decoded: DecodedJwt, issuer: string) => void,
+): Promise<VerifiedJwt> {
   const decoded = decodeOrReject(jwt, what);
   const alg = checkAlg(decoded, what);
   const issuer = decoded.payload.iss;
@@ -74,6 +84,7 @@ export async function verifyIssuedJwt(jwt: string, resolver: DidResolver, policy
     throw new TrustError('ISSUER_UNTRUSTED', `${what} is issued by ${JSON.stringify(issuer)}, which is not a trust anchor`);
   }
   const keyId = await checkSignature(decoded, issuer, alg, resolver, policy.relationship, what);
+  onSigned?.(decoded, issuer);
   checkTimes(decoded.payload, policy, what);
   return { decoded, issuer, alg, keyId };
 }

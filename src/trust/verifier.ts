@@ -44,9 +44,10 @@ export interface VerifyOptions {
   now?: number;
 }
 
+/** What the credential's signature vouches for; filled in as checks pass, reported even on refusal. */
 interface CredentialFacts {
-  issuer: string;
-  countryCode: string;
+  issuer?: string;
+  countryCode?: string;
   provider?: string;
   expiresAtMs?: number;
   recheckAtMs: number;
@@ -86,15 +87,15 @@ export class TrustVerifier {
 
   async verify(claim: NodeClaim, options: VerifyOptions = {}): Promise<Verdict> {
     const nowMs = options.now ?? this.clock();
-    let facts: CredentialFacts | undefined;
+    const facts: CredentialFacts = { recheckAtMs: Infinity };
     try {
-      facts = await this.verifyCredential(claim, nowMs);
+      await this.verifyCredential(claim, nowMs, facts);
       let recheckAtMs = facts.recheckAtMs;
       if (this.config.requireProofOfPossession) recheckAtMs = Math.min(recheckAtMs, await this.verifyProof(claim, options.challenge, nowMs));
       return {
         verified: true,
         reason: 'VERIFIED',
-        message: `credential from ${this.anchors.get(facts.issuer)} verified for ${claim.nodeName} in ${facts.countryCode}${
+        message: `credential from ${this.anchors.get(facts.issuer!)} verified for ${claim.nodeName} in ${facts.countryCode}${
           this.config.requireProofOfPossession ? ', key possession proven' : ''
         }`,
         ...this.describe(facts),
@@ -102,31 +103,42 @@ export class TrustVerifier {
       };
     } catch (error) {
       if (!(error instanceof TrustError)) throw error;
-      return { verified: false, reason: error.reason, message: error.message, ...(facts ? this.describe(facts) : {}) };
+      return { verified: false, reason: error.reason, message: error.message, ...this.describe(facts) };
     }
   }
 
   private describe(facts: CredentialFacts): Partial<Verdict> {
+    if (!facts.issuer) return {};
+    const inJurisdiction = facts.countryCode !== undefined && this.countries.has(facts.countryCode);
     return {
       issuer: facts.issuer,
       issuerName: this.anchors.get(facts.issuer),
       countryCode: facts.countryCode,
-      jurisdiction: this.config.jurisdiction,
+      jurisdiction: inJurisdiction ? this.config.jurisdiction : undefined,
       provider: facts.provider,
       expiresAt: iso(facts.expiresAtMs),
     };
   }
 
-  private async verifyCredential(claim: NodeClaim, nowMs: number): Promise<CredentialFacts> {
+  private async verifyCredential(claim: NodeClaim, nowMs: number, facts: CredentialFacts): Promise<void> {
     const now = Math.floor(nowMs / 1000);
+    const readVc = (payload: Record<string, unknown>) =>
+      (payload.vc ?? {}) as { type?: unknown; credentialSubject?: Record<string, unknown>; credentialStatus?: unknown };
     const { decoded, issuer } = await verifyIssuedJwt(
       claim.credential,
       this.resolver,
       { allowedIssuers: new Set(this.anchors.keys()), relationship: 'assertionMethod', skewSeconds: this.config.clockSkewSeconds, now },
       'the credential',
+      (signed, signer) => {
+        const subject = readVc(signed.payload).credentialSubject ?? {};
+        facts.issuer = signer;
+        facts.countryCode = typeof subject.countryCode === 'string' ? subject.countryCode : undefined;
+        facts.provider = typeof subject.provider === 'string' ? subject.provider : undefined;
+        facts.expiresAtMs = typeof signed.payload.exp === 'number' ? signed.payload.exp * 1000 : undefined;
+      },
     );
     const { payload } = decoded;
-    const vc = (payload.vc ?? {}) as { type?: unknown; credentialSubject?: Record<string, unknown>; credentialStatus?: unknown };
+    const vc = readVc(payload);
     const types = Array.isArray(vc.type) ? vc.type : [];
     if (!types.includes('VerifiableCredential') || !types.includes(CREDENTIAL_TYPE)) {
       throw new TrustError('TYPE_MISMATCH', `the credential's type ${JSON.stringify(vc.type)} does not include VerifiableCredential and ${CREDENTIAL_TYPE}`);
@@ -148,8 +160,7 @@ export class TrustVerifier {
         `the attested country ${JSON.stringify(countryCode)} is not one of ${this.config.jurisdiction}'s countries (ISO 3166-1 alpha-2, upper case)`,
       );
     }
-    const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
-    let recheckAtMs = expiresAtMs === undefined ? Infinity : expiresAtMs + this.config.clockSkewSeconds * 1000;
+    let recheckAtMs = facts.expiresAtMs === undefined ? Infinity : facts.expiresAtMs + this.config.clockSkewSeconds * 1000;
 
     if (vc.credentialStatus !== undefined) {
       const entries = Array.isArray(vc.credentialStatus) ? vc.credentialStatus : [vc.credentialStatus];
@@ -167,13 +178,7 @@ export class TrustVerifier {
         recheckAtMs = Math.min(recheckAtMs, status.expiresAt);
       }
     }
-    return {
-      issuer,
-      countryCode,
-      provider: typeof subject.provider === 'string' ? subject.provider : undefined,
-      expiresAtMs,
-      recheckAtMs,
-    };
+    facts.recheckAtMs = recheckAtMs;
   }
 
   /** Returns when the challenge lapses; throws PROOF_* when possession is not shown. */

@@ -15,6 +15,9 @@ beforeAll(async () => {
   bases = await loadBases();
   const applied = await kubectl(kubeconfig(), ['apply', '--server-side', '--field-manager=cloud-empire-tests', '-f', join(REPO_ROOT, 'crds')]);
   expect(applied).toMatchObject({ code: 0 });
+  // Helm creates the operator's namespace; the trust-anchor ConfigMap lives there.
+  const namespace = await kubectl(kubeconfig(), ['create', 'namespace', 'cloud-empire']);
+  expect(namespace.stderr).toMatch(/^$|AlreadyExists/);
   const established = await kubectl(kubeconfig(), ['wait', '--for=condition=Established', '--timeout=60s', ...KINDS.map((k) => `crd/${crdName(k)}`)]);
   expect(established).toMatchObject({ code: 0 });
 });
@@ -50,7 +53,8 @@ describe('CRDs on a real kube-apiserver', () => {
     const result = await kubectl(kubeconfig(), ['apply', '--server-side', '--dry-run=server', '-R', '-f', EXAMPLES_DIR]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout.match(/serverside-applied \(server dry run\)/g)).toHaveLength(17);
+    expect(result.stdout.match(/serverside-applied \(server dry run\)/g)).toHaveLength(18);
+    expect(result.stdout).toContain('configmap/cloud-empire-trust-anchors serverside-applied');
   });
 
   const serverCases = INVALID_CASES.filter((c) => c.server !== false);

@@ -15,7 +15,10 @@ describe('examples/', () => {
   });
 
   it('are all accepted by the validators', async () => {
-    for (const { source, index, object } of await readManifests([examples])) {
+    // Core objects (the trust-anchor ConfigMap) are checked by the API server in the control-plane tests.
+    const ours = (await readManifests([examples])).filter((m) => String(m.object.apiVersion).startsWith('cloudempire.eu/'));
+    expect(ours).toHaveLength(17);
+    for (const { source, index, object } of ours) {
       const result = validateResource(object);
       if (!result.ok) throw new Error(`${source}#${index}:\n${formatIssues(result.issues)}`);
     }
@@ -25,7 +28,7 @@ describe('examples/', () => {
     const manifests = await readManifests([examples]);
     const clusters = new Set(manifests.filter((m) => m.object.kind === 'MemberCluster').map((m) => (m.object.metadata as { name: string }).name));
     for (const { object } of manifests) {
-      const spec = object.spec as { memberCluster?: string };
+      const spec = (object.spec ?? {}) as { memberCluster?: string };
       if (spec.memberCluster) expect(clusters).toContain(spec.memberCluster);
     }
   });

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// empirectl: the command-line companion of the Cloud Empire operator.
+import { UsageError } from './args.ts';
+import { credentialIssue } from './commands/credential.ts';
+import { didNew } from './commands/did.ts';
+import { nodeProve, nodeVerify } from './commands/node.ts';
+import { statusList } from './commands/statuslist.ts';
+
+const HELP = `empirectl — Cloud Empire command line
+
+  did new            create a did:key or did:web identity (private JWK, DID, did.json)
+  credential issue   issue a SovereignNodeCredential (VC-JWT) for a node
+  statuslist new|revoke|publish
+                     keep a Bitstring Status List and sign it for publication
+  node prove         answer the operator's challenge with a proof of possession
+  node verify        run the operator's verification pipeline offline (exit 0 verified, 3 not, 2 bad input)
+
+Run a command without arguments for its usage.`;
+
+type Command = (args: string[], out: (line: string) => void) => Promise<number | void> | number | void;
+
+const COMMANDS: Record<string, Command> = {
+  'did new': didNew,
+  'credential issue': credentialIssue,
+  statuslist: statusList,
+  'node prove': nodeProve,
+  'node verify': nodeVerify,
+};
+
+export async function main(argv: string[], out = (line: string) => console.log(line), err = (line: string) => console.error(line)): Promise<number> {
+  if (!argv.length || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    out(HELP);
+    return argv.length ? 0 : 2;
+  }
+  const name = Object.keys(COMMANDS).find((key) => key.split(' ').every((word, i) => argv[i] === word));
+  if (!name) {
+    err(`empirectl: unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    const code = await COMMANDS[name](argv.slice(name.split(' ').length), out);
+    return typeof code === 'number' ? code : 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`empirectl ${name}: ${error.message}`);
+      return 2;
+    }
+    err(`empirectl ${name}: ${(error as Error).stack ?? error}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}
