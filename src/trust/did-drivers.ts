@@ -1,6 +1,6 @@
 import type { DIDDocument, DIDResolutionResult, DIDResolver, VerificationMethod } from 'did-resolver';
 import type { Fetcher, FetchLimits } from './fetcher.ts';
-import { jwkFromMultibase, publicJwk } from './keys.ts';
+import { decodeMultibaseKey } from './keys.ts';
 
 const failure = (error: string, message: string): DIDResolutionResult => ({
   didDocument: null,
@@ -46,20 +46,23 @@ export function didWebDriver(fetcher: Fetcher, limits: FetchLimits): DIDResolver
   };
 }
 
-/** did:key for Ed25519, P-256 and secp256k1: the document is derived from the identifier itself. */
+/**
+ * did:key for Ed25519, P-256 and secp256k1: the document is derived from the
+ * identifier itself, with a Multikey method as the did:key spec (v0.9) has it.
+ */
 export const didKeyDriver: DIDResolver = async (did) => {
   const multibase = did.slice('did:key:'.length);
-  let jwk;
   try {
-    jwk = jwkFromMultibase(multibase);
+    // Checks codec and length without importing the key: the resolver imports it once, when it is used.
+    decodeMultibaseKey(multibase);
   } catch (error) {
     return failure('invalidDid', `${did}: ${(error as Error).message}`);
   }
   const id = `${did}#${multibase}`;
-  const method: VerificationMethod = { id, type: 'JsonWebKey2020', controller: did, publicKeyJwk: publicJwk(jwk) };
+  const method: VerificationMethod = { id, type: 'Multikey', controller: did, publicKeyMultibase: multibase };
   return {
     didDocument: {
-      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/suites/jws-2020/v1'],
+      '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
       id: did,
       verificationMethod: [method],
       authentication: [id],

@@ -81,8 +81,8 @@ export interface NodeCredentialRequest {
   statusList?: { url: string; index: number; purpose?: 'revocation' | 'suspension' };
 }
 
-/** A SovereignNodeCredential as a VC-JWT (W3C VC data model 1.1, JWT encoding). */
-export async function issueNodeCredential(issuerKey: KeyFile, request: NodeCredentialRequest): Promise<string> {
+/** The JWT claims of a SovereignNodeCredential (W3C VC data model 1.1, JWT encoding); `iss` is added when signing. */
+export function nodeCredentialPayload(request: NodeCredentialRequest): Record<string, unknown> {
   const nbf = request.validFrom ?? Math.floor(Date.now() / 1000);
   const credentialSubject: Record<string, unknown> = {
     id: request.subject,
@@ -106,7 +106,12 @@ export async function issueNodeCredential(issuerKey: KeyFile, request: NodeCrede
       statusListCredential: request.statusList.url,
     };
   }
-  return sign({ sub: request.subject, nbf, iat: nbf, exp: nbf + request.validForSeconds, jti: `urn:uuid:${crypto.randomUUID()}`, vc }, issuerKey);
+  return { sub: request.subject, nbf, iat: nbf, exp: nbf + request.validForSeconds, jti: `urn:uuid:${crypto.randomUUID()}`, vc };
+}
+
+/** A SovereignNodeCredential as a VC-JWT, signed through did-jwt. */
+export async function issueNodeCredential(issuerKey: KeyFile, request: NodeCredentialRequest): Promise<string> {
+  return sign(nodeCredentialPayload(request), issuerKey);
 }
 
 /** A status list as empirectl keeps it between `new`, `revoke` and `publish`. */

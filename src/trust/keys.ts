@@ -66,12 +66,27 @@ export function rawPublicKey(jwk: PublicJwk): Uint8Array {
   return Buffer.concat([Buffer.from([y[y.length - 1] & 1 ? 0x03 : 0x02]), x]);
 }
 
-/** `z6Mk…`, `zDn…`, `zQ3s…`: a multicodec-prefixed, base58btc public key. */
-export function jwkFromMultibase(multibase: string): PublicJwk {
+const CURVE_ALG = { Ed25519: 'EdDSA', 'P-256': 'ES256', secp256k1: 'ES256K' } as const;
+
+export function decodeMultibaseKey(multibase: string): { curve: PublicJwk['crv']; raw: Uint8Array } {
   const { keyBytes, keyType } = multibaseToBytes(multibase);
   const curve = KEY_TYPE_CURVE[keyType as keyof typeof KEY_TYPE_CURVE];
   if (!curve) throw new Error(`unsupported multicodec key type ${keyType}; did:key supports Ed25519, P-256 and secp256k1`);
-  return jwkFromRawPublicKey(curve, keyBytes);
+  const expected = curve === 'Ed25519' ? 32 : 33;
+  if (keyBytes.length !== expected) throw new Error(`a raw ${curve} public key is ${expected} bytes, got ${keyBytes.length}`);
+  return { curve, raw: keyBytes };
+}
+
+/** `z6Mk…`, `zDn…`, `zQ3s…`: a multicodec-prefixed, base58btc public key. */
+export function jwkFromMultibase(multibase: string): PublicJwk {
+  const { curve, raw } = decodeMultibaseKey(multibase);
+  return jwkFromRawPublicKey(curve, raw);
+}
+
+/** The verification key straight from its multibase form: one OpenSSL import, no JWK round trip. */
+export function keyFromMultibase(multibase: string): { alg: SigningAlg; key: KeyObject } {
+  const { curve, raw } = decodeMultibaseKey(multibase);
+  return { alg: CURVE_ALG[curve], key: createPublicKey({ key: Buffer.concat([SPKI_PREFIX[curve], raw]), format: 'der', type: 'spki' }) };
 }
 
 export function multibaseFromJwk(jwk: PublicJwk): string {

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { Resolver, type DIDDocument, type VerificationMethod } from 'did-resolver';
 import { didKeyDriver, didWebDriver } from './did-drivers.ts';
 import type { Fetcher, FetchLimits } from './fetcher.ts';
-import { algForJwk, jwkFromMultibase, publicKeyFromJwk, type PublicJwk, type SigningAlg } from './keys.ts';
+import { algForJwk, keyFromMultibase, publicKeyFromJwk, type PublicJwk, type SigningAlg } from './keys.ts';
 import { TrustError } from './reasons.ts';
 
 export type Relationship = 'assertionMethod' | 'authentication';
@@ -28,9 +28,12 @@ export interface DidResolverOptions {
   now?: () => number;
 }
 
-function methodJwk(method: VerificationMethod): PublicJwk | undefined {
-  if (method.publicKeyJwk) return method.publicKeyJwk as PublicJwk;
-  if (method.publicKeyMultibase) return jwkFromMultibase(method.publicKeyMultibase);
+function methodKey(method: VerificationMethod): { alg: SigningAlg; key: KeyObject } | undefined {
+  if (method.publicKeyJwk) {
+    const jwk = method.publicKeyJwk as PublicJwk;
+    return { alg: algForJwk(jwk), key: publicKeyFromJwk(jwk) };
+  }
+  if (method.publicKeyMultibase) return keyFromMultibase(method.publicKeyMultibase);
   return undefined;
 }
 
@@ -45,8 +48,8 @@ function keysFor(document: DIDDocument, relationship: Relationship): ResolvedKey
     const method = typeof entry === 'string' ? methods.get(absolute(document.id, entry)) : entry;
     if (!method) continue;
     try {
-      const jwk = methodJwk(method);
-      if (jwk) keys.push({ id: absolute(document.id, method.id), alg: algForJwk(jwk), key: publicKeyFromJwk(jwk) });
+      const key = methodKey(method);
+      if (key) keys.push({ id: absolute(document.id, method.id), ...key });
     } catch {
       // A key of a type we cannot use is skipped; a signature needing it fails as KEY_NOT_FOUND.
     }

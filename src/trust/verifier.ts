@@ -66,6 +66,7 @@ export class TrustVerifier {
   readonly resolver: DidResolver;
   private readonly statusLists: StatusLists;
   private readonly anchors: Map<string, string>;
+  private readonly trustedIssuers: ReadonlySet<string>;
   private readonly countries: Set<string>;
   private readonly clock: () => number;
 
@@ -82,6 +83,7 @@ export class TrustVerifier {
       skewSeconds: config.clockSkewSeconds,
     });
     this.anchors = new Map(config.issuers.map((i) => [i.did, i.name]));
+    this.trustedIssuers = new Set(this.anchors.keys());
     this.countries = new Set(config.countries);
   }
 
@@ -127,7 +129,7 @@ export class TrustVerifier {
     const { decoded, issuer } = await verifyIssuedJwt(
       claim.credential,
       this.resolver,
-      { allowedIssuers: new Set(this.anchors.keys()), relationship: 'assertionMethod', skewSeconds: this.config.clockSkewSeconds, now },
+      { allowedIssuers: this.trustedIssuers, relationship: 'assertionMethod', skewSeconds: this.config.clockSkewSeconds, now },
       'the credential',
       (signed, signer) => {
         const subject = readVc(signed.payload).credentialSubject ?? {};
