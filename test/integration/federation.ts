@@ -54,3 +54,28 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000,
     }
   }
 }
+
+let crdsInstalled: Promise<void> | undefined;
+/** Installs the CRDs on the host once per test worker (server-side apply is idempotent across workers). */
+export function ensureCrds(): Promise<void> {
+  crdsInstalled ??= (async () => {
+    const { kubectl } = await import('../../src/controlplane/kubectl.ts');
+    const { REPO_ROOT } = await import('../../src/controlplane/binaries.ts');
+    const { join } = await import('node:path');
+    const host = hostAccess().kubeconfigPath;
+    const applied = await kubectl(host, ['apply', '--server-side', '--field-manager=cloud-empire-tests', '-f', join(REPO_ROOT, 'crds')]);
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    const waited = await kubectl(host, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']);
+    if (waited.code !== 0) throw new Error(waited.stderr);
+  })();
+  return crdsInstalled;
+}
+
+/** Creates a namespace unless it exists. */
+export async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
+  try {
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 409) throw error;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * A work queue as client-go's: a key is processed by one worker at a time,
+ * a key added while it is processed runs once more afterwards, failures back
+ * off exponentially per key, and `addAfter` schedules a later look.
+ */
+export interface QueueOptions {
+  workers?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export type Handler = (key: string) => Promise<{ requeueAfterMs?: number } | void>;
+
+export class WorkQueue {
+  private readonly pending = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly active = new Set<string>();
+  private readonly dirtyWhileActive = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly handler: Handler;
+  private readonly workers: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private running = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  onError?: (key: string, error: unknown) => void;
+
+  constructor(handler: Handler, options: QueueOptions = {}) {
+    this.handler = handler;
+    this.workers = options.workers ?? 2;
+    this.baseDelayMs = options.baseDelayMs ?? 200;
+    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+  }
+
+  get depth(): number {
+    return this.order.length;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.active.has(key)) {
+      this.dirtyWhileActive.add(key);
+      return;
+    }
+    if (this.pending.has(key)) return;
+    this.pending.add(key);
+    this.order.push(key);
+    this.pump();
+  }
+
+  /** Looks at `key` again after `ms`, unless an earlier look is already scheduled. */
+  addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
+    const existing = this.timers.get(key) as (NodeJS.Timeout & { dueAt?: number }) | undefined;
+    const dueAt = Date.now() + ms;
+    if (existing && (existing.dueAt ?? Infinity) <= dueAt) return;
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, Math.max(0, ms)) as NodeJS.Timeout & { dueAt?: number };
+    timer.dueAt = dueAt;
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  private pump(): void {
+    while (this.running < this.workers && this.order.length) {
+      const key = this.order.shift()!;
+      this.pending.delete(key);
+      this.active.add(key);
+      this.running++;
+      void this.process(key);
+    }
+    if (this.running === 0 && this.order.length === 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    try {
+      const result = await this.handler(key);
+      this.failures.delete(key);
+      if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+    } catch (error) {
+      const attempts = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, attempts);
+      this.onError?.(key, error);
+      this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempts - 1)));
+    } finally {
+      this.active.delete(key);
+      this.running--;
+      if (this.dirtyWhileActive.delete(key)) this.add(key);
+      this.pump();
+    }
+  }
+
+  /** Resolves when nothing is queued or running (scheduled looks do not count). */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.order.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.order.length = 0;
+    this.pending.clear();
+    await this.idle();
+  }
+}
