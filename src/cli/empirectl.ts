@@ -3,7 +3,7 @@
 import { UsageError } from './args.ts';
 import { credentialIssue } from './commands/credential.ts';
 import { didNew } from './commands/did.ts';
-import { nodeProve, nodeVerify } from './commands/node.ts';
+import { nodeAnswer, nodeProve, nodeVerify } from './commands/node.ts';
 import { statusList } from './commands/statuslist.ts';
 
 const HELP = `empirectl — Cloud Empire command line
@@ -12,7 +12,8 @@ const HELP = `empirectl — Cloud Empire command line
   credential issue   issue a SovereignNodeCredential (VC-JWT) for a node
   statuslist new|revoke|publish
                      keep a Bitstring Status List and sign it for publication
-  node prove         answer the operator's challenge with a proof of possession
+  node prove         sign a challenge with the node's DID key (a proof of possession)
+  node answer        as a node agent: answer the challenge in a SovereignNode's status
   node verify        run the operator's verification pipeline offline (exit 0 verified, 3 not, 2 bad input)
 
 Run a command without arguments for its usage.`;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   'credential issue': credentialIssue,
   statuslist: statusList,
   'node prove': nodeProve,
+  'node answer': nodeAnswer,
   'node verify': nodeVerify,
 };
 

@@ -1,6 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { MemberCluster } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
+import { isNotFound } from '../operator/api-errors.ts';
 
 /** Why a member cluster cannot be reached; the reason goes into conditions. */
 export class MemberAccessError extends Error {
@@ -18,7 +19,6 @@ export interface MemberClient {
   objects: KubernetesObjectApi;
 }
 
-const isNotFound = (error: unknown) => (error as { code?: number }).code === 404;
 
 /**
  * Clients for member clusters, built from the kubeconfig Secret each

@@ -5,6 +5,7 @@ import type { SovereignNode, SovereignNodeStatus } from '../api/generated/types.
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
 import { LedgerUnavailableError, type Ledger } from '../ledger/ledger.ts';
+import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
 import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
@@ -30,7 +31,6 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-const isStatus = (error: unknown, code: number) => (error as { code?: number }).code === code;
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
@@ -53,7 +53,7 @@ export class SovereignNodeReconciler {
     try {
       return (await this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })) as SovereignNode;
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -126,8 +126,9 @@ export class SovereignNodeReconciler {
       await this.markMemberNode(node, nodeTrustMarks(effective));
       status.conditions = setCondition(status.conditions, { type: 'NodeBound', status: 'True', reason: 'NodeMarked', message: `Node ${node.spec.nodeName} in ${node.spec.memberCluster} carries the verdict`, observedGeneration: generation }, now);
     } catch (error) {
-      const reason = error instanceof MemberAccessError ? error.reason : isStatus(error, 404) ? 'NodeNotFound' : 'MemberUnreachable';
-      const message = isStatus(error, 404) ? `Node ${node.spec.nodeName} does not exist in ${node.spec.memberCluster} (yet)` : (error as Error).message;
+      if (isConflict(error)) throw error;
+      const reason = error instanceof MemberAccessError ? error.reason : isNotFound(error) ? 'NodeNotFound' : 'MemberUnreachable';
+      const message = isNotFound(error) ? `Node ${node.spec.nodeName} does not exist in ${node.spec.memberCluster} (yet)` : describeError(error);
       status.conditions = setCondition(status.conditions, { type: 'NodeBound', status: 'False', reason, message, observedGeneration: generation }, now);
       requeueAfterMs = RETRY_MS;
       this.deps.log.warn('cannot mark member node', { component: 'sovereignnode', sovereignNode: name, reason, message });

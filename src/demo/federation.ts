@@ -5,8 +5,8 @@ import { KINDS } from '../api/schema/index.ts';
 import { REPO_ROOT } from '../controlplane/binaries.ts';
 import { createFakeNode } from '../controlplane/fake-nodes.ts';
 import { LocalFederation } from '../controlplane/federation.ts';
-import { kubectl, type CommandResult } from '../controlplane/kubectl.ts';
-import { DEMO_INVENTORY } from './inventory.ts';
+import { kubectl, run, type CommandResult } from '../controlplane/kubectl.ts';
+import { DEMO_INVENTORY, DEMO_SOVEREIGN_NODES } from './inventory.ts';
 
 export const OPERATOR_NAMESPACE = 'cloud-empire';
 
@@ -46,13 +46,28 @@ export async function startDemoFederation(log: (line: string) => void): Promise<
     }
     log(`member kubeconfig Secrets in ${OPERATOR_NAMESPACE}; ${Object.values(DEMO_INVENTORY).flat().length} nodes registered in the members`);
 
-    for (const part of ['federation', 'nodes', 'gpupools', 'workloads']) {
-      check(`applying examples/${part}`, await kubectl(host, ['apply', '--server-side', '--field-manager=cloud-empire-demo', '-f', join(REPO_ROOT, 'examples', part)]));
+    // Fresh issuers, node identities and credentials for this run, made by empirectl as in examples/.
+    const generated = join(federation.dir, 'examples');
+    check('issuing credentials', await run('bash', [join(REPO_ROOT, 'hack', 'examples', 'credentials.sh'), generated, join(federation.dir, 'keys')], { env: { ...process.env, NODE: process.execPath } }));
+    const manifests = [
+      join(REPO_ROOT, 'examples', 'federation', 'member-clusters.yaml'),
+      join(generated, 'federation', 'trust-anchors.yaml'),
+      join(generated, 'nodes'),
+      join(REPO_ROOT, 'examples', 'gpupools'),
+      join(REPO_ROOT, 'examples', 'workloads'),
+    ];
+    for (const path of manifests) {
+      check(`applying ${path}`, await kubectl(host, ['apply', '--server-side', '--field-manager=cloud-empire-demo', '-f', path]));
     }
-    log('examples applied');
+    log('examples applied (with credentials issued for this run)');
     return federation;
   } catch (error) {
     await federation.stop();
     throw error;
   }
+}
+
+/** The example SovereignNodes and the private keys their node agents hold. */
+export function demoNodeKeys(federation: LocalFederation): { name: string; keyFile: string }[] {
+  return Object.entries(DEMO_SOVEREIGN_NODES).map(([name]) => ({ name, keyFile: join(federation.dir, 'keys', 'nodes', name, 'key.jwk') }));
 }

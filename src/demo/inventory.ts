@@ -37,3 +37,15 @@ export const DEMO_INVENTORY: Record<string, FakeNodeSpec[]> = {
     { name: 'waw-cpu-1', capacity: cpu },
   ],
 };
+
+/** The SovereignNodes of examples/nodes/ and the verdict each should get. */
+export const DEMO_SOVEREIGN_NODES: Record<string, 'Verified' | 'Expired' | 'JurisdictionDenied'> = {
+  'paris-h100-1': 'Verified',
+  'paris-h100-2': 'Verified',
+  'paris-cpu-1': 'Expired',
+  'paris-edge-london': 'JurisdictionDenied',
+  'madrid-a100-1': 'Verified',
+  'madrid-cpu-1': 'Verified',
+  'warsaw-mi300-1': 'Verified',
+  'warsaw-cpu-1': 'Verified',
+};

@@ -1,31 +1,75 @@
-// `npm run demo [-- --once]`: the local federation on real control planes.
+// `npm run demo [-- --once]`: the local federation on real control planes,
+// with the operator verifying every node's identity.
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SovereignNode } from '../api/generated/types.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
-import { startDemoFederation } from './federation.ts';
+import { createLogger } from '../logging/logger.ts';
+import { startOperator, type RunningOperator } from '../operator/operator.ts';
+import { answerChallenge } from '../trust/node-agent.ts';
+import type { KeyFile } from '../trust/issue.ts';
+import { demoNodeKeys, OPERATOR_NAMESPACE, startDemoFederation } from './federation.ts';
+import { DEMO_SOVEREIGN_NODES } from './inventory.ts';
 
 const once = process.argv.includes('--once');
 const log = (line: string) => console.log(`demo: ${line}`);
 
 const federation = await startDemoFederation(log);
+let operator: RunningOperator | undefined;
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  log('stopping the control planes…');
+  log('stopping the operator and the control planes…');
+  await operator?.stop();
   await federation.stop();
   log('stopped; nothing left running');
 };
 
 try {
-  const host = federation.host.access.kubeconfigPath;
-  const view = await kubectl(host, ['get', 'mc,sn,gp,fw', '-A']);
-  console.log(`\n${view.stdout}`);
+  const host = federation.host.kubeConfig();
+  operator = await startOperator({
+    host,
+    namespace: OPERATOR_NAMESPACE,
+    ledgerDir: join(federation.dir, 'ledger'),
+    log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }),
+  });
+  log('operator running (SovereignNode controller, embedded ledger)');
+
+  // Each node's agent answers the challenge the operator publishes.
+  await Promise.all(
+    demoNodeKeys(federation).map(({ name, keyFile }) => answerChallenge(host, name, JSON.parse(readFileSync(keyFile, 'utf8')) as KeyFile)),
+  );
+  log('node agents answered their challenges');
+
+  const custom = host.makeApiClient(CustomObjectsApi);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const list = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'sovereignnodes' })) as { items: SovereignNode[] };
+    const settled = list.items.filter((n) => {
+      const verified = n.status?.conditions?.find((c) => c.type === 'Verified');
+      return verified?.reason === DEMO_SOVEREIGN_NODES[n.metadata.name!] && n.status?.conditions?.some((c) => c.type === 'NodeBound' && c.status === 'True');
+    });
+    if (settled.length === Object.keys(DEMO_SOVEREIGN_NODES).length) break;
+    if (Date.now() > deadline) throw new Error(`only ${settled.length} of ${list.items.length} nodes reached their expected verdict`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  log('every node has its verdict, recorded on the ledger');
+
+  const hostKubeconfig = federation.host.access.kubeconfigPath;
+  console.log(`\n${(await kubectl(hostKubeconfig, ['get', 'mc,sn,gp,fw', '-A'])).stdout}`);
   for (const member of federation.members.values()) {
-    const nodes = await kubectl(member.access.kubeconfigPath, ['get', 'nodes', '-o', 'custom-columns=NODE:.metadata.name,ALLOCATABLE:.status.allocatable']);
+    const nodes = await kubectl(member.access.kubeconfigPath, [
+      'get', 'nodes', '-o',
+      'custom-columns=NODE:.metadata.name,VERIFIED:.metadata.labels.trust\\.cloudempire\\.eu/verified,COUNTRY:.metadata.labels.trust\\.cloudempire\\.eu/country,TAINTS:.spec.taints[*].key,ALLOCATABLE:.status.allocatable',
+    ]);
     console.log(`member ${member.name}:\n${nodes.stdout}`);
   }
-  console.log('Status columns stay empty until the operator runs against this host (see the issues in progress).');
-  console.log(`\nThe host API server:   export KUBECONFIG=${host}`);
+  console.log('MemberCluster, GpuPool and FederatedWorkload status columns stay empty until their controllers land.');
+  console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);
+  console.log(`ledger (hash-chained): ${join(federation.dir, 'ledger', 'blocks.log')}`);
 } catch (error) {
   await stop();
   throw error;

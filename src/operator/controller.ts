@@ -1,5 +1,6 @@
 import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import { describeError, isConflict } from './api-errors.ts';
 import { WorkQueue } from './queue.ts';
 
 export interface ControllerOptions<T extends KubernetesObject> {
@@ -28,9 +29,21 @@ const defaultKey = (o: KubernetesObject) => (o.metadata?.namespace ? `${o.metada
  */
 export async function startController<T extends KubernetesObject>(options: ControllerOptions<T>): Promise<RunningController> {
   const keyOf = options.keyOf ?? defaultKey;
-  const queue = new WorkQueue(async (key) => options.reconcile(key), { workers: options.workers ?? 2 });
+  const queue = new WorkQueue(
+    async (key) => {
+      try {
+        return await options.reconcile(key);
+      } catch (error) {
+        // Someone else wrote first: read again soon, as controller-runtime does. Not worth a warning.
+        if (!isConflict(error)) throw error;
+        options.log.debug('conflict; reading again', { component: options.name, key });
+        return { requeueAfterMs: 100 };
+      }
+    },
+    { workers: options.workers ?? 2 },
+  );
   queue.onError = (key, error) =>
-    options.log.warn('reconcile failed; retrying with backoff', { component: options.name, key, error: (error as Error).message });
+    options.log.warn('reconcile failed; retrying with backoff', { component: options.name, key, error: describeError(error) });
   const informer = makeInformer<T>(options.kubeConfig, options.path, options.list);
   let stopped = false;
   const enqueue = (object: T) => queue.add(keyOf(object));

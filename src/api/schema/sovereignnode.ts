@@ -52,7 +52,8 @@ export const SovereignNodeKind: KindDefinition = {
     conditionColumn('Verified', 'Verified'),
     reasonColumn('Verified'),
     { name: 'Country', type: 'string', jsonPath: '.status.countryCode' },
-    { name: 'Expires', type: 'date', jsonPath: '.status.expiresAt' },
+    // A string, not a date: kubectl prints dates as ages and future ones as <invalid>.
+    { name: 'Expires', type: 'string', jsonPath: '.status.expiresAt' },
     { name: 'DID', type: 'string', jsonPath: '.spec.did', priority: 1 },
     AGE_COLUMN,
   ],

@@ -4,16 +4,30 @@ import { parseTrustConfig, TrustConfigError } from '../../trust/anchors.ts';
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { proveNode } from '../../trust/issue.ts';
 import { TrustVerifier, type Challenge } from '../../trust/verifier.ts';
-import { epochSeconds, parse, readText, required, UsageError } from '../args.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { answerChallenge } from '../../trust/node-agent.ts';
+import { epochSeconds, parse, readText, required, seconds, UsageError } from '../args.ts';
 import { readKeyFile } from './keyfile.ts';
 
 const PROVE_USAGE = 'empirectl node prove --key FILE --nonce N --aud A';
+const ANSWER_USAGE = 'empirectl node answer --key FILE --name SOVEREIGNNODE [--kubeconfig FILE] [--wait 60s]';
 const VERIFY_USAGE = 'empirectl node verify -f SOVEREIGNNODE.yaml --trust-anchors ANCHORS.yaml [--now RFC3339] [--nonce N] [--ca PEM]';
 
 export async function nodeProve(args: string[], out: (line: string) => void): Promise<void> {
   const values = parse(args, { key: { type: 'string' }, nonce: { type: 'string' }, aud: { type: 'string' } }, PROVE_USAGE);
   const key = readKeyFile(required(values, 'key', PROVE_USAGE), 'key');
   out(await proveNode(key, required(values, 'nonce', PROVE_USAGE), required(values, 'aud', PROVE_USAGE)));
+}
+
+/** The node agent's step: answers the challenge the operator published in the SovereignNode's status. */
+export async function nodeAnswer(args: string[], out: (line: string) => void): Promise<void> {
+  const values = parse(args, { key: { type: 'string' }, name: { type: 'string' }, kubeconfig: { type: 'string' }, wait: { type: 'string' } }, ANSWER_USAGE);
+  const key = readKeyFile(required(values, 'key', ANSWER_USAGE), 'key');
+  const host = new KubeConfig();
+  if (values.kubeconfig) host.loadFromFile(values.kubeconfig as string);
+  else host.loadFromDefault();
+  const nonce = await answerChallenge(host, required(values, 'name', ANSWER_USAGE), key, seconds((values.wait as string | undefined) ?? '60s', 'wait') * 1000);
+  out(`answered challenge ${nonce}`);
 }
 
 /** Runs exactly the operator's pipeline offline; returns the exit code (0 verified, 3 not). */

@@ -1,0 +1,61 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import { MemberClusterPool } from '../cluster/pool.ts';
+import { startSovereignNodeController } from '../controllers/sovereignnode-controller.ts';
+import { EmbeddedLedger } from '../ledger/embedded/embedded-ledger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
+import { httpsFetcher } from '../trust/fetcher.ts';
+import { TrustVerifier } from '../trust/verifier.ts';
+import type { RunningController } from './controller.ts';
+
+export const TRUST_ANCHORS_CONFIGMAP = 'cloud-empire-trust-anchors';
+
+export interface OperatorOptions {
+  host: KubeConfig;
+  /** The operator's namespace: trust anchors ConfigMap, member kubeconfig Secrets. */
+  namespace: string;
+  ledgerDir: string;
+  log: Logger;
+  /** Extra CA certificates (PEM) for did:web and status-list fetches. */
+  caPem?: string;
+}
+
+export interface RunningOperator {
+  trust: TrustConfig;
+  ledger: Ledger;
+  stop(): Promise<void>;
+}
+
+/** Reads the trust configuration the Helm chart renders into a ConfigMap. */
+export async function loadTrustConfig(host: KubeConfig, namespace: string): Promise<TrustConfig> {
+  const configMap = await host.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: TRUST_ANCHORS_CONFIGMAP, namespace });
+  const document = configMap.data?.[TRUST_ANCHORS_KEY];
+  if (!document) throw new Error(`ConfigMap ${namespace}/${TRUST_ANCHORS_CONFIGMAP} has no key ${TRUST_ANCHORS_KEY}`);
+  return parseTrustConfig(document, `ConfigMap ${namespace}/${TRUST_ANCHORS_CONFIGMAP}`);
+}
+
+/** Starts the operator's controllers against a host cluster. */
+export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const trust = await loadTrustConfig(options.host, options.namespace);
+  const ledger = EmbeddedLedger.open(options.ledgerDir);
+  const controllers: RunningController[] = [];
+  try {
+    const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
+    controllers.push(
+      await startSovereignNodeController({ host: options.host, members: new MemberClusterPool(options.host), verifier, ledger, log: options.log }),
+    );
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
+  options.log.info('operator started', { component: 'operator', issuers: trust.issuers.length, jurisdiction: trust.jurisdiction });
+  return {
+    trust,
+    ledger,
+    async stop() {
+      await Promise.all(controllers.map((c) => c.stop()));
+      await ledger.close();
+    },
+  };
+}
