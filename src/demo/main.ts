@@ -3,7 +3,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SovereignNode } from '../api/generated/types.ts';
+import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
 import { createLogger } from '../logging/logger.ts';
 import { startOperator, type RunningOperator } from '../operator/operator.ts';
@@ -13,6 +13,8 @@ import { demoNodeKeys, OPERATOR_NAMESPACE, startDemoFederation } from './federat
 import { DEMO_SOVEREIGN_NODES } from './inventory.ts';
 
 const once = process.argv.includes('--once');
+const expectedVerified = (cluster: string) =>
+  Object.entries(DEMO_SOVEREIGN_NODES).filter(([name, verdict]) => name.startsWith(`${cluster}-`) && verdict === 'Verified').length;
 const log = (line: string) => console.log(`demo: ${line}`);
 
 const federation = await startDemoFederation(log);
@@ -57,6 +59,19 @@ try {
   }
   log('every node has its verdict, recorded on the ledger');
 
+  // Member health and pool capacity follow from the verdicts.
+  const capacityDeadline = Date.now() + 60_000;
+  for (;;) {
+    const clusters = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'memberclusters' })) as { items: MemberCluster[] };
+    const pools = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'gpupools' })) as { items: GpuPool[] };
+    const ready = clusters.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.verifiedNodeCount === expectedVerified(c.metadata.name!));
+    const counted = pools.items.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    if (ready.length === clusters.items.length && counted.length === pools.items.length) break;
+    if (Date.now() > capacityDeadline) throw new Error(`only ${ready.length} member clusters and ${counted.length} GPU pools are ready`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  log('member clusters probed, GPU pools counted from verified nodes');
+
   const hostKubeconfig = federation.host.access.kubeconfigPath;
   console.log(`\n${(await kubectl(hostKubeconfig, ['get', 'mc,sn,gp,fw', '-A'])).stdout}`);
   for (const member of federation.members.values()) {
@@ -66,7 +81,7 @@ try {
     ]);
     console.log(`member ${member.name}:\n${nodes.stdout}`);
   }
-  console.log('MemberCluster, GpuPool and FederatedWorkload status columns stay empty until their controllers land.');
+  console.log('FederatedWorkload status columns stay empty until the placement controller lands.');
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);
   console.log(`ledger (hash-chained): ${join(federation.dir, 'ledger', 'blocks.log')}`);

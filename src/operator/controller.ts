@@ -1,7 +1,8 @@
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { describeError, isConflict } from './api-errors.ts';
 import { WorkQueue } from './queue.ts';
+import { watchCollection, type WatchedCollection } from './watch.ts';
 
 export interface ControllerOptions<T extends KubernetesObject> {
   name: string;
@@ -15,19 +16,16 @@ export interface ControllerOptions<T extends KubernetesObject> {
   workers?: number;
 }
 
-export interface RunningController {
+export interface RunningController<T extends KubernetesObject = KubernetesObject> {
   queue: WorkQueue;
+  watch: WatchedCollection<T>;
   stop(): Promise<void>;
 }
 
 const defaultKey = (o: KubernetesObject) => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata!.name!);
 
-/**
- * An informer feeding a work queue. client-node's informer stops on any watch
- * error but 410 Gone; this one starts it again after a pause, and every
- * (re)list enqueues every object, so nothing missed while down is lost.
- */
-export async function startController<T extends KubernetesObject>(options: ControllerOptions<T>): Promise<RunningController> {
+/** A restarting watch of one collection feeding a work queue. */
+export async function startController<T extends KubernetesObject>(options: ControllerOptions<T>): Promise<RunningController<T>> {
   const keyOf = options.keyOf ?? defaultKey;
   const queue = new WorkQueue(
     async (key) => {
@@ -44,25 +42,20 @@ export async function startController<T extends KubernetesObject>(options: Contr
   );
   queue.onError = (key, error) =>
     options.log.warn('reconcile failed; retrying with backoff', { component: options.name, key, error: describeError(error) });
-  const informer = makeInformer<T>(options.kubeConfig, options.path, options.list);
-  let stopped = false;
-  const enqueue = (object: T) => queue.add(keyOf(object));
-  informer.on('add', enqueue);
-  informer.on('update', enqueue);
-  informer.on('delete', enqueue);
-  informer.on('error', (error) => {
-    if (stopped) return;
-    options.log.warn('watch failed; restarting', { component: options.name, error: String((error as Error)?.message ?? error) });
-    setTimeout(() => {
-      if (!stopped) informer.start().catch(() => undefined);
-    }, 1000).unref();
+  const watch = watchCollection<T>({
+    name: options.name,
+    kubeConfig: options.kubeConfig,
+    path: options.path,
+    list: options.list,
+    onChange: (object) => queue.add(keyOf(object)),
+    log: options.log,
   });
-  await informer.start();
+  await watch.synced;
   return {
     queue,
+    watch,
     async stop() {
-      stopped = true;
-      await informer.stop();
+      await watch.stop();
       await queue.stop();
     },
   };

@@ -1,7 +1,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { MemberClusterPool } from '../cluster/pool.ts';
+import { startGpuPoolController } from '../controllers/gpupool.ts';
+import { startMemberClusterController } from '../controllers/membercluster.ts';
 import { startSovereignNodeController } from '../controllers/sovereignnode-controller.ts';
+import { MemberWatches } from '../cluster/member-watches.ts';
 import { EmbeddedLedger } from '../ledger/embedded/embedded-ledger.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
@@ -19,6 +22,9 @@ export interface OperatorOptions {
   log: Logger;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
+  /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
+  probeIntervalMs?: number;
+  unreachableGraceMs?: number;
 }
 
 export interface RunningOperator {
@@ -39,13 +45,26 @@ export async function loadTrustConfig(host: KubeConfig, namespace: string): Prom
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const trust = await loadTrustConfig(options.host, options.namespace);
   const ledger = EmbeddedLedger.open(options.ledgerDir);
+  const members = new MemberClusterPool(options.host);
+  const watches = new MemberWatches(members, options.log);
   const controllers: RunningController[] = [];
   try {
     const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
+    controllers.push(await startSovereignNodeController({ host: options.host, members, verifier, ledger, log: options.log }));
     controllers.push(
-      await startSovereignNodeController({ host: options.host, members: new MemberClusterPool(options.host), verifier, ledger, log: options.log }),
+      await startMemberClusterController({
+        host: options.host,
+        members,
+        watches,
+        log: options.log,
+        probeIntervalMs: options.probeIntervalMs,
+        unreachableGraceMs: options.unreachableGraceMs,
+      }),
     );
+    controllers.push(await startGpuPoolController({ host: options.host, watches, log: options.log }));
   } catch (error) {
+    await Promise.allSettled(controllers.map((c) => c.stop()));
+    await watches.stop();
     await ledger.close();
     throw error;
   }
@@ -55,6 +74,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ledger,
     async stop() {
       await Promise.all(controllers.map((c) => c.stop()));
+      await watches.stop();
       await ledger.close();
     },
   };

@@ -1,0 +1,86 @@
+import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { GpuPoolSpec } from '../api/generated/types.ts';
+import { matchesSelector } from './selector.ts';
+
+/** GPU Feature Discovery labels (NVIDIA GPU Operator). */
+export const GFD_PRODUCT = 'nvidia.com/gpu.product';
+export const GFD_MEMORY = 'nvidia.com/gpu.memory';
+export const GFD_COUNT = 'nvidia.com/gpu.count';
+
+export interface HardwareMismatch {
+  node: string;
+  label: string;
+  declared: string;
+  reported: string;
+}
+
+export interface PoolCapacity {
+  /** Nodes the selector matches. */
+  nodes: number;
+  /** The matching nodes whose SovereignNode is verified: the only ones that count. */
+  verifiedNodes: string[];
+  capacity: number;
+  allocatable: number;
+  allocated: number;
+  mismatches: HardwareMismatch[];
+}
+
+/** Extended resources are whole numbers; anything else counts as none. */
+function count(quantity: string | undefined): number {
+  if (quantity === undefined || !/^\d+$/.test(quantity)) return 0;
+  return Number(quantity);
+}
+
+function containerRequest(container: V1Container, resource: string): number {
+  // Extended resources may be given as limits only; the request then equals the limit.
+  return count(container.resources?.requests?.[resource] ?? container.resources?.limits?.[resource]);
+}
+
+/** A pod's effective request, as the scheduler computes it: max(sum of containers, largest init container). */
+export function podRequest(pod: V1Pod, resource: string): number {
+  const main = (pod.spec?.containers ?? []).reduce((sum, c) => sum + containerRequest(c, resource), 0);
+  const init = Math.max(0, ...(pod.spec?.initContainers ?? []).map((c) => containerRequest(c, resource)));
+  return Math.max(main, init);
+}
+
+const finished = (pod: V1Pod) => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+function mismatchesOf(spec: GpuPoolSpec, node: V1Node): HardwareMismatch[] {
+  const labels = node.metadata?.labels ?? {};
+  const name = node.metadata!.name!;
+  const found: HardwareMismatch[] = [];
+  if (labels[GFD_PRODUCT] !== undefined && labels[GFD_PRODUCT] !== spec.model) {
+    found.push({ node: name, label: GFD_PRODUCT, declared: spec.model, reported: labels[GFD_PRODUCT] });
+  }
+  if (spec.memoryMiB !== undefined && labels[GFD_MEMORY] !== undefined && labels[GFD_MEMORY] !== String(spec.memoryMiB)) {
+    found.push({ node: name, label: GFD_MEMORY, declared: String(spec.memoryMiB), reported: labels[GFD_MEMORY] });
+  }
+  // gpu.count is whole GPUs: comparable with capacity only for the whole-GPU resource.
+  const capacity = node.status?.capacity?.[spec.resourceName];
+  if (spec.resourceName === 'nvidia.com/gpu' && labels[GFD_COUNT] !== undefined && capacity !== undefined && labels[GFD_COUNT] !== capacity) {
+    found.push({ node: name, label: GFD_COUNT, declared: `capacity ${capacity}`, reported: labels[GFD_COUNT] });
+  }
+  return found;
+}
+
+/**
+ * What a pool offers, from the member's Nodes and Pods and the set of node
+ * names the host has verified (SovereignNode verdicts, not member labels).
+ */
+export function poolCapacity(spec: GpuPoolSpec, nodes: V1Node[], pods: V1Pod[], verified: ReadonlySet<string>): PoolCapacity {
+  const matching = nodes.filter((n) => matchesSelector(n.metadata?.labels, spec.nodeSelector));
+  const counted = matching.filter((n) => verified.has(n.metadata!.name!));
+  const names = new Set(counted.map((n) => n.metadata!.name!));
+  let allocated = 0;
+  for (const pod of pods) {
+    if (pod.spec?.nodeName && names.has(pod.spec.nodeName) && !finished(pod)) allocated += podRequest(pod, spec.resourceName);
+  }
+  return {
+    nodes: matching.length,
+    verifiedNodes: [...names].sort(),
+    capacity: counted.reduce((sum, n) => sum + count(n.status?.capacity?.[spec.resourceName]), 0),
+    allocatable: counted.reduce((sum, n) => sum + count(n.status?.allocatable?.[spec.resourceName]), 0),
+    allocated,
+    mismatches: counted.flatMap((n) => mismatchesOf(spec, n)),
+  };
+}

@@ -1,0 +1,80 @@
+import type { KubernetesListObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'winston';
+import { watchCollection, type WatchedCollection } from '../operator/watch.ts';
+import type { MemberClient, MemberClusterPool } from './pool.ts';
+
+export interface MemberView {
+  client: MemberClient;
+  nodes: WatchedCollection<V1Node>;
+  pods: WatchedCollection<V1Pod>;
+}
+
+/**
+ * Node and Pod watches per member cluster, started when a controller first
+ * needs a cluster and restarted when its kubeconfig changes. `onChange` says
+ * which cluster changed, so controllers can wake what depends on it.
+ */
+export class MemberWatches {
+  private readonly views = new Map<string, { client: MemberClient; view: Promise<MemberView> }>();
+  private readonly members: MemberClusterPool;
+  private readonly log: Logger;
+  private readonly listeners: ((cluster: string) => void)[] = [];
+
+  constructor(members: MemberClusterPool, log: Logger) {
+    this.members = members;
+    this.log = log;
+  }
+
+  onChange(listener: (cluster: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private notify(cluster: string): void {
+    for (const listener of this.listeners) listener(cluster);
+  }
+
+  /** The cluster's synced Node and Pod caches; throws MemberAccessError when it cannot be reached. */
+  async view(cluster: string): Promise<MemberView> {
+    const client = await this.members.client(cluster);
+    const existing = this.views.get(cluster);
+    if (existing && existing.client === client) return existing.view;
+    if (existing) void existing.view.then((v) => Promise.all([v.nodes.stop(), v.pods.stop()])).catch(() => undefined);
+    const view = (async () => {
+      const nodes = watchCollection<V1Node>({
+        name: `member-nodes(${cluster})`,
+        kubeConfig: client.kubeConfig,
+        path: '/api/v1/nodes',
+        list: async () => (await client.core.listNode()) as KubernetesListObject<V1Node>,
+        onChange: () => this.notify(cluster),
+        log: this.log,
+      });
+      const pods = watchCollection<V1Pod>({
+        name: `member-pods(${cluster})`,
+        kubeConfig: client.kubeConfig,
+        path: '/api/v1/pods',
+        list: async () => (await client.core.listPodForAllNamespaces()) as KubernetesListObject<V1Pod>,
+        onChange: () => this.notify(cluster),
+        log: this.log,
+      });
+      try {
+        await Promise.all([nodes.synced, pods.synced]);
+      } catch (error) {
+        await Promise.all([nodes.stop(), pods.stop()]);
+        this.views.delete(cluster);
+        throw error;
+      }
+      return { client, nodes, pods };
+    })();
+    this.views.set(cluster, { client, view });
+    return view;
+  }
+
+  async stop(): Promise<void> {
+    const views = [...this.views.values()];
+    this.views.clear();
+    await Promise.allSettled(views.map(async (v) => {
+      const view = await v.view;
+      await Promise.all([view.nodes.stop(), view.pods.stop()]);
+    }));
+  }
+}
