@@ -7,6 +7,7 @@ import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
 import { LedgerUnavailableError, type Ledger } from '../ledger/ledger.ts';
 import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { verificationOutcomes } from '../operator/metrics.ts';
 import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
 import { conditionReason } from '../trust/reasons.ts';
@@ -92,6 +93,7 @@ export class SovereignNodeReconciler {
     }
 
     const verdict = await this.deps.verifier.verify({ ...node.spec }, { challenge: status.challenge, now: nowMs });
+    verificationOutcomes.inc({ reason: verdict.reason });
     const recorded = await this.record(node, verdict, previous, now);
 
     // Fail closed: a node whose verification the ledger has not recorded is not admitted.

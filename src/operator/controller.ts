@@ -1,6 +1,7 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { describeError, isConflict } from './api-errors.ts';
+import { queueDepth, reconcileDuration, reconcileTotal } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
 import { watchCollection, type WatchedCollection } from './watch.ts';
 
@@ -29,13 +30,23 @@ export async function startController<T extends KubernetesObject>(options: Contr
   const keyOf = options.keyOf ?? defaultKey;
   const queue = new WorkQueue(
     async (key) => {
+      const stopTimer = reconcileDuration.startTimer({ controller: options.name });
       try {
-        return await options.reconcile(key);
+        const result = await options.reconcile(key);
+        reconcileTotal.inc({ controller: options.name, result: 'success' });
+        return result;
       } catch (error) {
         // Someone else wrote first: read again soon, as controller-runtime does. Not worth a warning.
-        if (!isConflict(error)) throw error;
+        if (!isConflict(error)) {
+          reconcileTotal.inc({ controller: options.name, result: 'error' });
+          throw error;
+        }
+        reconcileTotal.inc({ controller: options.name, result: 'conflict' });
         options.log.debug('conflict; reading again', { component: options.name, key });
         return { requeueAfterMs: 100 };
+      } finally {
+        stopTimer();
+        queueDepth.set({ controller: options.name }, queue.depth);
       }
     },
     { workers: options.workers ?? 2 },

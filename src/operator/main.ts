@@ -1,26 +1,84 @@
-// The operator process: `node src/operator/main.ts [--kubeconfig FILE] [--namespace NS] [--ledger-dir DIR]`.
-// In a pod it uses its service account; elsewhere KUBECONFIG or --kubeconfig.
+// The operator process. In a pod it uses its service account; elsewhere KUBECONFIG or --kubeconfig.
+//   node src/operator/main.ts [--kubeconfig FILE] [--namespace cloud-empire] [--ledger-dir DIR]
+//     [--http-addr 127.0.0.1:8080] [--leader-elect=false] [--lease-duration 15s] [--identity ID]
 import { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { logger } from '../logging/logger.ts';
-import { startOperator } from './operator.ts';
+import { startHttp } from './http.ts';
+import { LeaderElector } from './leader.ts';
+import { startOperator, type RunningOperator } from './operator.ts';
 
 const { values } = parseArgs({
   options: {
     kubeconfig: { type: 'string' },
     namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'cloud-empire' },
     'ledger-dir': { type: 'string', default: process.env.LEDGER_DIR ?? '/var/lib/cloud-empire/ledger' },
+    'http-addr': { type: 'string', default: '127.0.0.1:8080' },
+    'leader-elect': { type: 'string', default: 'true' },
+    'lease-duration': { type: 'string', default: '15s' },
+    identity: { type: 'string', default: `${process.env.POD_NAME ?? hostname()}-${process.pid}` },
   },
 });
+
+function duration(text: string, flag: string): number {
+  const match = /^(\d+)(ms|s)$/.exec(text);
+  if (!match) {
+    logger.error(`--${flag} ${text}: write a duration such as 15s or 500ms`);
+    process.exit(2);
+  }
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+}
 
 const host = new KubeConfig();
 if (values.kubeconfig) host.loadFromFile(values.kubeconfig);
 else host.loadFromDefault();
 
-const operator = await startOperator({ host, namespace: values.namespace!, ledgerDir: values['ledger-dir']!, log: logger });
+const [httpHost, httpPort] = values['http-addr']!.split(/:(?=\d+$)/);
+const leaseMs = duration(values['lease-duration']!, 'lease-duration');
+let operator: RunningOperator | undefined;
+let standby = values['leader-elect'] !== 'false';
+
+const start = async () => {
+  operator = await startOperator({ host, namespace: values.namespace!, ledgerDir: values['ledger-dir']!, log: logger });
+  standby = false;
+};
+const stop = async () => {
+  standby = true;
+  await operator?.stop();
+  operator = undefined;
+};
+
+const http = await startHttp({ host: httpHost, port: Number(httpPort), ready: () => standby || operator !== undefined });
+logger.info('serving /healthz /readyz /metrics', { component: 'operator', address: http.address, identity: values.identity });
+
+let elector: LeaderElector | undefined;
+if (values['leader-elect'] === 'false') {
+  await start();
+} else {
+  elector = new LeaderElector({
+    kubeConfig: host,
+    namespace: values.namespace!,
+    name: 'cloud-empire-operator',
+    identity: values.identity!,
+    leaseDurationMs: leaseMs,
+    renewDeadlineMs: Math.floor(leaseMs * 2 / 3),
+    retryPeriodMs: Math.max(200, Math.floor(leaseMs / 5)),
+    log: logger,
+    onStartedLeading: start,
+    onStoppedLeading: stop,
+  });
+  elector.start();
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    logger.info('stopping', { component: 'operator', signal });
-    void operator.stop().then(() => process.exit(0));
+    logger.info('shutting down', { component: 'operator', signal });
+    void (async () => {
+      if (elector) await elector.stop();
+      else await stop();
+      await http.close();
+      process.exit(0);
+    })();
   });
 }

@@ -1,6 +1,7 @@
 import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { describeError } from './api-errors.ts';
+import { watchRestarts } from './metrics.ts';
 
 export interface WatchedCollection<T extends KubernetesObject> {
   list(): readonly T[];
@@ -32,6 +33,7 @@ export function watchCollection<T extends KubernetesObject>(options: {
   informer.on('error', (error) => {
     if (stopped) return;
     restarts++;
+    watchRestarts.inc({ watch: options.name });
     options.log.warn('watch failed; restarting', { component: options.name, error: describeError(error) });
     setTimeout(() => {
       if (!stopped) informer.start().catch(() => undefined);
