@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // empirectl: the command-line companion of the Cloud Empire operator.
 import { UsageError } from './args.ts';
+import { catalog } from './commands/catalog.ts';
 import { credentialIssue } from './commands/credential.ts';
 import { didNew } from './commands/did.ts';
 import { nodeAnswer, nodeProve, nodeVerify } from './commands/node.ts';
@@ -15,6 +16,8 @@ const HELP = `empirectl — Cloud Empire command line
   node prove         sign a challenge with the node's DID key (a proof of possession)
   node answer        as a node agent: answer the challenge in a SovereignNode's status
   node verify        run the operator's verification pipeline offline (exit 0 verified, 3 not, 2 bad input)
+  catalog            list the federation's GPU offerings from verified facts (table or json)
+  catalog verify     check an offering's signed service-offering credential offline
 
 Run a command without arguments for its usage.`;
 
@@ -27,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   'node prove': nodeProve,
   'node answer': nodeAnswer,
   'node verify': nodeVerify,
+  catalog,
 };
 
 export async function main(argv: string[], out = (line: string) => console.log(line), err = (line: string) => console.error(line)): Promise<number> {

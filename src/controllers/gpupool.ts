@@ -92,7 +92,10 @@ export class GpuPoolReconciler {
     try {
       const view = await this.deps.watches.view(cluster);
       const nodes = view.nodes.list();
-      const capacity = poolCapacity(pool.spec, [...nodes], [...view.pods.list()], verifiedNodeNames(this.deps.sovereignNodes(), cluster));
+      const sovereignNodes = this.deps.sovereignNodes();
+      const capacity = poolCapacity(pool.spec, [...nodes], [...view.pods.list()], verifiedNodeNames(sovereignNodes, cluster));
+      const inPool = new Set(capacity.verifiedNodes);
+      const countries = [...new Set(sovereignNodes.filter((n) => n.spec.memberCluster === cluster && inPool.has(n.spec.nodeName)).map((n) => n.status?.countryCode).filter((c): c is NonNullable<typeof c> => Boolean(c)))].sort();
       await labelPoolNodes(view.client, nodes, name, new Set(capacity.verifiedNodes));
       Object.assign(status, {
         nodes: capacity.nodes,
@@ -100,6 +103,7 @@ export class GpuPoolReconciler {
         capacity: capacity.capacity,
         allocatable: capacity.allocatable,
         allocated: capacity.allocated,
+        countries,
       });
       status.conditions = setCondition(
         status.conditions,

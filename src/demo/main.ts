@@ -4,6 +4,8 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import { catalogTable } from '../catalog/catalog.ts';
+import { readCatalog } from '../catalog/source.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
 import { createLogger } from '../logging/logger.ts';
 import { startOperator, type RunningOperator } from '../operator/operator.ts';
@@ -81,6 +83,7 @@ try {
     ]);
     console.log(`member ${member.name}:\n${nodes.stdout}`);
   }
+  console.log(`catalog of sovereign GPU offerings (empirectl catalog):\n${catalogTable(await readCatalog(host))}\n`);
   console.log('FederatedWorkload status columns stay empty until the placement controller lands.');
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);

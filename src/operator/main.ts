@@ -5,7 +5,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { logger } from '../logging/logger.ts';
+import { catalogRoute } from '../catalog/route.ts';
 import { startHttp } from './http.ts';
+import { loadOrCreateOperatorKey } from './identity.ts';
 import { LeaderElector } from './leader.ts';
 import { startOperator, type RunningOperator } from './operator.ts';
 
@@ -49,8 +51,15 @@ const stop = async () => {
   operator = undefined;
 };
 
-const http = await startHttp({ host: httpHost, port: Number(httpPort), ready: () => standby || operator !== undefined });
-logger.info('serving /healthz /readyz /metrics', { component: 'operator', address: http.address, identity: values.identity });
+// Every replica serves the catalog (read-only); the key is shared through a Secret.
+const operatorKey = await loadOrCreateOperatorKey(host, values.namespace!);
+const http = await startHttp({
+  host: httpHost,
+  port: Number(httpPort),
+  ready: () => standby || operator !== undefined,
+  routes: { '/catalog': catalogRoute(host, operatorKey) },
+});
+logger.info('serving /healthz /readyz /metrics /catalog', { component: 'operator', address: http.address, identity: values.identity, did: operatorKey.kid.split('#')[0] });
 
 let elector: LeaderElector | undefined;
 if (values['leader-elect'] === 'false') {

@@ -286,6 +286,12 @@ export interface GpuPoolStatus {
    * GPUs requested by pods bound to verified nodes.
    */
   allocated?: number;
+  /**
+   * Countries attested by the credentials of the verified pool nodes.
+   *
+   * @maxItems 250
+   */
+  countries?: CountryCode[];
 }
 /**
  * An unmodified Deployment, StatefulSet or Job with placement rules, placed across member clusters.

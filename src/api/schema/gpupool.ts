@@ -1,5 +1,5 @@
 import {
-  conditions, currency, extendedResourceName, labelSelector, objectName, observedGeneration, price, providerName,
+  conditions, countryList, currency, extendedResourceName, labelSelector, objectName, observedGeneration, price, providerName,
 } from './common.ts';
 import { integer, object, string, type Schema } from './dsl.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind.ts';
@@ -34,6 +34,7 @@ const status: Schema = object({
   'capacity?': integer({ minimum: 0, description: 'GPUs on verified nodes.' }),
   'allocatable?': integer({ minimum: 0, description: 'Allocatable GPUs on verified nodes.' }),
   'allocated?': integer({ minimum: 0, description: 'GPUs requested by pods bound to verified nodes.' }),
+  'countries?': countryList('Countries attested by the credentials of the verified pool nodes.'),
 });
 
 export const GpuPoolKind: KindDefinition = {

@@ -1,5 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, type V1Node } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GpuPool, MemberCluster, SovereignNode } from '../../../src/api/generated/types.ts';
@@ -11,6 +11,11 @@ import { createLogger } from '../../../src/logging/logger.ts';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
 import { issueNodeCredential, newIdentity, type Identity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
+import { readCatalog } from '../../../src/catalog/source.ts';
+import { catalogRoute } from '../../../src/catalog/route.ts';
+import { startHttp } from '../../../src/operator/http.ts';
+import { loadOrCreateOperatorKey } from '../../../src/operator/identity.ts';
+import { run } from '../../../src/controlplane/kubectl.ts';
 
 // Its own federation: this test stops a member's API server.
 let federation: LocalFederation;
@@ -134,6 +139,45 @@ describe('GpuPool controller', () => {
     await custom().replaceClusterCustomObject({ ...api('sovereignnodes'), name: 'lyon-gpu-3', body: sn });
     await eventually(async () => expect((await pool()).status).toMatchObject({ verifiedNodes: 3, capacity: 12 }));
     await eventually(async () => expect((await readNode('gpu-3')).metadata?.labels?.['gpu.cloudempire.eu/pool']).toBe('lyon-h100'));
+  });
+});
+
+describe('catalog', () => {
+  it('offers a pool only once its hardware agrees with GPU Feature Discovery', async () => {
+    expect(await readCatalog(host())).toEqual([]);
+    const gpu2 = await readNode('gpu-2');
+    gpu2.metadata!.labels!['nvidia.com/gpu.product'] = 'NVIDIA-H100-80GB-HBM3';
+    await lyon().makeApiClient(CoreV1Api).replaceNode({ name: 'gpu-2', body: gpu2 });
+    const [offering] = await eventually(async () => {
+      const offerings = await readCatalog(host());
+      expect(offerings).toHaveLength(1);
+      return offerings;
+    });
+    expect(offering).toMatchObject({ pool: 'lyon-h100', provider: 'ovhcloud', countries: ['FR'], verifiedNodes: 3, totalGpus: 12, freeGpus: 9 });
+  });
+
+  it('serves signed offerings over HTTP that empirectl checks offline, and lists them as a table', async () => {
+    const operatorKey = await loadOrCreateOperatorKey(host(), 'cloud-empire');
+    expect((await loadOrCreateOperatorKey(host(), 'cloud-empire')).kid).toBe(operatorKey.kid);
+    const http = await startHttp({ host: '127.0.0.1', port: 0, ready: () => true, routes: { '/catalog': catalogRoute(host(), operatorKey) } });
+    try {
+      expect((await fetch(`http://${http.address}/catalog?country=fr`)).status).toBe(400);
+      const body = (await (await fetch(`http://${http.address}/catalog?gpu=h100&country=FR`)).json()) as { operator: string; offerings: { credential: string }[] };
+      expect(body.offerings).toHaveLength(1);
+      const file = join(ledgerDir, 'offering.jwt');
+      writeFileSync(file, body.offerings[0].credential);
+      const empirectl = (...args: string[]) => run(process.execPath, [join(REPO_ROOT, 'src', 'cli', 'empirectl.ts'), ...args]);
+      const good = await empirectl('catalog', 'verify', '--credential', file, '--operator', body.operator);
+      expect(good.code).toBe(0);
+      expect(JSON.parse(good.stdout).offering).toMatchObject({ type: 'gx:ServiceOffering', 'gx:providedBy': 'ovhcloud' });
+      const later = await empirectl('catalog', 'verify', '--credential', file, '--operator', body.operator, '--now', new Date(Date.now() + 2 * 3600_000).toISOString());
+      expect(later.code).toBe(3);
+      expect(JSON.parse(later.stdout).reason).toBe('EXPIRED');
+      const table = await empirectl('catalog', '--kubeconfig', federation.host.access.kubeconfigPath, '--gpu', 'H100');
+      expect(table.stdout).toMatch(/^lyon\s+lyon-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+9\s+12/m);
+    } finally {
+      await http.close();
+    }
   });
 });
 

@@ -20,6 +20,8 @@ describe('npm run demo', () => {
     expect(result.stdout.match(/federatedworkload\.cloudempire\.eu\//g)).toHaveLength(3);
     expect(result.stdout).toMatch(/mad-a100-1\s+true\s+ES\s+<none>\s+map\[.*nvidia\.com\/mig-1g\.10gb:7/);
     expect(result.stdout).toMatch(/waw-mi300-1\s+true\s+PL\s+<none>\s+map\[amd\.com\/gpu:8/);
+    expect(result.stdout).toMatch(/^paris\s+paris-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+16\s+16\s+2\.85 EUR/m);
+    expect(result.stdout).toMatch(/^warsaw\s+warsaw-mi300x\s+cloudferro\s+PL\s+AMD-Instinct-MI300X\s+amd\.com\/gpu\s+8\s+8\s+2\.10 EUR/m);
     expect(result.stdout).toContain('stopped; nothing left running');
   }, 200_000);
 });
