@@ -2,11 +2,13 @@
 // prints one JSON document on stdout; progress goes to stderr.
 import { cpus, totalmem } from 'node:os';
 import { benchControlPlane } from './controlplane.ts';
+import { benchOperator } from './operator.ts';
 import { benchTrust } from './trust.ts';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   controlplane: () => benchControlPlane(),
   trust: () => benchTrust(),
+  operator: () => benchOperator(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

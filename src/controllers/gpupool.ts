@@ -7,8 +7,9 @@ import type { MemberWatches } from '../cluster/member-watches.ts';
 import { MemberAccessError, type MemberClient } from '../cluster/pool.ts';
 import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { sameJson } from '../util/canonical-json.ts';
 import { startController, type RunningController } from '../operator/controller.ts';
-import { watchCollection } from '../operator/watch.ts';
+import type { SovereignNodeCache } from '../operator/sovereign-nodes.ts';
 import { verifiedNodeNames } from '../trust/verified-nodes.ts';
 
 export const POOL_LABEL = 'gpu.cloudempire.eu/pool';
@@ -131,7 +132,7 @@ export class GpuPoolReconciler {
       status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason, message: describeError(error), observedGeneration: generation }, now);
       requeueAfterMs = RETRY_MS;
     }
-    if (JSON.stringify(status) !== JSON.stringify(previous)) {
+    if (!sameJson(status, previous)) {
       await this.custom.replaceClusterCustomObjectStatus({ ...api, name, body: { ...pool, status } });
     }
     return { requeueAfterMs };
@@ -139,24 +140,17 @@ export class GpuPoolReconciler {
 }
 
 /** Watches GpuPools, the SovereignNodes that vouch for their nodes, and the members' Nodes and Pods. */
-export async function startGpuPoolController(deps: Omit<GpuPoolReconcilerDeps, 'sovereignNodes'>): Promise<RunningController<GpuPool>> {
+export async function startGpuPoolController(deps: Omit<GpuPoolReconcilerDeps, 'sovereignNodes'> & { sovereignNodes: SovereignNodeCache }): Promise<RunningController<GpuPool>> {
   const custom = deps.host.makeApiClient(CustomObjectsApi);
   // The wake-up paths exist before the controller they wake.
   const ref: { pools?: RunningController<GpuPool> } = {};
   const wake = (cluster: string) => {
     for (const pool of ref.pools?.watch.list() ?? []) if (pool.spec.memberCluster === cluster) ref.pools!.queue.add(pool.metadata.name!);
   };
-  const sovereignNodes = watchCollection<SovereignNode>({
-    name: 'gpupool-sovereignnodes',
-    kubeConfig: deps.host,
-    path: `/apis/${GROUP}/${VERSION}/sovereignnodes`,
-    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'sovereignnodes' })) as KubernetesListObject<SovereignNode>,
-    onChange: (node) => wake(node.spec.memberCluster),
-    log: deps.log,
-  });
-  await sovereignNodes.synced;
+  await deps.sovereignNodes.synced;
+  deps.sovereignNodes.onChange(wake);
   deps.watches.onChange(wake);
-  const reconciler = new GpuPoolReconciler({ ...deps, sovereignNodes: () => sovereignNodes.list() });
+  const reconciler = new GpuPoolReconciler({ ...deps, sovereignNodes: () => deps.sovereignNodes.list() });
   const running = await startController<GpuPool>({
     name: 'gpupool',
     kubeConfig: deps.host,
@@ -170,7 +164,6 @@ export async function startGpuPoolController(deps: Omit<GpuPoolReconcilerDeps, '
     ...running,
     async stop() {
       await running.stop();
-      await sovereignNodes.stop();
     },
   };
 }

@@ -6,8 +6,9 @@ import type { MemberWatches } from '../cluster/member-watches.ts';
 import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
 import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { sameJson } from '../util/canonical-json.ts';
 import { startController, type RunningController } from '../operator/controller.ts';
-import { watchCollection } from '../operator/watch.ts';
+import type { SovereignNodeCache } from '../operator/sovereign-nodes.ts';
 import { verifiedNodeNames } from '../trust/verified-nodes.ts';
 
 export const UNREACHABLE_TAINT = 'cloudempire.eu/unreachable';
@@ -119,8 +120,7 @@ export class MemberClusterReconciler {
     }
 
     // lastProbeTime alone changing is not worth a write on every probe.
-    const comparable = (s: MemberClusterStatus) => JSON.stringify({ ...s, lastProbeTime: undefined });
-    if (comparable(status) !== comparable(previous) || !previous.lastProbeTime || nowMs - Date.parse(previous.lastProbeTime) > 5 * interval) {
+    if (!sameJson({ ...status, lastProbeTime: undefined }, { ...previous, lastProbeTime: undefined }) || !previous.lastProbeTime || nowMs - Date.parse(previous.lastProbeTime) > 5 * interval) {
       await this.custom.replaceClusterCustomObjectStatus({ ...api, name, body: { ...member, status } });
     }
     return { requeueAfterMs };
@@ -128,22 +128,15 @@ export class MemberClusterReconciler {
 }
 
 /** Probes every MemberCluster on a timer and whenever its nodes or their verdicts change. */
-export async function startMemberClusterController(deps: Omit<MemberClusterReconcilerDeps, 'sovereignNodes'>): Promise<RunningController<MemberCluster>> {
+export async function startMemberClusterController(deps: Omit<MemberClusterReconcilerDeps, 'sovereignNodes'> & { sovereignNodes: SovereignNodeCache }): Promise<RunningController<MemberCluster>> {
   const custom = deps.host.makeApiClient(CustomObjectsApi);
   // The wake-up paths exist before the controller they wake.
   const ref: { controller?: RunningController<MemberCluster> } = {};
   const wake = (cluster: string) => ref.controller?.queue.add(cluster);
-  const sovereignNodes = watchCollection<SovereignNode>({
-    name: 'membercluster-sovereignnodes',
-    kubeConfig: deps.host,
-    path: `/apis/${GROUP}/${VERSION}/sovereignnodes`,
-    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'sovereignnodes' })) as KubernetesListObject<SovereignNode>,
-    onChange: (node) => wake(node.spec.memberCluster),
-    log: deps.log,
-  });
-  await sovereignNodes.synced;
+  await deps.sovereignNodes.synced;
+  deps.sovereignNodes.onChange(wake);
   deps.watches.onChange(wake);
-  const reconciler = new MemberClusterReconciler({ ...deps, sovereignNodes: () => sovereignNodes.list() });
+  const reconciler = new MemberClusterReconciler({ ...deps, sovereignNodes: () => deps.sovereignNodes.list() });
   const running = await startController<MemberCluster>({
     name: 'membercluster',
     kubeConfig: deps.host,
@@ -157,7 +150,6 @@ export async function startMemberClusterController(deps: Omit<MemberClusterRecon
     ...running,
     async stop() {
       await running.stop();
-      await sovereignNodes.stop();
     },
   };
 }

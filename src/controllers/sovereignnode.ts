@@ -7,6 +7,7 @@ import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
 import { LedgerUnavailableError, type Ledger } from '../ledger/ledger.ts';
 import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { sameJson } from '../util/canonical-json.ts';
 import { verificationOutcomes } from '../operator/metrics.ts';
 import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
@@ -136,7 +137,7 @@ export class SovereignNodeReconciler {
       this.deps.log.warn('cannot mark member node', { component: 'sovereignnode', sovereignNode: name, reason, message });
     }
 
-    if (JSON.stringify(status) !== JSON.stringify(previous)) {
+    if (!sameJson(status, previous)) {
       await this.custom.replaceClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural: PLURAL, name, body: { ...node, status } });
       this.deps.log.info('verdict', { component: 'sovereignnode', sovereignNode: name, verified: effective?.verified ?? false, reason: verdict.reason, ledgerTxId: status.ledgerTxId });
     }

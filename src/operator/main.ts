@@ -4,6 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { withKeepAlive } from '../cluster/keep-alive.ts';
 import { logger } from '../logging/logger.ts';
 import { catalogRoute } from '../catalog/route.ts';
 import { startHttp } from './http.ts';
@@ -35,6 +36,7 @@ function duration(text: string, flag: string): number {
 const host = new KubeConfig();
 if (values.kubeconfig) host.loadFromFile(values.kubeconfig);
 else host.loadFromDefault();
+withKeepAlive(host);
 
 const [httpHost, httpPort] = values['http-addr']!.split(/:(?=\d+$)/);
 const leaseMs = duration(values['lease-duration']!, 'lease-duration');

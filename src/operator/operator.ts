@@ -11,6 +11,7 @@ import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/
 import { httpsFetcher } from '../trust/fetcher.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
 import type { RunningController } from './controller.ts';
+import { SovereignNodeCache } from './sovereign-nodes.ts';
 
 export const TRUST_ANCHORS_CONFIGMAP = 'cloud-empire-trust-anchors';
 
@@ -47,6 +48,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const ledger = EmbeddedLedger.open(options.ledgerDir);
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
+  const sovereignNodes = new SovereignNodeCache(options.host, options.log);
   const controllers: RunningController[] = [];
   try {
     const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
@@ -56,14 +58,16 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         host: options.host,
         members,
         watches,
+        sovereignNodes,
         log: options.log,
         probeIntervalMs: options.probeIntervalMs,
         unreachableGraceMs: options.unreachableGraceMs,
       }),
     );
-    controllers.push(await startGpuPoolController({ host: options.host, watches, log: options.log }));
+    controllers.push(await startGpuPoolController({ host: options.host, watches, sovereignNodes, log: options.log }));
   } catch (error) {
     await Promise.allSettled(controllers.map((c) => c.stop()));
+    await sovereignNodes.stop();
     await watches.stop();
     await ledger.close();
     throw error;
@@ -74,6 +78,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ledger,
     async stop() {
       await Promise.all(controllers.map((c) => c.stop()));
+      await sovereignNodes.stop();
       await watches.stop();
       await ledger.close();
     },

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { canonicalJson } from '../../util/canonical-json.ts';
+
+export { canonicalJson };
 
 export interface Transaction {
   txId: string;
@@ -17,18 +20,6 @@ export interface Block {
 }
 
 const GENESIS_HASH = '0'.repeat(64);
-
-/** JSON with object keys sorted, so a hash never depends on insertion order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function blockHash(block: Omit<Block, 'hash'>): string {
   return createHash('sha256').update(canonicalJson({ number: block.number, prevHash: block.prevHash, timestamp: block.timestamp, txs: block.txs })).digest('hex');
