@@ -1,4 +1,4 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { MemberCluster } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { isNotFound } from '../operator/api-errors.ts';
@@ -17,7 +17,6 @@ export interface MemberClient {
   name: string;
   kubeConfig: KubeConfig;
   core: CoreV1Api;
-  objects: KubernetesObjectApi;
 }
 
 
@@ -71,7 +70,6 @@ export class MemberClusterPool {
       name,
       kubeConfig,
       core: kubeConfig.makeApiClient(CoreV1Api),
-      objects: KubernetesObjectApi.makeApiClient(kubeConfig),
     };
     this.cache.set(name, { secretVersion: version, client });
     return client;

@@ -160,10 +160,5 @@ export async function startGpuPoolController(deps: Omit<GpuPoolReconcilerDeps, '
     log: deps.log,
   });
   ref.pools = running;
-  return {
-    ...running,
-    async stop() {
-      await running.stop();
-    },
-  };
+  return running;
 }

@@ -146,10 +146,5 @@ export async function startMemberClusterController(deps: Omit<MemberClusterRecon
     log: deps.log,
   });
   ref.controller = running;
-  return {
-    ...running,
-    async stop() {
-      await running.stop();
-    },
-  };
+  return running;
 }

@@ -38,7 +38,3 @@ export function kubectl(kubeconfigPath: string, args: string[], input?: string):
   const cacheDir = join(dirname(kubeconfigPath), '.kube-cache');
   return run(binaries.kubectl(), [`--kubeconfig=${kubeconfigPath}`, `--cache-dir=${cacheDir}`, ...args], { input });
 }
-
-export function helm(args: string[], input?: string): Promise<CommandResult> {
-  return run(binaries.helm(), args, { input });
-}

@@ -89,10 +89,6 @@ export class ManagedProcess {
   }
 }
 
-export function runningPids(): number[] {
-  return [...running.keys()];
-}
-
 /** A port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
