@@ -2,7 +2,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import type { MemberCluster } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { isNotFound } from '../operator/api-errors.ts';
-import { withKeepAlive } from './keep-alive.ts';
+import { withConnectionReuse } from './keep-alive.ts';
 
 /** Why a member cluster cannot be reached; the reason goes into conditions. */
 export class MemberAccessError extends Error {
@@ -65,7 +65,7 @@ export class MemberClusterPool {
       // The parser's message may quote the document; say only what is wrong.
       throw new MemberAccessError('KubeconfigInvalid', `Secret ${ref.namespace}/${ref.name} key ${key} is not a usable kubeconfig (${(error as Error).name})`);
     }
-    withKeepAlive(kubeConfig);
+    withConnectionReuse(kubeConfig);
     const client: MemberClient = {
       name,
       kubeConfig,

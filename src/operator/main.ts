@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { withKeepAlive } from '../cluster/keep-alive.ts';
+import { withConnectionReuse } from '../cluster/keep-alive.ts';
 import { logger } from '../logging/logger.ts';
 import { catalogRoute } from '../catalog/route.ts';
 import { startHttp } from './http.ts';
@@ -36,7 +36,7 @@ function duration(text: string, flag: string): number {
 const host = new KubeConfig();
 if (values.kubeconfig) host.loadFromFile(values.kubeconfig);
 else host.loadFromDefault();
-withKeepAlive(host);
+withConnectionReuse(host);
 
 const [httpHost, httpPort] = values['http-addr']!.split(/:(?=\d+$)/);
 const leaseMs = duration(values['lease-duration']!, 'lease-duration');

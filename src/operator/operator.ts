@@ -1,5 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import { withConnectionReuse } from '../cluster/keep-alive.ts';
 import { MemberClusterPool } from '../cluster/pool.ts';
 import { startGpuPoolController } from '../controllers/gpupool.ts';
 import { startMemberClusterController } from '../controllers/membercluster.ts';
@@ -44,6 +45,7 @@ export async function loadTrustConfig(host: KubeConfig, namespace: string): Prom
 
 /** Starts the operator's controllers against a host cluster. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
+  withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
   const ledger = EmbeddedLedger.open(options.ledgerDir);
   const members = new MemberClusterPool(options.host);
