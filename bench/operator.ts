@@ -8,6 +8,7 @@ import { LocalFederation } from '../src/controlplane/federation.ts';
 import { kubectl } from '../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../src/controlplane/process.ts';
 import { createLogger } from '../src/logging/logger.ts';
+import { OPERATOR_NODE_FLAGS } from '../src/operator/runtime-flags.ts';
 import { watchCollection } from '../src/operator/watch.ts';
 import { issueNodeCredential, newIdentity } from '../src/trust/issue.ts';
 import { summarize } from './stats.ts';
@@ -120,7 +121,8 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     // The operator in its own process, so its memory and CPU are its own.
     const port = await freePort();
     const t1 = performance.now();
-    operator = new ManagedProcess('operator', process.execPath, [join(REPO_ROOT, 'src', 'operator', 'main.ts'), `--kubeconfig=${hostFile}`, '--leader-elect=false', `--ledger-dir=${join(dir, 'ledger')}`, `--http-addr=127.0.0.1:${port}`], join(dir, 'operator.log'), { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NODE_OPTIONS: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '', ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}) });
+    const flags = process.env.BENCH_OPERATOR_NODE_OPTIONS !== undefined ? [] : [...OPERATOR_NODE_FLAGS];
+    operator = new ManagedProcess('operator', process.execPath, [...flags, join(REPO_ROOT, 'src', 'operator', 'main.ts'), `--kubeconfig=${hostFile}`, '--leader-elect=false', `--ledger-dir=${join(dir, 'ledger')}`, `--http-addr=127.0.0.1:${port}`], join(dir, 'operator.log'), { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NODE_OPTIONS: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '', ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}) });
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, procStats(operator?.pid).rssMB)), 200);
     const pools = watchCollection<GpuPool>({
@@ -191,6 +193,7 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     const steady = procStats(operator.pid!);
     return {
       topology: `${MEMBERS.length} members × ${NODES_PER_MEMBER} nodes (${POOL_NODES} verified GPU nodes each), operator in its own process`,
+      operatorNodeFlags: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? flags.join(' '),
       createNodesMs: Math.round(createNodesMs),
       operatorSyncMs: Math.round(syncMs),
       operatorRssMB: { peak: Math.round(peakRss), steady: Math.round(steady.rssMB), goal: GOAL_RSS_MB, meetsGoal: peakRss <= GOAL_RSS_MB },

@@ -1,6 +1,31 @@
-import type { KubernetesListObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { watchCollection, type WatchedCollection } from '../operator/watch.ts';
+import { slimWatch } from '../operator/slim-watch.ts';
+import type { WatchedCollection } from '../operator/watch.ts';
+
+// What the capacity controllers read of a member's Nodes and Pods; the rest
+// (images, managed fields, conditions, volumes…) is not kept. At 15,000 nodes
+// the full objects were most of the operator's memory.
+export function slimNode(node: V1Node): V1Node {
+  return {
+    metadata: { name: node.metadata?.name, labels: node.metadata?.labels },
+    status: { capacity: node.status?.capacity, allocatable: node.status?.allocatable },
+  };
+}
+
+const slimContainer = (c: V1Container): V1Container => ({ name: c.name, resources: { requests: c.resources?.requests, limits: c.resources?.limits } });
+
+export function slimPod(pod: V1Pod): V1Pod {
+  return {
+    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace },
+    spec: {
+      nodeName: pod.spec?.nodeName,
+      containers: (pod.spec?.containers ?? []).map(slimContainer),
+      ...(pod.spec?.initContainers ? { initContainers: pod.spec.initContainers.map(slimContainer) } : {}),
+    },
+    status: { phase: pod.status?.phase },
+  };
+}
 import type { MemberClient, MemberClusterPool } from './pool.ts';
 
 export interface MemberView {
@@ -40,19 +65,19 @@ export class MemberWatches {
     if (existing && existing.client === client) return existing.view;
     if (existing) void existing.view.then((v) => Promise.all([v.nodes.stop(), v.pods.stop()])).catch(() => undefined);
     const view = (async () => {
-      const nodes = watchCollection<V1Node>({
+      const nodes = slimWatch<V1Node>({
         name: `member-nodes(${cluster})`,
         kubeConfig: client.kubeConfig,
         path: '/api/v1/nodes',
-        list: async () => (await client.core.listNode()) as KubernetesListObject<V1Node>,
+        transform: slimNode,
         onChange: () => this.notify(cluster),
         log: this.log,
       });
-      const pods = watchCollection<V1Pod>({
+      const pods = slimWatch<V1Pod>({
         name: `member-pods(${cluster})`,
         kubeConfig: client.kubeConfig,
         path: '/api/v1/pods',
-        list: async () => (await client.core.listPodForAllNamespaces()) as KubernetesListObject<V1Pod>,
+        transform: slimPod,
         onChange: () => this.notify(cluster),
         log: this.log,
       });

@@ -3,7 +3,7 @@ import type { Logger } from 'winston';
 import { describeError } from './api-errors.ts';
 import { watchRestarts } from './metrics.ts';
 
-export interface WatchedCollection<T extends KubernetesObject> {
+export interface WatchedCollection<T> {
   list(): readonly T[];
   /** Resolves once the first list has filled the cache. */
   synced: Promise<void>;

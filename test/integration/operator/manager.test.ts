@@ -8,6 +8,7 @@ import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
+import { slimWatch } from '../../../src/operator/slim-watch.ts';
 import { watchCollection } from '../../../src/operator/watch.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
@@ -49,16 +50,29 @@ describe('watches', () => {
       onChange: (cm) => seen.add(cm.metadata!.name!),
       log: createLogger({ level: 'error' }),
     });
+    const slimSeen = new Set<string>();
+    const slim = slimWatch<string>({
+      name: 'test-configmaps-slim',
+      kubeConfig: federation.host.kubeConfig(),
+      path: '/api/v1/namespaces/default/configmaps',
+      transform: (raw: { metadata: { name: string } }) => raw.metadata.name,
+      onChange: (name) => slimSeen.add(name),
+      log: createLogger({ level: 'error' }),
+    });
     try {
-      await watch.synced;
+      await Promise.all([watch.synced, slim.synced]);
       await federation.host.stopApiServer();
       await federation.host.startApiServer();
       // Created while the watch is still broken: only the relist can deliver it.
       await federation.host.kubeConfig().makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'made-during-outage' } } });
       await eventually(async () => expect(seen).toContain('made-during-outage'), 20_000);
+      await eventually(async () => expect(slimSeen).toContain('made-during-outage'), 20_000);
+      expect(slim.list()).toContain('made-during-outage');
       expect(watch.restarts()).toBeGreaterThanOrEqual(1);
+      expect(slim.restarts()).toBeGreaterThanOrEqual(1);
     } finally {
       await watch.stop();
+      await slim.stop();
     }
   }, 60_000);
 });
