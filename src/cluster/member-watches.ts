@@ -77,6 +77,8 @@ export class MemberWatches {
         name: `member-pods(${cluster})`,
         kubeConfig: client.kubeConfig,
         path: '/api/v1/pods',
+        // Finished pods hold no devices; when a pod finishes the watch reports it DELETED.
+        fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
         transform: slimPod,
         onChange: () => this.notify(cluster),
         log: this.log,

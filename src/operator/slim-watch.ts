@@ -18,6 +18,8 @@ export interface SlimWatchOptions<S> {
   onChange: (object: S) => void;
   log: Logger;
   pageSize?: number;
+  /** Server-side filter, e.g. `status.phase!=Succeeded`; an object leaving it arrives as DELETED. */
+  fieldSelector?: string;
 }
 
 class GoneError extends Error {}
@@ -40,6 +42,7 @@ export function slimWatch<S>(options: SlimWatchOptions<S>): WatchedCollection<S>
   let resourceVersion = '';
   let current: ReturnType<typeof request> | undefined;
   const keyOf = (o: RawObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const selector = options.fieldSelector ? `&fieldSelector=${encodeURIComponent(options.fieldSelector)}` : '';
 
   const httpOptions = async (): Promise<RequestOptions> => {
     const opts: RequestOptions & { headers?: Record<string, string> } = { agent, headers: {} };
@@ -76,7 +79,7 @@ export function slimWatch<S>(options: SlimWatchOptions<S>): WatchedCollection<S>
     let token = '';
     let version = '';
     do {
-      const page = await get(`limit=${options.pageSize ?? 500}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+      const page = await get(`limit=${options.pageSize ?? 500}${selector}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
       for (const raw of page.items) seen.set(keyOf(raw), options.transform(raw));
       token = page.metadata?.continue ?? '';
       version = page.metadata?.resourceVersion ?? version;
@@ -93,7 +96,7 @@ export function slimWatch<S>(options: SlimWatchOptions<S>): WatchedCollection<S>
   const watchOnce = async (): Promise<void> => {
     const opts = await httpOptions();
     await new Promise<void>((resolve, reject) => {
-      const query = `watch=1&allowWatchBookmarks=true&timeoutSeconds=${240 + Math.floor(Math.random() * 120)}&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+      const query = `watch=1&allowWatchBookmarks=true&timeoutSeconds=${240 + Math.floor(Math.random() * 120)}&resourceVersion=${encodeURIComponent(resourceVersion)}${selector}`;
       const req = request(`${server}${options.path}?${query}`, { ...opts, method: 'GET' }, (res) => {
         if (res.statusCode === 410) return reject(new GoneError('watch expired'));
         if (res.statusCode !== 200) return reject(new Error(`watch ${options.path}: HTTP ${res.statusCode}`));

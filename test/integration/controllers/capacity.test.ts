@@ -132,6 +132,14 @@ describe('GpuPool controller', () => {
     await eventually(async () => expect((await pool()).status).toMatchObject({ allocatable: 8, allocated: 3 }));
   });
 
+  it('gives the GPUs back when the pod finishes', async () => {
+    const core = lyon().makeApiClient(CoreV1Api);
+    const pod = await core.readNamespacedPod({ name: 'infer', namespace: 'default' });
+    pod.status = { ...pod.status, phase: 'Succeeded' };
+    await core.replaceNamespacedPodStatus({ name: 'infer', namespace: 'default', body: pod });
+    await eventually(async () => expect((await pool()).status).toMatchObject({ allocated: 0 }));
+  });
+
   it('adds a node to the pool when its SovereignNode becomes verified', async () => {
     const sn = (await custom().getClusterCustomObject({ ...api('sovereignnodes'), name: 'lyon-gpu-3' })) as SovereignNode;
     expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'False', reason: 'IssuerUntrusted' });
@@ -153,7 +161,7 @@ describe('catalog', () => {
       expect(offerings).toHaveLength(1);
       return offerings;
     });
-    expect(offering).toMatchObject({ pool: 'lyon-h100', provider: 'ovhcloud', countries: ['FR'], verifiedNodes: 3, totalGpus: 12, freeGpus: 9 });
+    expect(offering).toMatchObject({ pool: 'lyon-h100', provider: 'ovhcloud', countries: ['FR'], verifiedNodes: 3, totalGpus: 12, freeGpus: 12 });
   });
 
   it('serves signed offerings over HTTP that empirectl checks offline, and lists them as a table', async () => {
@@ -174,7 +182,7 @@ describe('catalog', () => {
       expect(later.code).toBe(3);
       expect(JSON.parse(later.stdout).reason).toBe('EXPIRED');
       const table = await empirectl('catalog', '--kubeconfig', federation.host.access.kubeconfigPath, '--gpu', 'H100');
-      expect(table.stdout).toMatch(/^lyon\s+lyon-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+9\s+12/m);
+      expect(table.stdout).toMatch(/^lyon\s+lyon-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+12\s+12/m);
     } finally {
       await http.close();
     }
