@@ -5,8 +5,9 @@ import { GROUP, VERSION } from '../api/schema/common.ts';
 import { poolCapacity } from '../capacity/gpu-pool.ts';
 import type { MemberWatches } from '../cluster/member-watches.ts';
 import { MemberAccessError, type MemberClient } from '../cluster/pool.ts';
-import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
+import { describeError, isConflict } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import { startController, type RunningController } from '../operator/controller.ts';
 import type { SovereignNodeCache } from '../operator/sovereign-nodes.ts';
@@ -58,13 +59,8 @@ export class GpuPoolReconciler {
   }
 
   async reconcile(name: string): Promise<{ requeueAfterMs?: number }> {
-    let pool: GpuPool;
-    try {
-      pool = (await this.custom.getClusterCustomObject({ ...api, name })) as GpuPool;
-    } catch (error) {
-      if (isNotFound(error)) return {};
-      throw error;
-    }
+    let pool = await getClusterObject<GpuPool>(this.custom, api.plural, name);
+    if (!pool) return {};
     const cluster = pool.spec.memberCluster;
 
     if (pool.metadata.deletionTimestamp) {

@@ -4,8 +4,9 @@ import type { ClusterTaint, GpuCapacity, MemberCluster, MemberClusterStatus, Sov
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import type { MemberWatches } from '../cluster/member-watches.ts';
 import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
-import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
+import { describeError, isConflict } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import { startController, type RunningController } from '../operator/controller.ts';
 import type { SovereignNodeCache } from '../operator/sovereign-nodes.ts';
@@ -67,13 +68,8 @@ export class MemberClusterReconciler {
   }
 
   async reconcile(name: string): Promise<{ requeueAfterMs?: number }> {
-    let member: MemberCluster;
-    try {
-      member = (await this.custom.getClusterCustomObject({ ...api, name })) as MemberCluster;
-    } catch (error) {
-      if (isNotFound(error)) return {};
-      throw error;
-    }
+    let member = await getClusterObject<MemberCluster>(this.custom, api.plural, name);
+    if (!member) return {};
     const nowMs = this.deps.now?.() ?? Date.now();
     const now = new Date(nowMs);
     const interval = this.deps.probeIntervalMs ?? 10_000;

@@ -7,6 +7,7 @@ import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
 import { LedgerUnavailableError, type Ledger } from '../ledger/ledger.ts';
 import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
+import { getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import { verificationOutcomes } from '../operator/metrics.ts';
 import { newNonce } from '../trust/issue.ts';
@@ -51,17 +52,8 @@ export class SovereignNodeReconciler {
     this.now = deps.now ?? Date.now;
   }
 
-  private async get(name: string): Promise<SovereignNode | undefined> {
-    try {
-      return (await this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })) as SovereignNode;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  }
-
   async reconcile(name: string): Promise<ReconcileResult> {
-    let node = await this.get(name);
+    let node = await getClusterObject<SovereignNode>(this.custom, PLURAL, name);
     if (!node) return {};
 
     if (node.metadata.deletionTimestamp) {
