@@ -165,8 +165,11 @@ describe('SovereignNode controller on real control planes', () => {
     }, 15_000, 100);
     // statusListMaxAgeSeconds is 1: the flip comes with the next refresh, not at the 10-minute resync.
     expect(Date.now() - started).toBeLessThan(5_000);
-    const sn = await sovereignNode(`${prefix}-good`);
-    expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'False', reason: 'Revoked' });
+    // Status is written after the Node is marked: it reports what was done.
+    await eventually(async () => {
+      const sn = await sovereignNode(`${prefix}-good`);
+      expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'False', reason: 'Revoked' });
+    });
   });
 
   it('returns the Node to unverified when its SovereignNode is deleted (finalizer)', async () => {
