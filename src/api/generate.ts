@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { ISO_3166_ALPHA2 } from './countries.ts';
 import { crdName, toCrd } from './crd.ts';
 import { resourceSchema } from './resource-schema.ts';
-import type { Schema } from './schema/dsl.ts';
+import { closeObjects, type Schema } from './schema/dsl.ts';
 import { KINDS } from './schema/index.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,9 +37,6 @@ function forTypes(schema: Schema, byTitle = new Map<string, { shape: string; out
   if (schema.title) byTitle.set(schema.title, { shape, out });
   if (schema.properties) {
     out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, forTypes(v, byTitle)]));
-    if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) {
-      out.additionalProperties = false;
-    }
   }
   if (schema.items) out.items = forTypes(schema.items, byTitle);
   if (typeof schema.additionalProperties === 'object') out.additionalProperties = forTypes(schema.additionalProperties, byTitle);
@@ -54,7 +51,7 @@ export async function typeFile(): Promise<string> {
     additionalProperties: false,
     properties: Object.fromEntries(
       KINDS.map((kind) => {
-        const schema = forTypes(resourceSchema(kind), byTitle) as { properties: Record<string, unknown> };
+        const schema = forTypes(closeObjects(resourceSchema(kind)), byTitle) as { properties: Record<string, unknown> };
         schema.properties.metadata = { tsType: 'V1ObjectMeta' };
         return [kind.kind, schema];
       }),

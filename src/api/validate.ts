@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { evaluateRule } from './cel.ts';
 import type { FederatedWorkload, GpuPool, MemberCluster, SovereignNode } from './generated/types.ts';
 import { resourceSchema } from './resource-schema.ts';
-import type { CelRule, Schema } from './schema/dsl.ts';
+import { closeObjects, type CelRule, type Schema } from './schema/dsl.ts';
 import { KINDS, type KindDefinition } from './schema/index.ts';
 
 export interface ValidationIssue {
@@ -28,23 +28,6 @@ export type Resource = KindTypes[KindName];
 type FormatsPlugin = (ajv: Ajv, formats: string[]) => Ajv;
 const formatsModule = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
 const addFormats: FormatsPlugin = formatsModule.default ?? formatsModule;
-
-/**
- * The CRD schema is open where Kubernetes prunes; offline we reject unknown
- * fields outright, as `kubectl apply --validate=strict` does.
- */
-function closeObjects(schema: Schema): Schema {
-  const out: Schema = { ...schema };
-  if (schema.properties) {
-    out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, closeObjects(v)]));
-    if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) {
-      out.additionalProperties = false;
-    }
-  }
-  if (schema.items) out.items = closeObjects(schema.items);
-  if (typeof schema.additionalProperties === 'object') out.additionalProperties = closeObjects(schema.additionalProperties);
-  return out;
-}
 
 /** `/spec/a.b/0` → `spec["a.b"][0]` */
 export function pointerToPath(pointer: string): string {

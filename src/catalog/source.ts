@@ -1,12 +1,13 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { GpuPool, MemberCluster } from '../api/generated/types.ts';
-import { GROUP, VERSION } from '../api/schema/common.ts';
+import { clusterCollection } from '../operator/objects.ts';
 import { buildCatalog, type CatalogFilter, type Offering } from './catalog.ts';
 
 /** The catalog of the federation a host API server describes. */
 export async function readCatalog(host: KubeConfig, filter: CatalogFilter = {}): Promise<Offering[]> {
-  const custom = host.makeApiClient(CustomObjectsApi);
-  const list = async <T>(plural: string) => ((await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as { items: T[] }).items;
-  const [pools, clusters] = await Promise.all([list<GpuPool>('gpupools'), list<MemberCluster>('memberclusters')]);
-  return buildCatalog(pools, clusters, filter);
+  const [pools, clusters] = await Promise.all([
+    clusterCollection<GpuPool>(host, 'gpupools').list(),
+    clusterCollection<MemberCluster>(host, 'memberclusters').list(),
+  ]);
+  return buildCatalog(pools.items, clusters.items, filter);
 }

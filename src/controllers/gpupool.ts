@@ -1,4 +1,4 @@
-import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Node } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { GpuPool, GpuPoolStatus, SovereignNode } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
@@ -7,7 +7,7 @@ import type { MemberWatches } from '../cluster/member-watches.ts';
 import { MemberAccessError, type MemberClient } from '../cluster/pool.ts';
 import { describeError, isConflict } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
-import { getClusterObject } from '../operator/objects.ts';
+import { clusterCollection, getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import { startController, type RunningController } from '../operator/controller.ts';
 import type { SovereignNodeCache } from '../operator/sovereign-nodes.ts';
@@ -137,7 +137,6 @@ export class GpuPoolReconciler {
 
 /** Watches GpuPools, the SovereignNodes that vouch for their nodes, and the members' Nodes and Pods. */
 export async function startGpuPoolController(deps: Omit<GpuPoolReconcilerDeps, 'sovereignNodes'> & { sovereignNodes: SovereignNodeCache }): Promise<RunningController<GpuPool>> {
-  const custom = deps.host.makeApiClient(CustomObjectsApi);
   // The wake-up paths exist before the controller they wake.
   const ref: { pools?: RunningController<GpuPool> } = {};
   const wake = (cluster: string) => {
@@ -150,8 +149,7 @@ export async function startGpuPoolController(deps: Omit<GpuPoolReconcilerDeps, '
   const running = await startController<GpuPool>({
     name: 'gpupool',
     kubeConfig: deps.host,
-    path: `/apis/${GROUP}/${VERSION}/gpupools`,
-    list: async () => (await custom.listClusterCustomObject(api)) as KubernetesListObject<GpuPool>,
+    ...clusterCollection<GpuPool>(deps.host, api.plural),
     reconcile: (name) => reconciler.reconcile(name),
     log: deps.log,
   });

@@ -1,12 +1,12 @@
-import { CustomObjectsApi, VersionApi, type KubeConfig, type KubernetesListObject, type V1Node } from '@kubernetes/client-node';
+import { CustomObjectsApi, VersionApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { ClusterTaint, GpuCapacity, MemberCluster, MemberClusterStatus, SovereignNode } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import type { MemberWatches } from '../cluster/member-watches.ts';
-import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
+import { MemberAccessError } from '../cluster/pool.ts';
 import { describeError, isConflict } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
-import { getClusterObject } from '../operator/objects.ts';
+import { clusterCollection, getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import { startController, type RunningController } from '../operator/controller.ts';
 import type { SovereignNodeCache } from '../operator/sovereign-nodes.ts';
@@ -17,7 +17,6 @@ const api = { group: GROUP, version: VERSION, plural: 'memberclusters' };
 
 export interface MemberClusterReconcilerDeps {
   host: KubeConfig;
-  members: MemberClusterPool;
   watches: MemberWatches;
   sovereignNodes: () => readonly SovereignNode[];
   log: Logger;
@@ -81,9 +80,9 @@ export class MemberClusterReconciler {
     let requeueAfterMs = interval;
 
     try {
-      const client = await this.deps.members.client(name);
-      const version = await withDeadline(client.kubeConfig.makeApiClient(VersionApi).getCode(), this.deps.probeTimeoutMs ?? 5_000, `the API server of ${name}`);
+      // The view resolves the member's client (kubeconfig Secret) once for both the probe and the caches.
       const view = await this.deps.watches.view(name);
+      const version = await withDeadline(view.client.kubeConfig.makeApiClient(VersionApi).getCode(), this.deps.probeTimeoutMs ?? 5_000, `the API server of ${name}`);
       const nodes = view.nodes.list();
       const verified = verifiedNodeNames(this.deps.sovereignNodes(), name);
       reachable = true;
@@ -125,7 +124,6 @@ export class MemberClusterReconciler {
 
 /** Probes every MemberCluster on a timer and whenever its nodes or their verdicts change. */
 export async function startMemberClusterController(deps: Omit<MemberClusterReconcilerDeps, 'sovereignNodes'> & { sovereignNodes: SovereignNodeCache }): Promise<RunningController<MemberCluster>> {
-  const custom = deps.host.makeApiClient(CustomObjectsApi);
   // The wake-up paths exist before the controller they wake.
   const ref: { controller?: RunningController<MemberCluster> } = {};
   const wake = (cluster: string) => ref.controller?.queue.add(cluster);
@@ -136,8 +134,7 @@ export async function startMemberClusterController(deps: Omit<MemberClusterRecon
   const running = await startController<MemberCluster>({
     name: 'membercluster',
     kubeConfig: deps.host,
-    path: `/apis/${GROUP}/${VERSION}/memberclusters`,
-    list: async () => (await custom.listClusterCustomObject(api)) as KubernetesListObject<MemberCluster>,
+    ...clusterCollection<MemberCluster>(deps.host, api.plural),
     reconcile: (name) => reconciler.reconcile(name),
     log: deps.log,
   });

@@ -1,6 +1,5 @@
 // `npm run demo [-- --once]`: the local federation on real control planes,
 // with the operator verifying every node's identity.
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
@@ -8,6 +7,7 @@ import { catalogTable } from '../catalog/catalog.ts';
 import { readCatalog } from '../catalog/source.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
 import { createLogger } from '../logging/logger.ts';
+import { clusterCollection } from '../operator/objects.ts';
 import { startOperator, type RunningOperator } from '../operator/operator.ts';
 import { answerChallenge } from '../trust/node-agent.ts';
 import type { KeyFile } from '../trust/issue.ts';
@@ -47,10 +47,9 @@ try {
   );
   log('node agents answered their challenges');
 
-  const custom = host.makeApiClient(CustomObjectsApi);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const list = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'sovereignnodes' })) as { items: SovereignNode[] };
+    const list = await clusterCollection<SovereignNode>(host, 'sovereignnodes').list();
     const settled = list.items.filter((n) => {
       const verified = n.status?.conditions?.find((c) => c.type === 'Verified');
       return verified?.reason === DEMO_SOVEREIGN_NODES[n.metadata.name!] && n.status?.conditions?.some((c) => c.type === 'NodeBound' && c.status === 'True');
@@ -64,8 +63,8 @@ try {
   // Member health and pool capacity follow from the verdicts.
   const capacityDeadline = Date.now() + 60_000;
   for (;;) {
-    const clusters = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'memberclusters' })) as { items: MemberCluster[] };
-    const pools = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'gpupools' })) as { items: GpuPool[] };
+    const clusters = await clusterCollection<MemberCluster>(host, 'memberclusters').list();
+    const pools = await clusterCollection<GpuPool>(host, 'gpupools').list();
     const ready = clusters.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.verifiedNodeCount === expectedVerified(c.metadata.name!));
     const counted = pools.items.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
     if (ready.length === clusters.items.length && counted.length === pools.items.length) break;

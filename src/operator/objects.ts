@@ -1,4 +1,4 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { isNotFound } from './api-errors.ts';
 
@@ -10,4 +10,13 @@ export async function getClusterObject<T>(custom: CustomObjectsApi, plural: stri
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** Where a cluster-scoped Cloud Empire kind is watched and how it is listed: what a watch or informer needs. */
+export function clusterCollection<T extends KubernetesObject>(host: KubeConfig, plural: string): { path: string; list: () => Promise<KubernetesListObject<T>> } {
+  const custom = host.makeApiClient(CustomObjectsApi);
+  return {
+    path: `/apis/${GROUP}/${VERSION}/${plural}`,
+    list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as KubernetesListObject<T>,
+  };
 }

@@ -58,7 +58,6 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     controllers.push(
       await startMemberClusterController({
         host: options.host,
-        members,
         watches,
         sovereignNodes,
         log: options.log,

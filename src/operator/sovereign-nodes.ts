@@ -1,7 +1,7 @@
-import { CustomObjectsApi, type KubeConfig, type KubernetesListObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { SovereignNode } from '../api/generated/types.ts';
-import { GROUP, VERSION } from '../api/schema/common.ts';
+import { clusterCollection } from './objects.ts';
 import { watchCollection, type WatchedCollection } from './watch.ts';
 
 /**
@@ -14,12 +14,10 @@ export class SovereignNodeCache {
   private readonly watch: WatchedCollection<SovereignNode>;
 
   constructor(host: KubeConfig, log: Logger) {
-    const custom = host.makeApiClient(CustomObjectsApi);
     this.watch = watchCollection<SovereignNode>({
       name: 'sovereignnodes-cache',
       kubeConfig: host,
-      path: `/apis/${GROUP}/${VERSION}/sovereignnodes`,
-      list: async () => (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'sovereignnodes' })) as KubernetesListObject<SovereignNode>,
+      ...clusterCollection<SovereignNode>(host, 'sovereignnodes'),
       onChange: (node) => {
         for (const listener of this.listeners) listener(node.spec.memberCluster);
       },

@@ -95,6 +95,24 @@ export function withRules(schema: Schema, ...rules: CelRule[]): Schema {
   return { ...schema, 'x-kubernetes-validations': [...(schema['x-kubernetes-validations'] ?? []), ...rules] };
 }
 
+/**
+ * The CRD schema is open where Kubernetes prunes; the offline validators and
+ * the TypeScript types reject unknown fields outright, as `kubectl apply
+ * --validate=strict` does.
+ */
+export function closeObjects(schema: Schema): Schema {
+  const out: Schema = { ...schema };
+  if (schema.properties) {
+    out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, closeObjects(v)]));
+    if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) {
+      out.additionalProperties = false;
+    }
+  }
+  if (schema.items) out.items = closeObjects(schema.items);
+  if (typeof schema.additionalProperties === 'object') out.additionalProperties = closeObjects(schema.additionalProperties);
+  return out;
+}
+
 /** Visits every schema node with its path of property names (`[]` for items). */
 export function walk(schema: Schema, visit: (node: Schema, path: string[]) => void, path: string[] = []): void {
   visit(schema, path);
