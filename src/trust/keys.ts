@@ -52,13 +52,6 @@ const SPKI_PREFIX = {
 const KEY_TYPE_CURVE = { Ed25519: 'Ed25519', 'P-256': 'P-256', Secp256k1: 'secp256k1' } as const;
 const CURVE_CODEC = { Ed25519: 'ed25519', 'P-256': 'p256', secp256k1: 'secp256k1' } as const;
 
-export function jwkFromRawPublicKey(curve: PublicJwk['crv'], raw: Uint8Array): PublicJwk {
-  const expected = curve === 'Ed25519' ? 32 : 33;
-  if (raw.length !== expected) throw new Error(`a raw ${curve} public key is ${expected} bytes, got ${raw.length}`);
-  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX[curve], raw]), format: 'der', type: 'spki' });
-  return publicJwk(key.export({ format: 'jwk' }) as PublicJwk);
-}
-
 export function rawPublicKey(jwk: PublicJwk): Uint8Array {
   const x = Buffer.from(jwk.x, 'base64url');
   if (jwk.kty === 'OKP') return x;
@@ -79,8 +72,7 @@ export function decodeMultibaseKey(multibase: string): { curve: PublicJwk['crv']
 
 /** `z6Mk…`, `zDn…`, `zQ3s…`: a multicodec-prefixed, base58btc public key. */
 export function jwkFromMultibase(multibase: string): PublicJwk {
-  const { curve, raw } = decodeMultibaseKey(multibase);
-  return jwkFromRawPublicKey(curve, raw);
+  return publicJwk(keyFromMultibase(multibase).key.export({ format: 'jwk' }) as PublicJwk);
 }
 
 /** The verification key straight from its multibase form: one OpenSSL import, no JWK round trip. */
