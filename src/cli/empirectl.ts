@@ -4,6 +4,7 @@ import { UsageError } from './args.ts';
 import { catalog } from './commands/catalog.ts';
 import { credentialIssue } from './commands/credential.ts';
 import { didNew } from './commands/did.ts';
+import { ledger } from './commands/ledger.ts';
 import { nodeAnswer, nodeProve, nodeVerify } from './commands/node.ts';
 import { statusList } from './commands/statuslist.ts';
 
@@ -18,6 +19,7 @@ const HELP = `empirectl — Cloud Empire command line
   node verify        run the operator's verification pipeline offline (exit 0 verified, 3 not, 2 bad input)
   catalog            list the federation's GPU offerings from verified facts (table or json)
   catalog verify     check an offering's signed service-offering credential offline
+  ledger verify      recompute the embedded ledger's hash chain; name the first altered block
 
 Run a command without arguments for its usage.`;
 
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   'node answer': nodeAnswer,
   'node verify': nodeVerify,
   catalog,
+  ledger,
 };
 
 export async function main(argv: string[], out = (line: string) => console.log(line), err = (line: string) => console.error(line)): Promise<number> {

@@ -4,7 +4,7 @@ import type { Logger } from 'winston';
 import type { SovereignNode, SovereignNodeStatus } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { MemberAccessError, type MemberClusterPool } from '../cluster/pool.ts';
-import { LedgerUnavailableError, type Ledger } from '../ledger/ledger.ts';
+import { LedgerContractError, LedgerUnavailableError, type Ledger } from '../ledger/ledger.ts';
 import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts';
 import { setCondition } from '../operator/conditions.ts';
 import { getClusterObject } from '../operator/objects.ts';
@@ -28,6 +28,8 @@ export interface SovereignNodeReconcilerDeps {
   ledger: Ledger;
   log: Logger;
   now?: () => number;
+  /** How soon a node whose record or Node update failed is tried again (default 10 s). */
+  retryAfterMs?: number;
 }
 
 export interface ReconcileResult {
@@ -95,14 +97,21 @@ export class SovereignNodeReconciler {
       status.conditions,
       recorded.ok || !verdict.verified
         ? { type: 'Verified', status: verdict.verified ? 'True' : 'False', reason: conditionReason(verdict.reason), message: verdict.message, observedGeneration: generation }
-        : { type: 'Verified', status: 'False', reason: 'LedgerUnavailable', message: `${verdict.message}, but the ledger cannot record it (${recorded.error}); the node stays unverified until it does`, observedGeneration: generation },
+        : { type: 'Verified', status: 'False', reason: recorded.reason, message: `${verdict.message}, but the ledger did not record it (${recorded.error}); the node stays unverified until it does`, observedGeneration: generation },
       now,
     );
     status.conditions = setCondition(
       status.conditions,
       recorded.ok
         ? { type: 'Recorded', status: 'True', reason: 'AttestationRecorded', message: `ledger transaction ${recorded.txId}`, observedGeneration: generation }
-        : { type: 'Recorded', status: 'False', reason: 'LedgerUnavailable', message: recorded.error, observedGeneration: generation },
+        : { type: 'Recorded', status: 'False', reason: recorded.reason, message: recorded.error, observedGeneration: generation },
+      now,
+    );
+    status.conditions = setCondition(
+      status.conditions,
+      recorded.ok || recorded.reason !== 'LedgerUnavailable'
+        ? { type: 'LedgerAvailable', status: 'True', reason: 'LedgerAnswered', message: `the ${this.deps.ledger.kind} ledger answered`, observedGeneration: generation }
+        : { type: 'LedgerAvailable', status: 'False', reason: 'LedgerUnavailable', message: `${recorded.error}; the record is pending and will be written when the ledger returns`, observedGeneration: generation },
       now,
     );
     if (recorded.ok) status.ledgerTxId = recorded.txId;
@@ -116,7 +125,7 @@ export class SovereignNodeReconciler {
       delete status.verifiedAt;
     }
 
-    let requeueAfterMs = recorded.ok ? RESYNC_MS : RETRY_MS;
+    let requeueAfterMs = recorded.ok ? RESYNC_MS : (this.deps.retryAfterMs ?? RETRY_MS);
     try {
       await this.markMemberNode(node, nodeTrustMarks(effective));
       status.conditions = setCondition(status.conditions, { type: 'NodeBound', status: 'True', reason: 'NodeMarked', message: `Node ${node.spec.nodeName} in ${node.spec.memberCluster} carries the verdict`, observedGeneration: generation }, now);
@@ -125,7 +134,7 @@ export class SovereignNodeReconciler {
       const reason = error instanceof MemberAccessError ? error.reason : isNotFound(error) ? 'NodeNotFound' : 'MemberUnreachable';
       const message = isNotFound(error) ? `Node ${node.spec.nodeName} does not exist in ${node.spec.memberCluster} (yet)` : describeError(error);
       status.conditions = setCondition(status.conditions, { type: 'NodeBound', status: 'False', reason, message, observedGeneration: generation }, now);
-      requeueAfterMs = RETRY_MS;
+      requeueAfterMs = this.deps.retryAfterMs ?? RETRY_MS;
       this.deps.log.warn('cannot mark member node', { component: 'sovereignnode', sovereignNode: name, reason, message });
     }
 
@@ -140,7 +149,12 @@ export class SovereignNodeReconciler {
   }
 
   /** Records a verdict once per (generation, reason, credential); a repeat of the last record is skipped. */
-  private async record(node: SovereignNode, verdict: Verdict, previous: SovereignNodeStatus, now: Date): Promise<{ ok: true; txId: string } | { ok: false; error: string }> {
+  private async record(
+    node: SovereignNode,
+    verdict: Verdict,
+    previous: SovereignNodeStatus,
+    now: Date,
+  ): Promise<{ ok: true; txId: string } | { ok: false; reason: 'LedgerUnavailable' | 'LedgerRefused'; error: string }> {
     const recordedBefore = previous.conditions?.find((c) => c.type === 'Recorded');
     const verifiedBefore = previous.conditions?.find((c) => c.type === 'Verified');
     if (
@@ -162,13 +176,16 @@ export class SovereignNodeReconciler {
         issuer: verdict.issuer,
         countryCode: verdict.countryCode,
         jurisdiction: verdict.jurisdiction,
+        provider: verdict.provider,
         expiresAt: verdict.expiresAt,
         credentialDigest: digest(node.spec.credential),
         observedAt: now.toISOString(),
       });
       return { ok: true, txId: receipt.txId };
     } catch (error) {
-      if (error instanceof LedgerUnavailableError) return { ok: false, error: error.message };
+      if (error instanceof LedgerUnavailableError) return { ok: false, reason: 'LedgerUnavailable', error: error.message };
+      // The contract refusing a record is not a transient failure: report it; the node stays unverified.
+      if (error instanceof LedgerContractError) return { ok: false, reason: 'LedgerRefused', error: error.message };
       throw error;
     }
   }

@@ -1,30 +1,129 @@
-/** One verification verdict as the ledger keeps it: who, what, by whom, why. */
-export interface AttestationRecord {
-  sovereignNode: string;
-  memberCluster: string;
-  nodeName: string;
-  did: string;
-  verified: boolean;
-  reason: string;
-  issuer?: string;
-  countryCode?: string;
-  jurisdiction?: string;
-  expiresAt?: string;
-  /** SHA-256 of the credential, so the record proves which credential was judged without storing it. */
-  credentialDigest: string;
-  observedAt: string;
-}
+import type {
+  AccessVerdict,
+  AttestationRecord,
+  DatasetDetails,
+  DatasetPolicy,
+  DatasetPolicyInput,
+  GrantRecord,
+  PlacementDecision,
+  PlacementRequest,
+  RecordedDecision,
+  StoredAttestation,
+  TrustAnchorRecord,
+} from '../../chaincode/src/records.ts';
+import { DETAILS_TRANSIENT_KEY } from '../../chaincode/src/dataset-policy.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint } from './gateway.ts';
+
+export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, PlacementDecision, PlacementRequest, RecordedDecision, StoredAttestation, TrustAnchorRecord };
+export { LedgerContractError, LedgerUnavailableError } from './gateway.ts';
 
 export interface LedgerReceipt {
+  /** The transaction that recorded the fact (an earlier one when the same fact was already recorded). */
   txId: string;
-  blockNumber: number;
+  /** The block of this call's transaction; absent when it changed nothing and was not committed. */
+  blockNumber?: number;
 }
 
-/** The operator's view of the ledger; the embedded and Fabric implementations sit behind it. */
+/** What the operator needs from the ledger, whichever implementation runs the chaincode. */
 export interface Ledger {
+  readonly kind: 'embedded' | 'fabric';
   recordAttestation(record: AttestationRecord): Promise<LedgerReceipt>;
+  authorizePlacement(request: PlacementRequest): Promise<PlacementDecision>;
+  recordPlacement(request: PlacementRequest): Promise<RecordedDecision & { blockNumber?: number }>;
+  /** Throws LedgerUnavailableError unless the ledger answers a query now. */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The ledger cannot be reached or refused to commit: callers fail closed and retry. */
-export class LedgerUnavailableError extends Error {}
+/**
+ * The sovereignty chaincode's transactions as typed calls over either
+ * gateway. One instance acts as one identity: the operator holds the trust
+ * authority's operator identity; data owners and tests hold their own.
+ */
+export class SovereigntyLedger implements Ledger {
+  readonly gateway: ContractGateway;
+  private readonly onClose?: () => Promise<void>;
+
+  constructor(gateway: ContractGateway, onClose?: () => Promise<void>) {
+    this.gateway = gateway;
+    this.onClose = onClose;
+  }
+
+  get kind(): 'embedded' | 'fabric' {
+    return this.gateway.kind;
+  }
+
+  async recordAttestation(record: AttestationRecord): Promise<LedgerReceipt> {
+    const submitted = await this.gateway.submit('TrustRegistry:RecordAttestation', [canonicalJson(record)]);
+    const stored = JSON.parse(submitted.result) as StoredAttestation;
+    return { txId: stored.txId, blockNumber: stored.txId === submitted.txId ? submitted.blockNumber : undefined };
+  }
+
+  async getAttestation(memberCluster: string, nodeName: string): Promise<StoredAttestation> {
+    return JSON.parse(await this.gateway.evaluate('TrustRegistry:GetAttestation', [memberCluster, nodeName])) as StoredAttestation;
+  }
+
+  async putTrustAnchor(anchor: Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>): Promise<TrustAnchorRecord> {
+    return JSON.parse((await this.gateway.submit('TrustRegistry:PutTrustAnchor', [canonicalJson(anchor)])).result) as TrustAnchorRecord;
+  }
+
+  async listTrustAnchors(): Promise<TrustAnchorRecord[]> {
+    return JSON.parse(await this.gateway.evaluate('TrustRegistry:ListTrustAnchors', [])) as TrustAnchorRecord[];
+  }
+
+  async publishPolicy(policy: DatasetPolicyInput, details?: DatasetDetails): Promise<DatasetPolicy> {
+    const transient = details ? { [DETAILS_TRANSIENT_KEY]: canonicalJson(details) } : undefined;
+    return JSON.parse((await this.gateway.submit('DatasetPolicy:PublishPolicy', [canonicalJson(policy)], { transient })).result) as DatasetPolicy;
+  }
+
+  async getPolicy(datasetId: string): Promise<DatasetPolicy> {
+    return JSON.parse(await this.gateway.evaluate('DatasetPolicy:GetPolicy', [datasetId])) as DatasetPolicy;
+  }
+
+  async readDatasetDetails(datasetId: string): Promise<DatasetDetails> {
+    return JSON.parse(await this.gateway.evaluate('DatasetPolicy:ReadDatasetDetails', [datasetId])) as DatasetDetails;
+  }
+
+  async authorizePlacement(request: PlacementRequest): Promise<PlacementDecision> {
+    return JSON.parse(await this.gateway.evaluate('Placement:AuthorizePlacement', [canonicalJson(request)])) as PlacementDecision;
+  }
+
+  async recordPlacement(request: PlacementRequest): Promise<RecordedDecision & { blockNumber?: number }> {
+    const submitted = await this.gateway.submit('Placement:RecordPlacement', [canonicalJson(request)]);
+    return { ...(JSON.parse(submitted.result) as RecordedDecision), blockNumber: submitted.blockNumber };
+  }
+
+  async getDecision(decisionId: string): Promise<RecordedDecision> {
+    return JSON.parse(await this.gateway.evaluate('Placement:GetDecision', [decisionId])) as RecordedDecision;
+  }
+
+  async getGrant(grantId: string): Promise<GrantRecord> {
+    return JSON.parse(await this.gateway.evaluate('DataAccess:GetGrant', [grantId])) as GrantRecord;
+  }
+
+  async checkAccess(grantId: string, nodeDid: string): Promise<AccessVerdict> {
+    return JSON.parse(await this.gateway.evaluate('DataAccess:CheckAccess', [grantId, nodeDid])) as AccessVerdict;
+  }
+
+  async recordAccess(grantId: string, nodeDid: string): Promise<AccessVerdict & { txId: string }> {
+    return JSON.parse((await this.gateway.submit('DataAccess:RecordAccess', [grantId, nodeDid])).result) as AccessVerdict & { txId: string };
+  }
+
+  async revokeGrant(grantId: string): Promise<GrantRecord> {
+    return JSON.parse((await this.gateway.submit('DataAccess:RevokeGrant', [grantId])).result) as GrantRecord;
+  }
+
+  events(options: { checkpoint?: EventCheckpoint; signal: AbortSignal }): AsyncIterable<ChaincodeEventRecord> {
+    return this.gateway.events(options);
+  }
+
+  async probe(): Promise<void> {
+    await this.gateway.evaluate('TrustRegistry:ListTrustAnchors', []);
+  }
+
+  async close(): Promise<void> {
+    await this.gateway.close();
+    await this.onClose?.();
+  }
+}

@@ -6,7 +6,7 @@ import { startGpuPoolController } from '../controllers/gpupool.ts';
 import { startMemberClusterController } from '../controllers/membercluster.ts';
 import { startSovereignNodeController } from '../controllers/sovereignnode-controller.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
-import { EmbeddedLedger } from '../ledger/embedded/embedded-ledger.ts';
+import { openEmbeddedLedger } from '../ledger/open.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher } from '../trust/fetcher.ts';
@@ -47,7 +47,7 @@ export async function loadTrustConfig(host: KubeConfig, namespace: string): Prom
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
-  const ledger = EmbeddedLedger.open(options.ledgerDir);
+  const ledger = openEmbeddedLedger(options.ledgerDir);
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);

@@ -1,42 +1,300 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter, on } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerReceipt } from '../ledger.ts';
-import { BlockLog, canonicalJson } from './block-log.ts';
+import { contracts } from '../../../chaincode/src/index.ts';
+import { parseContractError } from '../../../chaincode/src/errors.ts';
+import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
+import { BlockLog, type Block } from './block-log.ts';
+import { ContractRunner } from './contract-runner.ts';
+import { PrivateStore, type PrivateEntry } from './private-store.ts';
+import { collectionOwner, EmbeddedStub, type Invocation, type LedgerIdentity, type Simulated } from './stub.ts';
+import { WorldState, type KeyWrite } from './world-state.ts';
+
+/** A committed transaction as its block keeps it: the call, who made it, and what it changed. */
+export interface LedgerTransaction {
+  txId: string;
+  fn: string;
+  args: string[];
+  creator: { mspId: string; id: string };
+  timestamp: string;
+  writes: { key: string; value?: string; valueBase64?: string; delete?: true }[];
+  /** Private writes by hash only; the values stay in the owner's private store. */
+  privateWrites: { collection: string; key: string; hash?: string }[];
+  event?: { name: string; payload: string };
+  /** SHA-256 of the contract's response, so a recorded answer can be checked without storing it. */
+  responseHash: string;
+}
+
+export const EMBEDDED_CHANNEL = 'sovereignty';
+
+function encodeValue(value: Uint8Array): { value?: string; valueBase64?: string } {
+  const text = Buffer.from(value).toString('utf8');
+  return Buffer.from(text, 'utf8').equals(Buffer.from(value)) ? { value: text } : { valueBase64: Buffer.from(value).toString('base64') };
+}
+
+function decodeWrite(write: LedgerTransaction['writes'][number]): KeyWrite {
+  if (write.delete) return { key: write.key };
+  return { key: write.key, value: write.valueBase64 !== undefined ? Buffer.from(write.valueBase64, 'base64') : Buffer.from(write.value ?? '', 'utf8') };
+}
+
+function sha256(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
 
 /**
- * The single-machine ledger: records go into a durable, hash-chained block
- * log on local disk. The transaction id is the hash of the transaction, so
- * recording the same verdict twice names the same transaction.
+ * The single-machine ledger: the chaincode's own contract classes run in
+ * this process over a world state rebuilt from a hash-chained block log.
+ * Transactions execute one at a time (so there are no MVCC conflicts to
+ * retry), commit in groups (one write and one fdatasync per block), and are
+ * acknowledged only once their block is on disk. A failed write breaks the
+ * ledger until it is reopened, because memory would be ahead of the disk.
  */
-export class EmbeddedLedger implements Ledger {
+export class EmbeddedLedger {
+  readonly dir: string;
   private readonly log: BlockLog;
+  private readonly state = new WorldState();
+  private readonly collections = new Map<string, WorldState>();
+  private readonly privateStores = new Map<string, PrivateStore>();
+  private readonly runner = new ContractRunner(contracts);
+  private readonly emitter = new EventEmitter();
+  private executing: Promise<unknown> = Promise.resolve();
+  private lastTimestamp = 0;
+  private committedTransactions = 0;
+  private broken?: Error;
 
-  private constructor(log: BlockLog) {
-    this.log = log;
+  private constructor(dir: string, build: (ledger: EmbeddedLedger) => BlockLog) {
+    this.dir = dir;
+    this.emitter.setMaxListeners(0);
+    this.log = build(this);
   }
 
+  /** Opens the ledger in `dir`, recovering a torn last block; an altered block refuses to open. */
   static open(dir: string): EmbeddedLedger {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return new EmbeddedLedger(BlockLog.open(join(dir, 'blocks.log')));
+    const privateDir = join(dir, 'private');
+    const pending = new Map<string, Map<string, PrivateEntry[]>>();
+    return new EmbeddedLedger(dir, (ledger) => {
+      if (existsSync(privateDir)) {
+        for (const file of readdirSync(privateDir).filter((f) => f.endsWith('.jsonl'))) {
+          const mspId = file.slice(0, -'.jsonl'.length);
+          const { store, entries } = PrivateStore.open(privateDir, mspId);
+          ledger.privateStores.set(mspId, store);
+          pending.set(mspId, entries);
+        }
+      }
+      return BlockLog.open(join(dir, 'blocks.log'), (block) => ledger.replay(block as Block<LedgerTransaction>, pending), {
+        beforeWrite: () => {
+          for (const store of ledger.privateStores.values()) store.sync();
+        },
+      });
+    });
   }
 
   get blocks(): number {
     return this.log.blocks;
   }
 
-  async recordAttestation(record: AttestationRecord): Promise<LedgerReceipt> {
-    const payload = { ...record };
-    const txId = createHash('sha256').update(canonicalJson({ type: 'RecordAttestation', payload })).digest('hex');
+  get recoveredTornWrite(): boolean {
+    return this.log.recoveredTornWrite;
+  }
+
+  /** A client of this ledger acting as `identity`. */
+  connect(identity: LedgerIdentity): ContractGateway {
+    return new EmbeddedGateway(this, identity);
+  }
+
+  async submit(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions = {}): Promise<Submitted> {
+    const executed = this.serialize(async () => {
+      this.assertUsable();
+      const invocation = this.invocation(identity, fn, args, options);
+      const { simulated, result } = await this.simulate(invocation);
+      const tx: LedgerTransaction = {
+        txId: invocation.txId,
+        fn,
+        args,
+        creator: { mspId: identity.mspId, id: identity.id },
+        timestamp: invocation.timestamp.toISOString(),
+        writes: simulated.writes.map((w) => (w.value === undefined ? { key: w.key, delete: true as const } : { key: w.key, ...encodeValue(w.value) })),
+        privateWrites: [...simulated.privateWrites].flatMap(([collection, writes]) => writes.map((w) => ({ collection, key: w.key, hash: w.value && sha256(w.value) }))),
+        event: simulated.event && { name: simulated.event.name, payload: Buffer.from(simulated.event.payload).toString('utf8') },
+        responseHash: sha256(result),
+      };
+      // A transaction that changed nothing (a retry of a recorded fact) is answered, not committed.
+      if (!tx.writes.length && !tx.privateWrites.length && !tx.event) return { tx, result, block: undefined };
+      try {
+        this.storePrivate(tx.txId, simulated);
+      } catch (error) {
+        this.broken = error as Error;
+        throw new LedgerUnavailableError(`the embedded ledger could not store private data: ${(error as Error).message}`);
+      }
+      // Applied now so the next transaction reads it; acknowledged only when the block is on disk.
+      this.applyCommitted(simulated);
+      return { tx, result, block: this.log.append(tx) };
+    });
+    const { tx, result, block } = await executed;
+    if (!block) return { txId: tx.txId, result };
+    let committed: Block;
     try {
-      const block = await this.log.append({ txId, type: 'RecordAttestation', payload, timestamp: new Date().toISOString() });
-      return { txId, blockNumber: block.number };
+      committed = (await block) as Block;
     } catch (error) {
+      this.broken = error as Error;
       throw new LedgerUnavailableError(`the embedded ledger could not commit: ${(error as Error).message}`);
+    }
+    if (tx.event) this.emitter.emit('event', { blockNumber: committed.number, txId: tx.txId, name: tx.event.name, payload: tx.event.payload } satisfies ChaincodeEventRecord);
+    return { txId: tx.txId, blockNumber: committed.number, result };
+  }
+
+  /** Runs a transaction without committing it, over state that is already on disk. */
+  async evaluate(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions = {}): Promise<string> {
+    return this.serialize(async () => {
+      this.assertUsable();
+      await this.log.settled();
+      this.assertUsable();
+      return (await this.simulate(this.invocation(identity, fn, args, options))).result;
+    });
+  }
+
+  /** Chaincode events from the checkpoint on: first those already in blocks, then live ones, with none missed in between. */
+  async *events(options: { checkpoint?: EventCheckpoint; signal: AbortSignal }): AsyncGenerator<ChaincodeEventRecord> {
+    const live = on(this.emitter, 'event', { signal: options.signal });
+    let next = options.checkpoint?.blockNumber ?? 0;
+    let skipThrough = options.checkpoint?.txId;
+    const text = readFileSync(join(this.dir, 'blocks.log'), 'utf8');
+    for (const line of text.split('\n')) {
+      if (options.signal.aborted) return;
+      if (!line) continue;
+      const block = JSON.parse(line) as Block<LedgerTransaction>;
+      if (block.number < next) continue;
+      for (const tx of block.txs) {
+        if (skipThrough) {
+          if (tx.txId === skipThrough) skipThrough = undefined;
+          continue;
+        }
+        if (tx.event && !options.signal.aborted) yield { blockNumber: block.number, txId: tx.txId, name: tx.event.name, payload: tx.event.payload };
+      }
+      skipThrough = undefined;
+      next = block.number + 1;
+    }
+    try {
+      for await (const [event] of live as AsyncIterable<[ChaincodeEventRecord]>) {
+        if (event.blockNumber < next) continue;
+        yield event;
+      }
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') throw error;
     }
   }
 
   async close(): Promise<void> {
+    await this.executing.catch(() => undefined);
+    await this.log.settled();
     this.log.close();
+    for (const store of this.privateStores.values()) store.close();
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.executing.then(work, work);
+    this.executing = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertUsable(): void {
+    if (this.broken) throw new LedgerUnavailableError(`the embedded ledger stopped after a failed write (${this.broken.message}); restart to recover from disk`);
+  }
+
+  private invocation(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions): Invocation {
+    this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp);
+    return {
+      txId: sha256(Buffer.concat([randomBytes(24), Buffer.from(identity.mspId), Buffer.from(identity.id)])),
+      channel: EMBEDDED_CHANNEL,
+      fn,
+      args,
+      creator: identity,
+      timestamp: new Date(this.lastTimestamp),
+      transient: new Map(Object.entries(options.transient ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
+    };
+  }
+
+  private async simulate(invocation: Invocation): Promise<{ simulated: Simulated; result: string }> {
+    const stub = new EmbeddedStub(invocation, {
+      state: this.state,
+      collection: (name, forMsp) => (collectionOwner(name) === forMsp ? this.collectionState(name) : undefined),
+    });
+    try {
+      const result = await this.runner.run(invocation.fn, stub, invocation.creator);
+      return { simulated: stub.result(), result };
+    } catch (error) {
+      const message = (error as Error).message;
+      const parsed = parseContractError(message);
+      throw new LedgerContractError(parsed?.code ?? 'ChaincodeError', message);
+    }
+  }
+
+  private collectionState(name: string): WorldState {
+    let state = this.collections.get(name);
+    if (!state) this.collections.set(name, (state = new WorldState()));
+    return state;
+  }
+
+  private storePrivate(txId: string, simulated: Simulated): void {
+    for (const [collection, writes] of simulated.privateWrites) {
+      const owner = collectionOwner(collection)!;
+      let store = this.privateStores.get(owner);
+      if (!store) {
+        store = PrivateStore.open(join(this.dir, 'private'), owner).store;
+        this.privateStores.set(owner, store);
+      }
+      store.append(writes.map((w) => ({ txId, collection, key: w.key, value: w.value && Buffer.from(w.value).toString('utf8') })));
+    }
+  }
+
+  private applyCommitted(simulated: Simulated): void {
+    const version = ++this.committedTransactions;
+    this.state.apply(simulated.writes, version);
+    for (const [collection, writes] of simulated.privateWrites) this.collectionState(collection).apply(writes, version);
+  }
+
+  /** Rebuilds state from one verified block; a private value is applied only if it matches the hash its block holds. */
+  private replay(block: Block<LedgerTransaction>, pending: Map<string, Map<string, PrivateEntry[]>>): void {
+    for (const tx of block.txs) {
+      const version = ++this.committedTransactions;
+      this.state.apply(tx.writes.map(decodeWrite), version);
+      for (const write of tx.privateWrites) {
+        const entry = pending.get(collectionOwner(write.collection) ?? '')?.get(tx.txId)?.find((e) => e.collection === write.collection && e.key === write.key);
+        const matches = write.hash === undefined ? entry !== undefined && entry.value === undefined : entry?.value !== undefined && sha256(entry.value) === write.hash;
+        if (matches) this.collectionState(write.collection).apply([{ key: write.key, value: entry!.value === undefined ? undefined : Buffer.from(entry!.value) }], version);
+      }
+      const t = Date.parse(tx.timestamp);
+      if (t > this.lastTimestamp) this.lastTimestamp = t;
+    }
+  }
+}
+
+/** The embedded ledger as one identity's gateway: what the operator and the tests hold. */
+class EmbeddedGateway implements ContractGateway {
+  readonly kind = 'embedded' as const;
+  private readonly ledger: EmbeddedLedger;
+  private readonly identity: LedgerIdentity;
+
+  constructor(ledger: EmbeddedLedger, identity: LedgerIdentity) {
+    this.ledger = ledger;
+    this.identity = identity;
+  }
+
+  submit(fn: string, args: string[], options?: SubmitOptions): Promise<Submitted> {
+    return this.ledger.submit(this.identity, fn, args, options);
+  }
+
+  evaluate(fn: string, args: string[], options?: SubmitOptions): Promise<string> {
+    return this.ledger.evaluate(this.identity, fn, args, options);
+  }
+
+  events(options: { checkpoint?: EventCheckpoint; signal: AbortSignal }): AsyncIterable<ChaincodeEventRecord> {
+    return this.ledger.events(options);
+  }
+
+  async close(): Promise<void> {
+    // The ledger outlives its clients; its owner closes it.
   }
 }

@@ -9,7 +9,8 @@ import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
 import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { startSovereignNodeController } from '../../../src/controllers/sovereignnode-controller.ts';
 import { verifyChain } from '../../../src/ledger/embedded/block-log.ts';
-import { EmbeddedLedger } from '../../../src/ledger/embedded/embedded-ledger.ts';
+import { openEmbeddedLedger } from '../../../src/ledger/open.ts';
+import { LedgerUnavailableError, type Ledger, type SovereigntyLedger } from '../../../src/ledger/ledger.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import type { RunningController } from '../../../src/operator/controller.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
@@ -26,7 +27,21 @@ const paris = () => kubeConfig(memberAccess('paris'));
 
 let world: TrustWorld;
 let controller: RunningController;
-let ledger: EmbeddedLedger;
+let ledger: SovereigntyLedger;
+
+/** The real embedded ledger behind a switch that makes it unreachable, as a Fabric outage would. */
+const outage = { down: false };
+function switchable(inner: Ledger): Ledger {
+  const gate = <T>(call: () => Promise<T>): Promise<T> => (outage.down ? Promise.reject(new LedgerUnavailableError('the ledger is unreachable (outage)')) : call());
+  return {
+    kind: inner.kind,
+    recordAttestation: (record) => gate(() => inner.recordAttestation(record)),
+    authorizePlacement: (request) => gate(() => inner.authorizePlacement(request)),
+    recordPlacement: (request) => gate(() => inner.recordPlacement(request)),
+    probe: () => gate(() => inner.probe()),
+    close: () => inner.close(),
+  };
+}
 let ledgerDir: string;
 const cluster = uniqueName('paris');
 const prefix = uniqueName('trust');
@@ -85,7 +100,7 @@ beforeAll(async () => {
   await ensureCrds();
   world = await TrustWorld.create();
   ledgerDir = mkdtempSync(join(tmpdir(), 'cloud-empire-ledger-'));
-  ledger = EmbeddedLedger.open(ledgerDir);
+  ledger = openEmbeddedLedger(ledgerDir);
   // The member's kubeconfig as a user stores it: in a Secret the MemberCluster names.
   const core = host().makeApiClient(CoreV1Api);
   await ensureNamespace(host(), 'cloud-empire');
@@ -103,8 +118,9 @@ beforeAll(async () => {
     host: host(),
     members: new MemberClusterPool(host()),
     verifier,
-    ledger,
+    ledger: switchable(ledger),
     log: createLogger({ level: 'error' }),
+    retryAfterMs: 500,
   });
 });
 
@@ -138,7 +154,30 @@ describe('SovereignNode controller on real control planes', () => {
     expect(taintKeys(node)).toEqual(['example.com/dedicated:NoSchedule']);
     const log = readFileSync(join(ledgerDir, 'blocks.log'), 'utf8');
     expect(verifyChain(log)).toMatchObject({ ok: true });
-    expect(log).toContain(`"sovereignNode":"${prefix}-good"`);
+    expect(await ledger.getAttestation(cluster, verified.nodeName)).toMatchObject({ sovereignNode: `${prefix}-good`, verified: true, countryCode: 'FR', jurisdiction: 'EU' });
+  });
+
+  it('fails closed while the ledger is unreachable and writes the pending record when it returns', async () => {
+    outage.down = true;
+    const pending = await admit('pending', 'FR', 14);
+    await answerChallenge('pending', pending.identity);
+    await eventually(async () => {
+      const sn = await sovereignNode(`${prefix}-pending`);
+      expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
+      expect(sn.status?.conditions?.find((c) => c.type === 'LedgerAvailable')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
+      expect(sn.status?.conditions?.find((c) => c.type === 'Recorded')).toMatchObject({ status: 'False' });
+    });
+    expect(taintKeys(await memberNode(pending.nodeName))).toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
+    await expect(ledger.getAttestation(cluster, pending.nodeName)).rejects.toMatchObject({ code: 'NotFound' });
+
+    outage.down = false;
+    await eventually(async () => {
+      const sn = await sovereignNode(`${prefix}-pending`);
+      expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'True' });
+      expect(sn.status?.conditions?.find((c) => c.type === 'LedgerAvailable')).toMatchObject({ status: 'True' });
+    });
+    expect(await ledger.getAttestation(cluster, pending.nodeName)).toMatchObject({ verified: true });
+    expect(taintKeys(await memberNode(pending.nodeName))).not.toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
   });
 
   it('keeps a node attested outside the EU unverified and tainted, with the reason', async () => {

@@ -2,7 +2,6 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlockLog, canonicalJson, verifyChain } from '../../../src/ledger/embedded/block-log.ts';
-import { EmbeddedLedger } from '../../../src/ledger/embedded/embedded-ledger.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -52,20 +51,5 @@ describe('BlockLog', () => {
 
   it('hashes canonical JSON, independent of key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"e":2,"f":1}]},"b":1}');
-  });
-});
-
-describe('EmbeddedLedger', () => {
-  it('records attestations durably, with the transaction id derived from the record', async () => {
-    const ledger = EmbeddedLedger.open(dir);
-    const record = { sovereignNode: 'n', memberCluster: 'paris', nodeName: 'n', did: 'did:key:z', verified: true, reason: 'VERIFIED', credentialDigest: 'ab', observedAt: '2026-01-01T00:00:00Z' };
-    const first = await ledger.recordAttestation(record);
-    const again = await ledger.recordAttestation(record);
-    expect(first.txId).toMatch(/^[0-9a-f]{64}$/);
-    expect(again.txId).toBe(first.txId);
-    await ledger.close();
-    const reopened = EmbeddedLedger.open(dir);
-    expect(reopened.blocks).toBe(2);
-    await reopened.close();
   });
 });

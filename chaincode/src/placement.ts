@@ -1,0 +1,113 @@
+import type { Context } from 'fabric-contract-api';
+import { caller } from './access.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { issueGrants } from './data-access.ts';
+import { getPolicy } from './dataset-policy.ts';
+import { ContractError } from './errors.ts';
+import { emit, getJson, key, parseArgument, putJson, txTime } from './ledger-context.ts';
+import { evaluateTargets } from './placement-policy.ts';
+import { EVENTS, type DatasetPolicy, type PlacementDecision, type PlacementNode, type PlacementRequest, type RecordedDecision, type StoredAttestation } from './records.ts';
+import { SovereignContract } from './sovereign-contract.ts';
+import { attestationKey } from './trust-registry.ts';
+import * as v from './validation.ts';
+
+const DECISION = 'Placement';
+
+function parseNode(raw: unknown, path: string): PlacementNode {
+  const n = v.object(raw, path);
+  return {
+    memberCluster: v.string(n.memberCluster, `${path}.memberCluster`, v.NAME, v.NAME_HINT),
+    nodeName: v.string(n.nodeName, `${path}.nodeName`, v.NAME, v.NAME_HINT),
+    did: v.string(n.did, `${path}.did`, v.DID, v.DID_HINT),
+  };
+}
+
+export function parsePlacementRequest(raw: unknown): PlacementRequest {
+  const r = v.object(raw, 'request');
+  const w = v.object(r.workload, 'request.workload');
+  return {
+    decisionId: v.string(r.decisionId, 'request.decisionId', v.NAME, v.NAME_HINT),
+    workload: {
+      namespace: v.string(w.namespace, 'request.workload.namespace', v.NAME, v.NAME_HINT),
+      name: v.string(w.name, 'request.workload.name', v.NAME, v.NAME_HINT),
+      uid: v.optionalString(w.uid, 'request.workload.uid'),
+      generation: w.generation === undefined ? undefined : v.integer(w.generation, 'request.workload.generation', 0, Number.MAX_SAFE_INTEGER, 0),
+    },
+    purpose: v.optionalString(r.purpose, 'request.purpose', v.NAME, v.NAME_HINT),
+    datasets: v.strings(r.datasets, 'request.datasets', v.NAME, v.NAME_HINT),
+    targets: v.list(
+      r.targets,
+      'request.targets',
+      (t, path) => {
+        const target = v.object(t, path);
+        return {
+          cluster: v.string(target.cluster, `${path}.cluster`, v.NAME, v.NAME_HINT),
+          pool: v.optionalString(target.pool, `${path}.pool`, v.NAME, v.NAME_HINT),
+          provider: v.string(target.provider, `${path}.provider`, v.NAME, v.NAME_HINT),
+          countryCode: v.string(target.countryCode, `${path}.countryCode`, v.COUNTRY, v.COUNTRY_HINT),
+          nodes: v.list(target.nodes ?? [], `${path}.nodes`, parseNode, 10_000),
+        };
+      },
+      100,
+    ),
+  };
+}
+
+/** Reads every attestation and policy the request touches, then evaluates it as a pure function. */
+async function evaluate(ctx: Context, request: PlacementRequest): Promise<PlacementDecision> {
+  const attestations = new Map<string, StoredAttestation | undefined>();
+  for (const node of request.targets.flatMap((t) => t.nodes)) {
+    const k = attestationKey(ctx, node.memberCluster, node.nodeName);
+    if (!attestations.has(k)) attestations.set(k, await getJson<StoredAttestation>(ctx, k));
+  }
+  const policies = new Map<string, DatasetPolicy | undefined>();
+  for (const datasetId of request.datasets) policies.set(datasetId, await getPolicy(ctx, datasetId));
+  const now = txTime(ctx);
+  const targets = evaluateTargets(request, { attestation: (c, n) => attestations.get(attestationKey(ctx, c, n)), policy: (d) => policies.get(d) }, now);
+  return {
+    decisionId: request.decisionId,
+    workload: request.workload,
+    purpose: request.purpose,
+    datasets: request.datasets,
+    approved: targets.some((t) => t.approved),
+    targets,
+    evaluatedAt: now,
+  };
+}
+
+/** Whether a placement may happen, judged against the ledger's attestations and the owners' policies. */
+export class PlacementContract extends SovereignContract {
+  constructor() {
+    super('Placement');
+  }
+
+  /** Evaluates without recording: what the scheduler asks while it compares candidates. */
+  async AuthorizePlacement(ctx: Context, requestJson: string): Promise<string> {
+    return canonicalJson(await evaluate(ctx, parsePlacementRequest(parseArgument(requestJson, 'request'))));
+  }
+
+  /**
+   * Evaluates again and records the result: the stored decision is the
+   * ledger's own verdict, never the caller's claim. A decision id is recorded
+   * once; a replay is refused and names the transaction that recorded it.
+   * Approved targets get data-access grants bound to their nodes' DIDs.
+   */
+  async RecordPlacement(ctx: Context, requestJson: string): Promise<string> {
+    const request = parsePlacementRequest(parseArgument(requestJson, 'request'));
+    const decisionKey = key(ctx, DECISION, request.decisionId);
+    const existing = await getJson<RecordedDecision>(ctx, decisionKey);
+    if (existing) throw new ContractError('DecisionReplayed', `decision ${request.decisionId} was recorded by transaction ${existing.txId}`);
+    const decision = await evaluate(ctx, request);
+    const grants = decision.approved ? await issueGrants(ctx, request, decision) : [];
+    const recorded: RecordedDecision = { ...decision, txId: ctx.stub.getTxID(), recordedBy: caller(ctx), grants };
+    await putJson(ctx, decisionKey, recorded);
+    emit(ctx, EVENTS.placementRecorded, { decisionId: recorded.decisionId, workload: recorded.workload, approved: recorded.approved, txId: recorded.txId, grants });
+    return canonicalJson(recorded);
+  }
+
+  async GetDecision(ctx: Context, decisionId: string): Promise<string> {
+    const recorded = await getJson<RecordedDecision>(ctx, key(ctx, DECISION, decisionId));
+    if (!recorded) throw new ContractError('NotFound', `no decision ${decisionId}`);
+    return canonicalJson(recorded);
+  }
+}

@@ -1,0 +1,152 @@
+// What the contracts keep on the ledger and what they take and return. The
+// operator imports these types, so both sides of the wire share one shape.
+
+/** An issuer the federation accepts credentials from, as the trust authority registered it. */
+export interface TrustAnchorRecord {
+  did: string;
+  name: string;
+  /** Countries this issuer may attest (ISO 3166-1 alpha-2); empty means any. */
+  countries: string[];
+  registeredBy: string;
+  registeredAt: string;
+}
+
+/** The trust authority's verdict on one node; the latest verdict per node is the world state. */
+export interface AttestationRecord {
+  sovereignNode: string;
+  memberCluster: string;
+  nodeName: string;
+  did: string;
+  verified: boolean;
+  reason: string;
+  issuer?: string;
+  countryCode?: string;
+  jurisdiction?: string;
+  provider?: string;
+  expiresAt?: string;
+  /** SHA-256 of the credential: proves which credential was judged without storing it. */
+  credentialDigest: string;
+  /** When the operator judged it (its clock); `recordedAt` is the ledger's. */
+  observedAt: string;
+}
+
+export interface StoredAttestation extends AttestationRecord {
+  recordedAt: string;
+  recordedBy: string;
+  txId: string;
+}
+
+/** A data owner's rules for one dataset. Only the owner's organization may change them. */
+export interface DatasetPolicyInput {
+  datasetId: string;
+  /** Jurisdictions (upper case, e.g. EU) whose attested nodes may hold the data; empty means any. */
+  allowedJurisdictions: string[];
+  allowedCountries: string[];
+  allowedProviders: string[];
+  /** Purposes the data may serve; empty means none (a policy must name at least one to be usable). */
+  allowedPurposes: string[];
+  /** Whether each access re-checks that the reading node is verified at that moment. */
+  verifiedNodesOnly: boolean;
+  /** How long a grant lives after the placement that created it. */
+  grantTtlSeconds: number;
+}
+
+export interface DatasetPolicy extends DatasetPolicyInput {
+  ownerMsp: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+  /** SHA-256 of the protected details in the owner's private collection, if any. */
+  detailsHash?: string;
+}
+
+/** Protected dataset details: only in the owner's private data collection, sent as transient data. */
+export interface DatasetDetails {
+  location: string;
+  keyReference: string;
+}
+
+export interface PlacementNode {
+  memberCluster: string;
+  nodeName: string;
+  did: string;
+}
+
+export interface PlacementTarget {
+  cluster: string;
+  pool?: string;
+  provider: string;
+  countryCode: string;
+  nodes: PlacementNode[];
+}
+
+export interface PlacementRequest {
+  /** Unique per decision; recording the same id twice is a replay. */
+  decisionId: string;
+  workload: { namespace: string; name: string; uid?: string; generation?: number };
+  purpose?: string;
+  datasets: string[];
+  targets: PlacementTarget[];
+}
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface TargetVerdict {
+  cluster: string;
+  pool?: string;
+  approved: boolean;
+  reasons: Reason[];
+}
+
+export interface PlacementDecision {
+  decisionId: string;
+  workload: PlacementRequest['workload'];
+  purpose?: string;
+  datasets: string[];
+  /** True when at least one target is approved; only approved targets may be used. */
+  approved: boolean;
+  targets: TargetVerdict[];
+  evaluatedAt: string;
+}
+
+export interface RecordedDecision extends PlacementDecision {
+  txId: string;
+  recordedBy: string;
+  grants: string[];
+}
+
+export interface GrantRecord {
+  grantId: string;
+  datasetId: string;
+  ownerMsp: string;
+  decisionId: string;
+  workload: PlacementRequest['workload'];
+  purpose?: string;
+  nodeDids: string[];
+  issuedAt: string;
+  expiresAt: string;
+  revoked: boolean;
+  revokedAt?: string;
+  revokedBy?: string;
+}
+
+export interface AccessVerdict {
+  grantId: string;
+  nodeDid: string;
+  allowed: boolean;
+  reason: string;
+  message: string;
+  at: string;
+}
+
+/** Event names the contracts emit; clients subscribe by these. */
+export const EVENTS = {
+  attestationRecorded: 'AttestationRecorded',
+  policyPublished: 'DatasetPolicyPublished',
+  placementRecorded: 'PlacementRecorded',
+  grantRevoked: 'GrantRevoked',
+  accessRecorded: 'AccessRecorded',
+} as const;

@@ -1,0 +1,98 @@
+import type { Context } from 'fabric-contract-api';
+import { caller } from './access.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { ContractError } from './errors.ts';
+import { emit, getJson, key, listJson, parseArgument, putJson, txTime } from './ledger-context.ts';
+import { EVENTS, type AttestationRecord, type StoredAttestation, type TrustAnchorRecord } from './records.ts';
+import { SovereignContract } from './sovereign-contract.ts';
+import * as v from './validation.ts';
+
+const ANCHOR = 'TrustAnchor';
+const ATTESTATION = 'Attestation';
+const ATTESTATION_BY_DID = 'AttestationByDid';
+
+export function attestationKey(ctx: Context, memberCluster: string, nodeName: string): string {
+  return key(ctx, ATTESTATION, memberCluster, nodeName);
+}
+
+/** The latest attestation of the node holding `did`, if the trust authority recorded one. */
+export async function attestationForDid(ctx: Context, did: string): Promise<StoredAttestation | undefined> {
+  const pointer = await getJson<{ memberCluster: string; nodeName: string }>(ctx, key(ctx, ATTESTATION_BY_DID, did));
+  return pointer ? getJson<StoredAttestation>(ctx, attestationKey(ctx, pointer.memberCluster, pointer.nodeName)) : undefined;
+}
+
+function parseAttestation(raw: unknown): AttestationRecord {
+  const a = v.object(raw, 'attestation');
+  return {
+    sovereignNode: v.string(a.sovereignNode, 'attestation.sovereignNode', v.NAME, v.NAME_HINT),
+    memberCluster: v.string(a.memberCluster, 'attestation.memberCluster', v.NAME, v.NAME_HINT),
+    nodeName: v.string(a.nodeName, 'attestation.nodeName', v.NAME, v.NAME_HINT),
+    did: v.string(a.did, 'attestation.did', v.DID, v.DID_HINT),
+    verified: v.boolean(a.verified, 'attestation.verified', false),
+    reason: v.string(a.reason, 'attestation.reason', /^[A-Z][A-Z_]+$/, 'use a reason code such as VERIFIED'),
+    issuer: v.optionalString(a.issuer, 'attestation.issuer', v.DID, v.DID_HINT),
+    countryCode: v.optionalString(a.countryCode, 'attestation.countryCode', v.COUNTRY, v.COUNTRY_HINT),
+    jurisdiction: v.optionalString(a.jurisdiction, 'attestation.jurisdiction', v.JURISDICTION, v.JURISDICTION_HINT),
+    provider: v.optionalString(a.provider, 'attestation.provider', v.NAME, v.NAME_HINT),
+    expiresAt: v.optionalString(a.expiresAt, 'attestation.expiresAt', v.TIMESTAMP, v.TIMESTAMP_HINT),
+    credentialDigest: v.string(a.credentialDigest, 'attestation.credentialDigest', v.DIGEST, v.DIGEST_HINT),
+    observedAt: v.string(a.observedAt, 'attestation.observedAt', v.TIMESTAMP, v.TIMESTAMP_HINT),
+  };
+}
+
+/** Which issuers the federation trusts, and each node's latest verdict: written only by the trust authority. */
+export class TrustRegistryContract extends SovereignContract {
+  constructor() {
+    super('TrustRegistry');
+  }
+
+  async PutTrustAnchor(ctx: Context, anchorJson: string): Promise<string> {
+    const a = v.object(parseArgument(anchorJson, 'anchor'), 'anchor');
+    const record: TrustAnchorRecord = {
+      did: v.string(a.did, 'anchor.did', v.DID, v.DID_HINT),
+      name: v.string(a.name, 'anchor.name'),
+      countries: v.strings(a.countries, 'anchor.countries', v.COUNTRY, v.COUNTRY_HINT),
+      registeredBy: caller(ctx),
+      registeredAt: txTime(ctx),
+    };
+    await putJson(ctx, key(ctx, ANCHOR, record.did), record);
+    return canonicalJson(record);
+  }
+
+  async RemoveTrustAnchor(ctx: Context, did: string): Promise<string> {
+    const anchorKey = key(ctx, ANCHOR, v.string(did, 'did', v.DID, v.DID_HINT));
+    if (!(await getJson(ctx, anchorKey))) throw new ContractError('NotFound', `no trust anchor ${did}`);
+    await ctx.stub.deleteState(anchorKey);
+    return canonicalJson({ removed: did });
+  }
+
+  async ListTrustAnchors(ctx: Context): Promise<string> {
+    return canonicalJson(await listJson<TrustAnchorRecord>(ctx, ANCHOR));
+  }
+
+  /** Stores the node's latest verdict. Re-recording the same verdict for the same credential is a no-op, so retries are safe. */
+  async RecordAttestation(ctx: Context, attestationJson: string): Promise<string> {
+    const attestation = parseAttestation(parseArgument(attestationJson, 'attestation'));
+    const stateKey = attestationKey(ctx, attestation.memberCluster, attestation.nodeName);
+    const previous = await getJson<StoredAttestation>(ctx, stateKey);
+    if (previous && sameVerdict(previous, attestation)) return canonicalJson(previous);
+    const stored: StoredAttestation = { ...attestation, recordedAt: txTime(ctx), recordedBy: caller(ctx), txId: ctx.stub.getTxID() };
+    await putJson(ctx, stateKey, stored);
+    if (previous && previous.did !== attestation.did) await ctx.stub.deleteState(key(ctx, ATTESTATION_BY_DID, previous.did));
+    await putJson(ctx, key(ctx, ATTESTATION_BY_DID, attestation.did), { memberCluster: attestation.memberCluster, nodeName: attestation.nodeName });
+    emit(ctx, EVENTS.attestationRecorded, { memberCluster: stored.memberCluster, nodeName: stored.nodeName, did: stored.did, verified: stored.verified, reason: stored.reason, txId: stored.txId });
+    return canonicalJson(stored);
+  }
+
+  async GetAttestation(ctx: Context, memberCluster: string, nodeName: string): Promise<string> {
+    const stored = await getJson<StoredAttestation>(ctx, attestationKey(ctx, memberCluster, nodeName));
+    if (!stored) throw new ContractError('NotFound', `no attestation for node ${nodeName} of ${memberCluster}`);
+    return canonicalJson(stored);
+  }
+}
+
+function sameVerdict(previous: StoredAttestation, next: AttestationRecord): boolean {
+  const { recordedAt: _r, recordedBy: _b, txId: _t, observedAt: _o, ...kept } = previous;
+  const { observedAt: _n, ...incoming } = next;
+  return canonicalJson(kept) === canonicalJson(incoming);
+}

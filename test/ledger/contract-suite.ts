@@ -1,0 +1,188 @@
+// One suite of contract scenarios, run against every ledger that executes
+// the sovereignty chaincode: the embedded one and a real Fabric network.
+import { randomBytes } from 'node:crypto';
+import type { AttestationRecord, PlacementRequest, SovereigntyLedger } from '../../src/ledger/ledger.ts';
+
+/** One client per party, each acting as its own organization's identity. */
+export interface LedgerParties {
+  /** TrustAuthorityMSP with cloudempire.role=operator: the operator. */
+  operator: SovereigntyLedger;
+  /** TrustAuthorityMSP with cloudempire.role=admin: registers trust anchors. */
+  trustAdmin: SovereigntyLedger;
+  /** A data owner's organization. */
+  tenant: SovereigntyLedger;
+  /** An infrastructure provider's organization. */
+  provider: SovereigntyLedger;
+  /** Whether the tenant's private data may be looked for in block files. */
+  blockText?: () => string;
+}
+
+const ISSUER = 'did:web:issuer.example.eu';
+
+export function contractSuite(setup: () => LedgerParties): void {
+  const run = randomBytes(4).toString('hex');
+  const id = (name: string) => `${name}-${run}`;
+  let parties: LedgerParties;
+
+  beforeAll(() => {
+    parties = setup();
+  });
+
+  function attestation(nodeName: string, countryCode: string, overrides: Partial<AttestationRecord> = {}): AttestationRecord {
+    return {
+      sovereignNode: `${nodeName}-sn`,
+      memberCluster: countryCode === 'FR' ? 'paris' : 'madrid',
+      nodeName,
+      did: `did:web:nodes.example.eu:${nodeName}`,
+      verified: true,
+      reason: 'VERIFIED',
+      issuer: ISSUER,
+      countryCode,
+      jurisdiction: 'EU',
+      provider: countryCode === 'FR' ? 'ovhcloud' : 'atos',
+      expiresAt: '2099-01-01T00:00:00Z',
+      credentialDigest: 'a'.repeat(64),
+      observedAt: new Date().toISOString(),
+      ...overrides,
+    };
+  }
+
+  function target(a: AttestationRecord, pool?: string): PlacementRequest['targets'][number] {
+    return { cluster: a.memberCluster, pool, provider: a.provider!, countryCode: a.countryCode!, nodes: [{ memberCluster: a.memberCluster, nodeName: a.nodeName, did: a.did }] };
+  }
+
+  const paris = () => attestation(id('gpu-paris'), 'FR');
+  const madrid = () => attestation(id('gpu-madrid'), 'ES');
+  const dataset = () => id('patients');
+  const policy = () => ({
+    datasetId: dataset(),
+    allowedJurisdictions: ['EU'],
+    allowedCountries: ['FR'],
+    allowedProviders: [],
+    allowedPurposes: ['inference'],
+    verifiedNodesOnly: true,
+    grantTtlSeconds: 3600,
+  });
+
+  it('lets only the trust authority register anchors and attestations', async () => {
+    await expect(parties.operator.putTrustAnchor({ did: ISSUER, name: 'Issuer', countries: ['FR', 'ES'] })).rejects.toMatchObject({ code: 'AccessDenied' });
+    const anchor = await parties.trustAdmin.putTrustAnchor({ did: ISSUER, name: 'Issuer', countries: ['FR', 'ES'] });
+    expect(anchor).toMatchObject({ did: ISSUER, countries: ['ES', 'FR'] });
+    expect((await parties.provider.listTrustAnchors()).map((a) => a.did)).toContain(ISSUER);
+    await expect(parties.provider.recordAttestation(paris())).rejects.toMatchObject({ code: 'AccessDenied', message: expect.stringContaining('TrustAuthorityMSP') });
+    await expect(parties.trustAdmin.recordAttestation(paris())).rejects.toMatchObject({ code: 'AccessDenied' });
+    const receipt = await parties.operator.recordAttestation(paris());
+    await parties.operator.recordAttestation(madrid());
+    expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, countryCode: 'FR', txId: receipt.txId });
+    // The same verdict again is a no-op that names the original transaction: retries are safe.
+    expect((await parties.operator.recordAttestation(paris())).txId).toBe(receipt.txId);
+  });
+
+  it("refuses a provider's and the operator's attempts to rewrite a tenant's policy", async () => {
+    const published = await parties.tenant.publishPolicy(policy(), { location: 's3://tenant-bucket/patients', keyReference: 'kms://tenant/key-7' });
+    expect(published).toMatchObject({ ownerMsp: expect.any(String), version: 1, detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const rewrite = { ...policy(), allowedCountries: ['FR', 'PL'], allowedPurposes: ['training'] };
+    await expect(parties.provider.publishPolicy(rewrite)).rejects.toMatchObject({ code: 'AccessDenied', message: expect.stringContaining(`owner of dataset ${dataset()}`) });
+    await expect(parties.operator.publishPolicy(rewrite)).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(await parties.provider.getPolicy(dataset())).toMatchObject({ version: 1, allowedCountries: ['FR'], allowedPurposes: ['inference'] });
+  });
+
+  it("keeps a tenant's protected details from other organizations and out of the blocks", async () => {
+    await expect(parties.provider.readDatasetDetails(dataset())).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(parties.operator.readDatasetDetails(dataset())).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(await parties.tenant.readDatasetDetails(dataset())).toEqual({ location: 's3://tenant-bucket/patients', keyReference: 'kms://tenant/key-7' });
+    if (parties.blockText) expect(parties.blockText()).not.toContain('tenant-bucket');
+  });
+
+  it('rejects bad input with the field and the fix', async () => {
+    await expect(parties.tenant.publishPolicy({ ...policy(), datasetId: id('other'), allowedCountries: ['fr'] })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: expect.stringContaining('policy.allowedCountries[0] "fr" is invalid: use an upper-case ISO 3166-1 alpha-2 code'),
+    });
+  });
+
+  it('denies a placement into a country the policy does not allow, with the reason, and approves the allowed one', async () => {
+    const request: PlacementRequest = {
+      decisionId: id('decision-1'),
+      workload: { namespace: 'research', name: 'triage' },
+      purpose: 'inference',
+      datasets: [dataset()],
+      targets: [target(paris(), 'h100'), target(madrid(), 'a100')],
+    };
+    const decision = await parties.operator.authorizePlacement(request);
+    expect(decision.approved).toBe(true);
+    expect(decision.targets[0]).toMatchObject({ cluster: 'paris', approved: true, reasons: [] });
+    expect(decision.targets[1]).toMatchObject({ cluster: 'madrid', approved: false, reasons: [expect.objectContaining({ code: 'CountryNotAllowed', message: expect.stringContaining('not ES') })] });
+
+    const wrongPurpose = await parties.operator.authorizePlacement({ ...request, purpose: 'training', targets: [target(paris())] });
+    expect(wrongPurpose).toMatchObject({ approved: false, targets: [{ reasons: [expect.objectContaining({ code: 'PurposeNotAllowed' })] }] });
+    const lying = await parties.operator.authorizePlacement({ ...request, targets: [{ ...target(madrid()), countryCode: 'FR' }] });
+    expect(lying.targets[0].reasons.map((r) => r.code)).toContain('CountryMismatch');
+    const unknownNode = await parties.operator.authorizePlacement({ ...request, targets: [target(attestation(id('ghost'), 'FR'))] });
+    expect(unknownNode.targets[0].reasons.map((r) => r.code)).toEqual(['NodeNotAttested', 'JurisdictionNotAllowed']);
+  });
+
+  it('records a decision once: the ledger re-evaluates it, grants access, and refuses a replay', async () => {
+    const request: PlacementRequest = {
+      decisionId: id('decision-2'),
+      workload: { namespace: 'research', name: 'triage', generation: 3 },
+      purpose: 'inference',
+      datasets: [dataset()],
+      targets: [target(paris(), 'h100'), target(madrid(), 'a100')],
+    };
+    const recorded = await parties.operator.recordPlacement(request);
+    expect(recorded).toMatchObject({ approved: true, txId: expect.any(String), grants: [`${request.decisionId}.${dataset()}`] });
+    expect(await parties.provider.getDecision(request.decisionId)).toMatchObject({ txId: recorded.txId, approved: true });
+    await expect(parties.operator.recordPlacement(request)).rejects.toMatchObject({ code: 'DecisionReplayed', message: expect.stringContaining(recorded.txId) });
+    await expect(parties.provider.recordPlacement({ ...request, decisionId: id('decision-3') })).rejects.toMatchObject({ code: 'AccessDenied' });
+    const grant = await parties.provider.getGrant(recorded.grants[0]);
+    expect(grant.nodeDids).toEqual([paris().did]);
+  });
+
+  it('refuses a grant used after its owner revokes it, and only the owner may revoke', async () => {
+    const grantId = `${id('decision-2')}.${dataset()}`;
+    expect(await parties.operator.recordAccess(grantId, paris().did)).toMatchObject({ allowed: true, reason: 'Allowed' });
+    expect(await parties.operator.checkAccess(grantId, madrid().did)).toMatchObject({ allowed: false, reason: 'NodeNotBound' });
+    await expect(parties.provider.revokeGrant(grantId)).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(parties.provider.recordAccess(grantId, paris().did)).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect(await parties.tenant.revokeGrant(grantId)).toMatchObject({ revoked: true });
+    const refused = await parties.operator.recordAccess(grantId, paris().did);
+    expect(refused).toMatchObject({ allowed: false, reason: 'GrantRevoked', txId: expect.any(String) });
+  });
+
+  it('refuses access from a node whose attestation was withdrawn since the grant', async () => {
+    const request: PlacementRequest = { decisionId: id('decision-4'), workload: { namespace: 'research', name: 'triage' }, purpose: 'inference', datasets: [dataset()], targets: [target(paris())] };
+    const recorded = await parties.operator.recordPlacement(request);
+    await parties.operator.recordAttestation(paris());
+    await parties.operator.recordAttestation({ ...paris(), verified: false, reason: 'REVOKED' });
+    expect(await parties.operator.checkAccess(recorded.grants[0], paris().did)).toMatchObject({ allowed: false, reason: 'NodeNotVerified' });
+    await parties.operator.recordAttestation(paris());
+  });
+
+  it('streams chaincode events and resumes after a checkpoint', async () => {
+    const seen: { blockNumber: number; txId: string; name: string; payload: string }[] = [];
+    const controller = new AbortController();
+    const decisionId = id('decision-events');
+    const stream = (async () => {
+      for await (const event of parties.provider.events({ checkpoint: { blockNumber: 0 }, signal: controller.signal })) {
+        seen.push(event);
+        if (event.name === 'PlacementRecorded' && JSON.parse(event.payload).decisionId === decisionId) controller.abort();
+      }
+    })();
+    const recorded = await parties.operator.recordPlacement({ decisionId, workload: { namespace: 'research', name: 'events' }, purpose: 'inference', datasets: [], targets: [target(paris())] });
+    await stream;
+    const last = seen[seen.length - 1];
+    expect(last).toMatchObject({ name: 'PlacementRecorded', txId: recorded.txId });
+    expect(seen.some((e) => e.name === 'DatasetPolicyPublished')).toBe(true);
+
+    // Resuming after the second-to-last event yields the last one again, and nothing before it.
+    const before = seen[seen.length - 2];
+    const resumed: string[] = [];
+    const again = new AbortController();
+    for await (const event of parties.provider.events({ checkpoint: { blockNumber: before.blockNumber, txId: before.txId }, signal: again.signal })) {
+      resumed.push(event.txId);
+      if (event.txId === recorded.txId) again.abort();
+    }
+    expect(resumed).toEqual([recorded.txId]);
+  });
+}
