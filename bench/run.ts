@@ -2,6 +2,7 @@
 // prints one JSON document on stdout; progress goes to stderr.
 import { cpus, totalmem } from 'node:os';
 import { benchControlPlane } from './controlplane.ts';
+import { benchLedger } from './ledger.ts';
 import { benchOperator } from './operator.ts';
 import { benchTrust } from './trust.ts';
 
@@ -9,6 +10,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   controlplane: () => benchControlPlane(),
   trust: () => benchTrust(),
   operator: () => benchOperator(),
+  ledger: () => benchLedger(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
