@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedLedger } from '../src/ledger/embedded/embedded-ledger.ts';
 import type { AttestationRecord, SovereigntyLedger } from '../src/ledger/ledger.ts';
-import { openEmbeddedLedger } from '../src/ledger/open.ts';
+import { openEmbeddedLedger, openFabricLedger } from '../src/ledger/open.ts';
+import { connectionTo, LocalFabricNetwork } from '../src/fabric/local-network.ts';
 import { summarize } from './stats.ts';
 
 function attestation(run: string, i: number): AttestationRecord {
@@ -46,7 +47,29 @@ export async function submitLoad(ledger: SovereigntyLedger, count: number, concu
   return { transactions: count, concurrency, seconds: Number(seconds.toFixed(2)), txPerSecond: Math.round(count / seconds), latencyMs: summarize(latencies, 2) };
 }
 
+/** The same workload through a peer's gateway on the local network: endorse, order (Raft, 100 ms batches), validate, commit. */
+async function benchFabric(): Promise<Record<string, unknown>> {
+  const startedAt = performance.now();
+  const network = await LocalFabricNetwork.start();
+  const startSeconds = Number(((performance.now() - startedAt) / 1000).toFixed(1));
+  const ledger = openFabricLedger(connectionTo(network.info, network.info.peers.provider, network.info.identities.operator));
+  try {
+    await submitLoad(ledger, 200, 32); // warm-up
+    const serial = await submitLoad(ledger, 50, 1);
+    const concurrent64 = await submitLoad(ledger, 3_000, 64);
+    const concurrent = await submitLoad(ledger, 5_000, 256);
+    return { networkStartSeconds: startSeconds, topology: '1 Raft orderer (BatchTimeout 100 ms), 2 peers (LevelDB), chaincode as a service, endorsement by either peer', serial, concurrent64, concurrent };
+  } finally {
+    await ledger.close();
+    await network.stop();
+  }
+}
+
 export async function benchLedger(): Promise<Record<string, unknown>> {
+  return { ...(await benchEmbedded()), fabric: await benchFabric() };
+}
+
+async function benchEmbedded(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
   try {
     const ledger = openEmbeddedLedger(dir);

@@ -43,3 +43,26 @@ export const binaries = {
   kubectl: () => join(toolsBinDir(), 'kubectl'),
   helm: () => join(toolsBinDir(), 'helm'),
 };
+
+/** The Fabric commit pinned (as a pseudo-version) in hack/fabric/go.mod. */
+export function fabricCommit(): string {
+  const goMod = readFileSync(join(REPO_ROOT, 'hack', 'fabric', 'go.mod'), 'utf8');
+  const match = /^\s*(?:require\s+)?github\.com\/hyperledger\/fabric\s+v\S+-([0-9a-f]{12})(?:\s*\/\/.*)?$/m.exec(goMod);
+  if (!match) throw new Error('hack/fabric/go.mod does not require github.com/hyperledger/fabric at a commit pseudo-version');
+  return match[1];
+}
+
+export function fabricBinDir(): string {
+  return join(cacheDir(), 'bin', `fabric-${fabricCommit()}`);
+}
+
+export const fabricBinaries = {
+  peer: () => join(fabricBinDir(), 'peer'),
+  orderer: () => join(fabricBinDir(), 'orderer'),
+  configtxgen: () => join(fabricBinDir(), 'configtxgen'),
+  cryptogen: () => join(fabricBinDir(), 'cryptogen'),
+  osnadmin: () => join(fabricBinDir(), 'osnadmin'),
+  /** core.yaml and orderer.yaml of the same commit. */
+  configDir: () => join(fabricBinDir(), 'config'),
+  ccaasBuilder: () => join(REPO_ROOT, 'hack', 'fabric', 'ccaas-builder'),
+};

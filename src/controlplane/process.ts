@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Every process this module started and has not yet seen exit, by pid. */
@@ -30,15 +30,27 @@ export class ManagedProcess {
   readonly exited: Promise<number | null>;
   private exitCode: number | null | undefined;
 
-  constructor(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env) {
+  /**
+   * `detached` leaves the process running after this one exits (a
+   * development network started by a script): it writes its log file
+   * directly and is not killed by the exit hook.
+   */
+  constructor(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env, options: { cwd?: string; detached?: boolean } = {}) {
     installExitHook();
     this.name = name;
     this.logFile = logFile;
     this.log = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    this.child.stdout!.pipe(this.log, { end: false });
-    this.child.stderr!.pipe(this.log, { end: false });
-    if (this.child.pid) running.set(this.child.pid, this.child);
+    if (options.detached) {
+      const fd = openSync(logFile, 'a');
+      this.child = spawn(command, args, { stdio: ['ignore', fd, fd], env, cwd: options.cwd, detached: true });
+      closeSync(fd);
+      this.child.unref();
+    } else {
+      this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: options.cwd });
+      this.child.stdout!.pipe(this.log, { end: false });
+      this.child.stderr!.pipe(this.log, { end: false });
+      if (this.child.pid) running.set(this.child.pid, this.child);
+    }
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         if (this.child.pid) running.delete(this.child.pid);

@@ -1,5 +1,6 @@
 import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '../../chaincode/src/access.ts';
 import { EmbeddedLedger } from './embedded/embedded-ledger.ts';
+import { FabricGateway, type FabricConnection } from './fabric/fabric-gateway.ts';
 import type { LedgerIdentity } from './embedded/stub.ts';
 import { SovereigntyLedger } from './ledger.ts';
 
@@ -14,4 +15,9 @@ export const EMBEDDED_OPERATOR_IDENTITY: LedgerIdentity = {
 export function openEmbeddedLedger(dir: string, identity: LedgerIdentity = EMBEDDED_OPERATOR_IDENTITY): SovereigntyLedger {
   const store = EmbeddedLedger.open(dir);
   return new SovereigntyLedger(store.connect(identity), () => store.close());
+}
+
+/** A client of a Fabric network's sovereignty chaincode; closing it closes the gRPC connection. */
+export function openFabricLedger(connection: FabricConnection): SovereigntyLedger {
+  return new SovereigntyLedger(new FabricGateway(connection));
 }

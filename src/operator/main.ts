@@ -1,5 +1,5 @@
 // The operator process. In a pod it uses its service account; elsewhere KUBECONFIG or --kubeconfig.
-//   node src/operator/main.ts [--kubeconfig FILE] [--namespace cloud-empire] [--ledger-dir DIR]
+//   node src/operator/main.ts [--kubeconfig FILE] [--namespace cloud-empire] [--ledger-dir DIR | --fabric-connection DIR]
 //     [--http-addr 127.0.0.1:8080] [--leader-elect=false] [--lease-duration 15s] [--identity ID]
 import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     kubeconfig: { type: 'string' },
     namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'cloud-empire' },
     'ledger-dir': { type: 'string', default: process.env.LEDGER_DIR ?? '/var/lib/cloud-empire/ledger' },
+    'fabric-connection': { type: 'string', default: process.env.FABRIC_CONNECTION_DIR },
     'http-addr': { type: 'string', default: '127.0.0.1:8080' },
     'leader-elect': { type: 'string', default: 'true' },
     'lease-duration': { type: 'string', default: '15s' },
@@ -44,7 +45,7 @@ let operator: RunningOperator | undefined;
 let standby = values['leader-elect'] !== 'false';
 
 const start = async () => {
-  operator = await startOperator({ host, namespace: values.namespace!, ledgerDir: values['ledger-dir']!, log: logger });
+  operator = await startOperator({ host, namespace: values.namespace!, ledgerDir: values['ledger-dir']!, fabricConnectionDir: values['fabric-connection'], log: logger });
   standby = false;
 };
 const stop = async () => {

@@ -6,7 +6,8 @@ import { startGpuPoolController } from '../controllers/gpupool.ts';
 import { startMemberClusterController } from '../controllers/membercluster.ts';
 import { startSovereignNodeController } from '../controllers/sovereignnode-controller.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
-import { openEmbeddedLedger } from '../ledger/open.ts';
+import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
+import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher } from '../trust/fetcher.ts';
@@ -20,7 +21,10 @@ export interface OperatorOptions {
   host: KubeConfig;
   /** The operator's namespace: trust anchors ConfigMap, member kubeconfig Secrets. */
   namespace: string;
+  /** The embedded ledger's directory, used unless a Fabric connection is given. */
   ledgerDir: string;
+  /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode. */
+  fabricConnectionDir?: string;
   log: Logger;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
@@ -47,7 +51,7 @@ export async function loadTrustConfig(host: KubeConfig, namespace: string): Prom
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
-  const ledger = openEmbeddedLedger(options.ledgerDir);
+  const ledger = options.fabricConnectionDir ? openFabricLedger(readFabricConnection(options.fabricConnectionDir)) : openEmbeddedLedger(options.ledgerDir);
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);

@@ -1,0 +1,76 @@
+// The same contract suite as the embedded ledger's, on a real Fabric network
+// (orderer, two peers, chaincode as a service) that this file starts and stops.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
+import { readFabricConnection, writeFabricConnection } from '../../../src/ledger/fabric/connection-files.ts';
+import { LedgerUnavailableError } from '../../../src/ledger/ledger.ts';
+import { openFabricLedger } from '../../../src/ledger/open.ts';
+import { eventually } from '../federation.ts';
+import { contractSuite } from '../../ledger/contract-suite.ts';
+import { fabricParties } from '../../ledger/fabric-parties.ts';
+
+let network: LocalFabricNetwork;
+let parties: ReturnType<typeof fabricParties>;
+
+beforeAll(async () => {
+  network = await LocalFabricNetwork.start();
+  parties = fabricParties(network.info);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.allSettled((parties?.all ?? []).map((p) => p.close()));
+  await network?.stop();
+});
+
+describe('sovereignty chaincode on a real Fabric network', () => {
+  contractSuite(() => parties);
+});
+
+describe('the operator on Fabric', () => {
+  it('connects through a connection directory, and fails closed while its peer is down', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fabric-connection-'));
+    try {
+      const info = network.info;
+      writeFabricConnection(dir, connectionTo(info, info.peers.provider, info.identities.operator));
+      const operator = openFabricLedger({ ...readFabricConnection(dir), deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 5000 } });
+      await operator.probe();
+      await network.stopPeer('provider');
+      await expect(operator.probe()).rejects.toBeInstanceOf(LedgerUnavailableError);
+      await expect(operator.recordAttestation(attestationFor('outage'))).rejects.toBeInstanceOf(LedgerUnavailableError);
+      await network.startPeer('provider');
+      // The record that could not be written is written once the peer is back; nothing was lost in between.
+      const receipt = await eventually(() => operator.recordAttestation(attestationFor('outage')), 60_000, 500);
+      expect(await parties.tenant.getAttestation('paris', 'outage')).toMatchObject({ txId: receipt.txId, verified: true });
+      await operator.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('names the missing file of a connection directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fabric-connection-'));
+    try {
+      writeFileSync(join(dir, 'connection.json'), JSON.stringify({ peerEndpoint: 'peer0:7051', mspId: 'TrustAuthorityMSP', channel: 'sovereignty', chaincode: 'sovereignty' }));
+      expect(() => readFabricConnection(dir)).toThrow(/tls-ca\.pem is missing: a Fabric connection directory holds connection\.json, tls-ca\.pem, cert\.pem, key\.pem/);
+      writeFileSync(join(dir, 'connection.json'), JSON.stringify({ peerEndpoint: 'peer0', mspId: 'X', channel: 'c', chaincode: 'c' }));
+      expect(() => readFabricConnection(dir)).toThrow(/peerEndpoint "peer0" must be host:port/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function attestationFor(nodeName: string) {
+  return {
+    sovereignNode: nodeName,
+    memberCluster: 'paris',
+    nodeName,
+    did: `did:web:nodes.example.eu:${nodeName}`,
+    verified: true,
+    reason: 'VERIFIED',
+    credentialDigest: 'd'.repeat(64),
+    observedAt: new Date().toISOString(),
+  };
+}
