@@ -52,7 +52,7 @@ async function benchFabric(): Promise<Record<string, unknown>> {
   const startedAt = performance.now();
   const network = await LocalFabricNetwork.start();
   const startSeconds = Number(((performance.now() - startedAt) / 1000).toFixed(1));
-  const ledger = openFabricLedger(connectionTo(network.info, network.info.peers.provider, network.info.identities.operator));
+  const ledger = await openFabricLedger(connectionTo(network.info, network.info.peers.provider, network.info.identities.operator));
   try {
     await submitLoad(ledger, 200, 32); // warm-up
     const serial = await submitLoad(ledger, 50, 1);

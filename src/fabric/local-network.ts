@@ -273,7 +273,7 @@ async function startOrderer(dir: string, crypto: string, ports: Ports, detached:
     ORDERER_METRICS_PROVIDER: 'disabled',
   });
   const orderer = new ManagedProcess('orderer', fabricBinaries.orderer(), [], join(dir, 'orderer.log'), env, { detached });
-  await waitFor('orderer', async () => (await fetch(`http://127.0.0.1:${ports.ordererOps}/healthz`)).ok, { timeoutMs: 30_000, process: orderer });
+  await waitFor('orderer', async () => (await fetch(`http://127.0.0.1:${ports.ordererOps}/healthz`)).ok, { timeoutMs: 90_000, process: orderer });
   return orderer;
 }
 
@@ -329,7 +329,7 @@ function peerEnv(dir: string, crypto: string, ports: Ports, org: PeerOrg): NodeJ
 async function startPeer(dir: string, crypto: string, ports: Ports, org: PeerOrg, detached: boolean): Promise<ManagedProcess> {
   writePeerConfig(dir, org);
   const peer = new ManagedProcess(`peer-${org}`, fabricBinaries.peer(), ['node', 'start'], join(dir, `peer-${org}.log`), peerEnv(dir, crypto, ports, org), { detached });
-  await waitFor(`peer ${org}`, async () => (await fetch(`http://127.0.0.1:${ports.peers[org].ops}/healthz`)).ok, { timeoutMs: 30_000, process: peer });
+  await waitFor(`peer ${org}`, async () => (await fetch(`http://127.0.0.1:${ports.peers[org].ops}/healthz`)).ok, { timeoutMs: 90_000, process: peer });
   return peer;
 }
 

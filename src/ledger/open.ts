@@ -1,6 +1,6 @@
 import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '../../chaincode/src/access.ts';
 import { EmbeddedLedger } from './embedded/embedded-ledger.ts';
-import { FabricGateway, type FabricConnection } from './fabric/fabric-gateway.ts';
+import type { FabricConnection } from './fabric/fabric-gateway.ts';
 import type { LedgerIdentity } from './embedded/stub.ts';
 import { SovereigntyLedger } from './ledger.ts';
 
@@ -17,7 +17,11 @@ export function openEmbeddedLedger(dir: string, identity: LedgerIdentity = EMBED
   return new SovereigntyLedger(store.connect(identity), () => store.close());
 }
 
-/** A client of a Fabric network's sovereignty chaincode; closing it closes the gRPC connection. */
-export function openFabricLedger(connection: FabricConnection): SovereigntyLedger {
+/**
+ * A client of a Fabric network's sovereignty chaincode; closing it closes the
+ * gRPC connection. The gateway library is loaded only when Fabric is used.
+ */
+export async function openFabricLedger(connection: FabricConnection): Promise<SovereigntyLedger> {
+  const { FabricGateway } = await import('./fabric/fabric-gateway.ts');
   return new SovereigntyLedger(new FabricGateway(connection));
 }

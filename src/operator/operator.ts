@@ -51,7 +51,7 @@ export async function loadTrustConfig(host: KubeConfig, namespace: string): Prom
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
-  const ledger = options.fabricConnectionDir ? openFabricLedger(readFabricConnection(options.fabricConnectionDir)) : openEmbeddedLedger(options.ledgerDir);
+  const ledger = options.fabricConnectionDir ? await openFabricLedger(readFabricConnection(options.fabricConnectionDir)) : openEmbeddedLedger(options.ledgerDir);
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);

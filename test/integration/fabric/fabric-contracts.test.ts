@@ -12,11 +12,11 @@ import { contractSuite } from '../../ledger/contract-suite.ts';
 import { fabricParties } from '../../ledger/fabric-parties.ts';
 
 let network: LocalFabricNetwork;
-let parties: ReturnType<typeof fabricParties>;
+let parties: Awaited<ReturnType<typeof fabricParties>>;
 
 beforeAll(async () => {
   network = await LocalFabricNetwork.start();
-  parties = fabricParties(network.info);
+  parties = await fabricParties(network.info);
 }, 180_000);
 
 afterAll(async () => {
@@ -34,7 +34,7 @@ describe('the operator on Fabric', () => {
     try {
       const info = network.info;
       writeFabricConnection(dir, connectionTo(info, info.peers.provider, info.identities.operator));
-      const operator = openFabricLedger({ ...readFabricConnection(dir), deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 5000 } });
+      const operator = await openFabricLedger({ ...readFabricConnection(dir), deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 5000 } });
       await operator.probe();
       await network.stopPeer('provider');
       await expect(operator.probe()).rejects.toBeInstanceOf(LedgerUnavailableError);
