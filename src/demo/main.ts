@@ -6,6 +6,7 @@ import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/typ
 import { catalogTable } from '../catalog/catalog.ts';
 import { readCatalog } from '../catalog/source.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
+import { verifyLedger } from '../ledger/embedded/verify.ts';
 import { createLogger } from '../logging/logger.ts';
 import { clusterCollection } from '../operator/objects.ts';
 import { startOperator, type RunningOperator } from '../operator/operator.ts';
@@ -86,7 +87,10 @@ try {
   console.log('FederatedWorkload status columns stay empty until the placement controller lands.');
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);
-  console.log(`ledger (hash-chained): ${join(federation.dir, 'ledger', 'blocks.log')}`);
+  const ledgerDir = join(federation.dir, 'ledger');
+  const check = verifyLedger(ledgerDir);
+  console.log(`ledger (embedded, hash-chained): ${check.blocks} blocks, ${check.transactions} transactions, ${check.ok ? 'intact' : `ALTERED: ${check.problem}`}`);
+  console.log(`                      check it yourself: node src/cli/empirectl.ts ledger verify --dir ${ledgerDir}`);
 } catch (error) {
   await stop();
   throw error;

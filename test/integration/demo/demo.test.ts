@@ -22,6 +22,7 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/waw-mi300-1\s+true\s+PL\s+<none>\s+map\[amd\.com\/gpu:8/);
     expect(result.stdout).toMatch(/^paris\s+paris-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+16\s+16\s+2\.85 EUR/m);
     expect(result.stdout).toMatch(/^warsaw\s+warsaw-mi300x\s+cloudferro\s+PL\s+AMD-Instinct-MI300X\s+amd\.com\/gpu\s+8\s+8\s+2\.10 EUR/m);
+    expect(result.stdout).toMatch(/^ledger \(embedded, hash-chained\): \d+ blocks, \d+ transactions, intact$/m);
     expect(result.stdout).toContain('stopped; nothing left running');
   }, 200_000);
 });
