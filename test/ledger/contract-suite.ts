@@ -1,6 +1,10 @@
 // One suite of contract scenarios, run against every ledger that executes
 // the sovereignty chaincode: the embedded one and a real Fabric network.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileCheckpoint, followEvents } from '../../src/ledger/event-follower.ts';
 import type { AttestationRecord, PlacementRequest, SovereigntyLedger } from '../../src/ledger/ledger.ts';
 
 /** One client per party, each acting as its own organization's identity. */
@@ -184,5 +188,40 @@ export function contractSuite(setup: () => LedgerParties): void {
       if (event.txId === recorded.txId) again.abort();
     }
     expect(resumed).toEqual([recorded.txId]);
+  });
+
+  it('resumes a consumer from its checkpoint file after a restart: no event skipped, none twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'event-checkpoint-'));
+    try {
+      const checkpoint = new FileCheckpoint(join(dir, 'checkpoint.json'));
+      const record = (n: number) =>
+        parties.operator.recordPlacement({ decisionId: id(`follow-${n}`), workload: { namespace: 'research', name: 'follow' }, purpose: 'inference', datasets: [], targets: [target(paris())] });
+      const handled: string[] = [];
+      const ours = new Set([1, 2, 3, 4].map((n) => id(`follow-${n}`)));
+      const follow = async (until: string) => {
+        const stop = new AbortController();
+        await followEvents(
+          parties.provider,
+          checkpoint,
+          (event) => {
+            if (event.name !== 'PlacementRecorded') return;
+            const decisionId = JSON.parse(event.payload).decisionId as string;
+            if (ours.has(decisionId)) handled.push(decisionId);
+            if (decisionId === until) stop.abort();
+          },
+          stop.signal,
+        );
+      };
+      await record(1);
+      await record(2);
+      await follow(id('follow-2'));
+      // The consumer is down while two more decisions are recorded.
+      await record(3);
+      await record(4);
+      await follow(id('follow-4'));
+      expect(handled).toEqual([...ours]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
