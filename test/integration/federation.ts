@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
@@ -27,10 +28,12 @@ export function kubeConfig(access: ClusterAccess): KubeConfig {
 }
 
 let counter = 0;
+// Jest loads this module afresh for each test file in a worker, so the pid alone is not unique.
+const moduleRun = randomBytes(2).toString('hex');
 /** A name no other test in this run uses. */
 export function uniqueName(prefix: string): string {
   counter += 1;
-  return `${prefix}-${process.pid.toString(36)}-${counter}`;
+  return `${prefix}-${process.pid.toString(36)}${moduleRun}-${counter}`;
 }
 
 /** Creates a namespace and waits for its default ServiceAccount, which pod admission needs. */

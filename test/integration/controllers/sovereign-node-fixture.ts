@@ -1,0 +1,101 @@
+// A member cluster, a trust world (did:web issuer, status list, HTTPS) and a
+// running SovereignNode controller on a given ledger: what the SovereignNode
+// tests share, whichever ledger records the verdicts.
+import { CoreV1Api, CustomObjectsApi, type V1Node } from '@kubernetes/client-node';
+import type { SovereignNode } from '../../../src/api/generated/types.ts';
+import { MemberClusterPool } from '../../../src/cluster/pool.ts';
+import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
+import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
+import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
+import { startSovereignNodeController } from '../../../src/controllers/sovereignnode-controller.ts';
+import type { Ledger } from '../../../src/ledger/ledger.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
+import type { RunningController } from '../../../src/operator/controller.ts';
+import { httpsFetcher } from '../../../src/trust/fetcher.ts';
+import { issueNodeCredential, newIdentity, proveNode, type Identity } from '../../../src/trust/issue.ts';
+import { TrustVerifier } from '../../../src/trust/verifier.ts';
+import { AUDIENCE, TrustWorld } from '../../helpers/trust-world.ts';
+import { ensureCrds, ensureNamespace, eventually, hostAccess, kubeConfig, memberAccess, uniqueName } from '../federation.ts';
+
+const api = { group: 'cloudempire.eu', version: 'v1alpha1', plural: 'sovereignnodes' };
+export const host = () => kubeConfig(hostAccess());
+export const paris = () => kubeConfig(memberAccess('paris'));
+export const taintKeys = (node: V1Node) => (node.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
+
+export class SovereignNodeFixture {
+  readonly cluster = uniqueName('paris');
+  readonly prefix = uniqueName('trust');
+  world!: TrustWorld;
+  controller!: RunningController;
+
+  /** Registers the member cluster and starts the controller, recording on `ledger`. */
+  async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
+    await ensureCrds();
+    this.world = await TrustWorld.create();
+    // The member's kubeconfig as a user stores it: in a Secret the MemberCluster names.
+    await ensureNamespace(host(), 'cloud-empire');
+    const access = memberAccess('paris');
+    await host().makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: 'cloud-empire',
+      body: { metadata: { name: `${this.cluster}-kubeconfig` }, stringData: { kubeconfig: kubeconfigYaml({ cluster: 'paris', server: access.server, caPem: access.caPem, user: ADMIN_USER, token: access.tokens[ADMIN_USER] }) } },
+    });
+    await host().makeApiClient(CustomObjectsApi).createClusterCustomObject({
+      group: 'cloudempire.eu',
+      version: 'v1alpha1',
+      plural: 'memberclusters',
+      body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: this.cluster }, spec: { kubeconfigSecretRef: { name: `${this.cluster}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } },
+    });
+    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem }) });
+    this.controller = await startSovereignNodeController({ host: host(), members: new MemberClusterPool(host()), verifier, ledger, log: createLogger({ level: 'error' }), retryAfterMs: 500 });
+  }
+
+  async stop(): Promise<void> {
+    await this.controller?.stop();
+    await this.world?.close();
+  }
+
+  async sovereignNode(name: string): Promise<SovereignNode> {
+    return (await host().makeApiClient(CustomObjectsApi).getClusterCustomObject({ ...api, name: `${this.prefix}-${name}` })) as SovereignNode;
+  }
+
+  condition(node: SovereignNode, type: string) {
+    return node.status?.conditions?.find((c) => c.type === type);
+  }
+
+  async memberNode(nodeName: string): Promise<V1Node> {
+    return paris().makeApiClient(CoreV1Api).readNode({ name: nodeName });
+  }
+
+  /** A node with its identity and a credential from the world's did:web issuer. */
+  async admit(name: string, country: string, statusIndex: number): Promise<{ identity: Identity; nodeName: string }> {
+    const identity = newIdentity({ method: 'key' });
+    const nodeName = `${this.prefix}-${name}`;
+    await createFakeNode(paris(), {
+      name: nodeName,
+      capacity: { cpu: '16', memory: '64Gi', 'nvidia.com/gpu': '4' },
+      taints: [{ key: 'example.com/dedicated', value: 'inference', effect: 'NoSchedule' }],
+    });
+    const credential = await issueNodeCredential(
+      this.world.issuer.key,
+      this.world.request({ subject: identity.did, memberCluster: this.cluster, nodeName, countryCode: country, statusList: { url: this.world.statusList.url, index: statusIndex } }),
+    );
+    await host().makeApiClient(CustomObjectsApi).createClusterCustomObject({
+      ...api,
+      body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: `${this.prefix}-${name}` }, spec: { memberCluster: this.cluster, nodeName, did: identity.did, credential } },
+    });
+    return { identity, nodeName };
+  }
+
+  /** The node agent's part: sign the challenge the operator published and hand in the proof. */
+  async answerChallenge(name: string, identity: Identity): Promise<void> {
+    const challenge = await eventually(async () => {
+      const c = (await this.sovereignNode(name)).status?.challenge;
+      if (!c) throw new Error('no challenge yet');
+      return c;
+    });
+    expect(challenge.audience).toBe(AUDIENCE);
+    const node = await this.sovereignNode(name);
+    node.spec.proof = await proveNode(identity.key, challenge.nonce, AUDIENCE);
+    await host().makeApiClient(CustomObjectsApi).replaceClusterCustomObject({ ...api, name: `${this.prefix}-${name}`, body: node });
+  }
+}

@@ -1,0 +1,64 @@
+// The SovereignNode controller recording on a real Fabric network, and
+// failing closed through a real outage: the peer it talks to is stopped.
+import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
+import type { SovereigntyLedger } from '../../../src/ledger/ledger.ts';
+import { openFabricLedger } from '../../../src/ledger/open.ts';
+import { TAINT_UNVERIFIED } from '../../../src/trust/node-labels.ts';
+import { eventually } from '../federation.ts';
+import { SovereignNodeFixture, taintKeys } from './sovereign-node-fixture.ts';
+
+const fx = new SovereignNodeFixture();
+let network: LocalFabricNetwork;
+let ledger: SovereigntyLedger;
+let reader: SovereigntyLedger;
+
+beforeAll(async () => {
+  network = await LocalFabricNetwork.start();
+  const { info } = network;
+  const deadlines = { evaluateMs: 2000, endorseMs: 3000, submitMs: 3000, commitStatusMs: 10_000 };
+  ledger = await openFabricLedger({ ...connectionTo(info, info.peers.provider, info.identities.operator), deadlines });
+  reader = await openFabricLedger(connectionTo(info, info.peers.tenant, info.identities.tenant));
+  await fx.start(ledger);
+}, 180_000);
+
+afterAll(async () => {
+  await fx.stop();
+  await Promise.allSettled([ledger?.close(), reader?.close()]);
+  await network?.stop();
+});
+
+describe('SovereignNode controller on a Fabric ledger', () => {
+  it('records a verified node on Fabric; the other organization reads the attestation', async () => {
+    const node = await fx.admit('fabric', 'FR', 21);
+    await fx.answerChallenge('fabric', node.identity);
+    const txId = await eventually(async () => {
+      const sn = await fx.sovereignNode('fabric');
+      expect(fx.condition(sn, 'Verified')).toMatchObject({ status: 'True' });
+      expect(fx.condition(sn, 'LedgerAvailable')).toMatchObject({ status: 'True', message: 'the fabric ledger answered' });
+      return sn.status!.ledgerTxId!;
+    }, 30_000);
+    expect(await reader.getAttestation(fx.cluster, node.nodeName)).toMatchObject({ txId, verified: true, countryCode: 'FR', recordedBy: expect.stringContaining('TrustAuthorityMSP/') });
+  });
+
+  it('fails closed while its peer is down and writes the pending record when it is back', async () => {
+    await network.stopPeer('provider');
+    const pending = await fx.admit('pending', 'FR', 22);
+    await fx.answerChallenge('pending', pending.identity);
+    await eventually(async () => {
+      const sn = await fx.sovereignNode('pending');
+      expect(fx.condition(sn, 'Verified')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
+      expect(fx.condition(sn, 'LedgerAvailable')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
+      expect(fx.condition(sn, 'Recorded')).toMatchObject({ status: 'False' });
+    }, 30_000);
+    expect(taintKeys(await fx.memberNode(pending.nodeName))).toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
+
+    await network.startPeer('provider');
+    await eventually(async () => {
+      const sn = await fx.sovereignNode('pending');
+      expect(fx.condition(sn, 'Verified')).toMatchObject({ status: 'True' });
+      expect(fx.condition(sn, 'LedgerAvailable')).toMatchObject({ status: 'True' });
+    }, 60_000, 250);
+    expect(await reader.getAttestation(fx.cluster, pending.nodeName)).toMatchObject({ verified: true });
+    expect(taintKeys(await fx.memberNode(pending.nodeName))).not.toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
+  }, 120_000);
+});
