@@ -10,6 +10,8 @@ import { openEmbeddedLedger, openFabricLedger } from '../src/ledger/open.ts';
 import { connectionTo, LocalFabricNetwork } from '../src/fabric/local-network.ts';
 import { summarize } from './stats.ts';
 
+const BENCH_ANCHORS = [{ did: 'did:web:issuer.example.eu', name: 'Benchmark issuer', countries: ['FR', 'ES'] }];
+
 function attestation(run: string, i: number): AttestationRecord {
   return {
     sovereignNode: `bench-${run}-${i}`,
@@ -52,6 +54,9 @@ async function benchFabric(): Promise<Record<string, unknown>> {
   const startedAt = performance.now();
   const network = await LocalFabricNetwork.start();
   const startSeconds = Number(((performance.now() - startedAt) / 1000).toFixed(1));
+  const admin = await openFabricLedger(connectionTo(network.info, network.info.peers.provider, network.info.identities.trustAdmin));
+  await admin.syncTrustAnchors(BENCH_ANCHORS);
+  await admin.close();
   const ledger = await openFabricLedger(connectionTo(network.info, network.info.peers.provider, network.info.identities.operator));
   try {
     await submitLoad(ledger, 200, 32); // warm-up
@@ -72,7 +77,7 @@ export async function benchLedger(): Promise<Record<string, unknown>> {
 async function benchEmbedded(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ledger-'));
   try {
-    const ledger = openEmbeddedLedger(dir);
+    const ledger = await openEmbeddedLedger(dir, { trustAnchors: BENCH_ANCHORS });
     await submitLoad(ledger, 2_000, 256); // warm-up: JIT, file growth
     const serial = await submitLoad(ledger, 500, 1);
     const concurrent64 = await submitLoad(ledger, 10_000, 64);

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'NotFound',
   'AlreadyExists',
   'DecisionReplayed',
+  'UntrustedIssuer',
   'UnknownTransaction',
 ] as const;
 export type ContractErrorCode = (typeof ERROR_CODES)[number];

@@ -73,6 +73,7 @@ export class TrustRegistryContract extends SovereignContract {
   /** Stores the node's latest verdict. Re-recording the same verdict for the same credential is a no-op, so retries are safe. */
   async RecordAttestation(ctx: Context, attestationJson: string): Promise<string> {
     const attestation = parseAttestation(parseArgument(attestationJson, 'attestation'));
+    if (attestation.verified) await assertAnchored(ctx, attestation);
     const stateKey = attestationKey(ctx, attestation.memberCluster, attestation.nodeName);
     const previous = await getJson<StoredAttestation>(ctx, stateKey);
     if (previous && sameVerdict(previous, attestation)) return canonicalJson(previous);
@@ -88,6 +89,17 @@ export class TrustRegistryContract extends SovereignContract {
     const stored = await getJson<StoredAttestation>(ctx, attestationKey(ctx, memberCluster, nodeName));
     if (!stored) throw new ContractError('NotFound', `no attestation for node ${nodeName} of ${memberCluster}`);
     return canonicalJson(stored);
+  }
+}
+
+/** A positive verdict must name an issuer the trust authority registered, attesting a country that issuer may attest. */
+async function assertAnchored(ctx: Context, attestation: AttestationRecord): Promise<void> {
+  const where = `node ${attestation.nodeName} of ${attestation.memberCluster}`;
+  if (!attestation.issuer) throw new ContractError('UntrustedIssuer', `a verified attestation of ${where} must name its issuer`);
+  const anchor = await getJson<TrustAnchorRecord>(ctx, key(ctx, ANCHOR, attestation.issuer));
+  if (!anchor) throw new ContractError('UntrustedIssuer', `${attestation.issuer} is not a registered trust anchor, so it cannot vouch for ${where}; the trust authority's admin registers anchors (TrustRegistry:PutTrustAnchor)`);
+  if (anchor.countries.length && !anchor.countries.includes(attestation.countryCode ?? '')) {
+    throw new ContractError('UntrustedIssuer', `${attestation.issuer} may attest ${anchor.countries.join(', ')}, not ${attestation.countryCode ?? 'no country'} (${where})`);
   }
 }
 

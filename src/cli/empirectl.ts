@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // empirectl: the command-line companion of the Cloud Empire operator.
+import { LedgerContractError, LedgerUnavailableError } from '../ledger/gateway.ts';
 import { UsageError } from './args.ts';
 import { catalog } from './commands/catalog.ts';
 import { credentialIssue } from './commands/credential.ts';
@@ -20,6 +21,8 @@ const HELP = `empirectl — Cloud Empire command line
   catalog            list the federation's GPU offerings from verified facts (table or json)
   catalog verify     check an offering's signed service-offering credential offline
   ledger verify      recompute the embedded ledger's hash chain; name the first altered block
+  ledger anchors sync
+                     as the trust admin, register the configured trust anchors on Fabric
 
 Run a command without arguments for its usage.`;
 
@@ -53,6 +56,11 @@ export async function main(argv: string[], out = (line: string) => console.log(l
     if (error instanceof UsageError) {
       err(`empirectl ${name}: ${error.message}`);
       return 2;
+    }
+    // A ledger's refusal or absence is an answer, not a crash: its message says what happened.
+    if (error instanceof LedgerContractError || error instanceof LedgerUnavailableError) {
+      err(`empirectl ${name}: ${error.message}`);
+      return 1;
     }
     err(`empirectl ${name}: ${(error as Error).stack ?? error}`);
     return 1;

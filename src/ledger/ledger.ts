@@ -18,6 +18,13 @@ import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint } from './g
 export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, PlacementDecision, PlacementRequest, RecordedDecision, StoredAttestation, TrustAnchorRecord };
 export { LedgerContractError, LedgerUnavailableError } from './gateway.ts';
 
+export type AnchorInput = Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>;
+
+/** The ledger's trust anchors for a trust configuration: each issuer may attest the jurisdiction's countries. */
+export function anchorsOf(config: { issuers: { did: string; name: string }[]; countries: string[] }): AnchorInput[] {
+  return config.issuers.map((issuer) => ({ did: issuer.did, name: issuer.name, countries: [...config.countries] }));
+}
+
 export interface LedgerReceipt {
   /** The transaction that recorded the fact (an earlier one when the same fact was already recorded). */
   txId: string;
@@ -64,8 +71,29 @@ export class SovereigntyLedger implements Ledger {
     return JSON.parse(await this.gateway.evaluate('TrustRegistry:GetAttestation', [memberCluster, nodeName])) as StoredAttestation;
   }
 
-  async putTrustAnchor(anchor: Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>): Promise<TrustAnchorRecord> {
+  async putTrustAnchor(anchor: AnchorInput): Promise<TrustAnchorRecord> {
     return JSON.parse((await this.gateway.submit('TrustRegistry:PutTrustAnchor', [canonicalJson(anchor)])).result) as TrustAnchorRecord;
+  }
+
+  async removeTrustAnchor(did: string): Promise<void> {
+    await this.gateway.submit('TrustRegistry:RemoveTrustAnchor', [did]);
+  }
+
+  /** Makes the ledger's anchors exactly `anchors` (as the trust authority's admin); returns what changed. */
+  async syncTrustAnchors(anchors: AnchorInput[]): Promise<{ put: string[]; removed: string[] }> {
+    const current = new Map((await this.listTrustAnchors()).map((a) => [a.did, a]));
+    const put: string[] = [];
+    for (const anchor of anchors) {
+      const existing = current.get(anchor.did);
+      const countries = [...new Set(anchor.countries)].sort();
+      if (existing && existing.name === anchor.name && canonicalJson(existing.countries) === canonicalJson(countries)) continue;
+      await this.putTrustAnchor({ ...anchor, countries });
+      put.push(anchor.did);
+    }
+    const wanted = new Set(anchors.map((a) => a.did));
+    const removed = [...current.keys()].filter((did) => !wanted.has(did));
+    for (const did of removed) await this.removeTrustAnchor(did);
+    return { put, removed };
   }
 
   async listTrustAnchors(): Promise<TrustAnchorRecord[]> {

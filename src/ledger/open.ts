@@ -2,7 +2,7 @@ import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '../../chaincode/src/access.
 import { EmbeddedLedger } from './embedded/embedded-ledger.ts';
 import type { FabricConnection } from './fabric/fabric-gateway.ts';
 import type { LedgerIdentity } from './embedded/stub.ts';
-import { SovereigntyLedger } from './ledger.ts';
+import { SovereigntyLedger, type AnchorInput } from './ledger.ts';
 
 /** The operator's identity on the embedded ledger: the trust authority's operator role, as on Fabric. */
 export const EMBEDDED_OPERATOR_IDENTITY: LedgerIdentity = {
@@ -11,10 +11,28 @@ export const EMBEDDED_OPERATOR_IDENTITY: LedgerIdentity = {
   attributes: { [ROLE_ATTRIBUTE]: 'operator' },
 };
 
-/** Opens the embedded ledger in `dir` and a client of it acting as `identity`; closing the client closes the ledger. */
-export function openEmbeddedLedger(dir: string, identity: LedgerIdentity = EMBEDDED_OPERATOR_IDENTITY): SovereigntyLedger {
+/** The trust authority's admin on the embedded ledger: the single-machine operator is the whole trust authority. */
+export const EMBEDDED_TRUST_ADMIN_IDENTITY: LedgerIdentity = {
+  mspId: TRUST_AUTHORITY_MSP,
+  id: 'x509::/CN=cloud-empire-trust-admin/OU=admin::/CN=embedded-ledger',
+  attributes: { [ROLE_ATTRIBUTE]: 'admin' },
+};
+
+/**
+ * Opens the embedded ledger in `dir` and a client of it acting as the
+ * operator; closing the client closes the ledger. With `trustAnchors`, the
+ * ledger's anchors are first made to match them (as the trust admin), since
+ * the contract accepts positive verdicts only from registered anchors.
+ */
+export async function openEmbeddedLedger(dir: string, options: { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity } = {}): Promise<SovereigntyLedger> {
   const store = EmbeddedLedger.open(dir);
-  return new SovereigntyLedger(store.connect(identity), () => store.close());
+  try {
+    if (options.trustAnchors) await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(options.trustAnchors);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return new SovereigntyLedger(store.connect(options.identity ?? EMBEDDED_OPERATOR_IDENTITY), () => store.close());
 }
 
 /**

@@ -8,7 +8,7 @@ import { startSovereignNodeController } from '../controllers/sovereignnode-contr
 import { MemberWatches } from '../cluster/member-watches.ts';
 import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher } from '../trust/fetcher.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
@@ -47,11 +47,29 @@ export async function loadTrustConfig(host: KubeConfig, namespace: string): Prom
   return parseTrustConfig(document, `ConfigMap ${namespace}/${TRUST_ANCHORS_CONFIGMAP}`);
 }
 
+/**
+ * On Fabric the trust authority's admin registers anchors, not the operator:
+ * say so when the ledger's anchors differ from the operator's configuration,
+ * because the contract will refuse positive verdicts from the missing ones.
+ */
+async function warnOnAnchorDrift(ledger: SovereigntyLedger, trust: TrustConfig, log: Logger): Promise<void> {
+  try {
+    const registered = new Set((await ledger.listTrustAnchors()).map((a) => a.did));
+    const missing = trust.issuers.filter((i) => !registered.has(i.did)).map((i) => i.did);
+    if (missing.length) log.warn('trust anchors missing on the ledger; their nodes cannot be verified until the trust admin registers them (empirectl ledger anchors sync)', { component: 'ledger', missing });
+  } catch (error) {
+    log.warn('cannot read the ledger trust anchors yet', { component: 'ledger', error: (error as Error).message });
+  }
+}
+
 /** Starts the operator's controllers against a host cluster. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
-  const ledger = options.fabricConnectionDir ? await openFabricLedger(readFabricConnection(options.fabricConnectionDir)) : openEmbeddedLedger(options.ledgerDir);
+  const ledger = options.fabricConnectionDir
+    ? await openFabricLedger(readFabricConnection(options.fabricConnectionDir))
+    : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
+  if (ledger.kind === 'fabric') await warnOnAnchorDrift(ledger, trust, options.log);
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);

@@ -75,6 +75,9 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect((await parties.provider.listTrustAnchors()).map((a) => a.did)).toContain(ISSUER);
     await expect(parties.provider.recordAttestation(paris())).rejects.toMatchObject({ code: 'AccessDenied', message: expect.stringContaining('TrustAuthorityMSP') });
     await expect(parties.trustAdmin.recordAttestation(paris())).rejects.toMatchObject({ code: 'AccessDenied' });
+    // A positive verdict needs a registered issuer, attesting a country that issuer may attest.
+    await expect(parties.operator.recordAttestation({ ...paris(), issuer: 'did:web:rogue.example.com' })).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not a registered trust anchor') });
+    await expect(parties.operator.recordAttestation(attestation(id('gpu-warsaw'), 'PL'))).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not PL') });
     const receipt = await parties.operator.recordAttestation(paris());
     await parties.operator.recordAttestation(madrid());
     expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, countryCode: 'FR', txId: receipt.txId });

@@ -1,6 +1,6 @@
 import { parseManifests } from '../../api/manifests.ts';
 import { formatIssues, validate } from '../../api/validate.ts';
-import { parseTrustConfig, TrustConfigError } from '../../trust/anchors.ts';
+import { readTrustAnchors } from '../trust-anchors.ts';
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { proveNode } from '../../trust/issue.ts';
 import { TrustVerifier, type Challenge } from '../../trust/verifier.ts';
@@ -52,14 +52,7 @@ export async function nodeVerify(args: string[], out: (line: string) => void): P
     if (!result.ok) throw new UsageError(`${file} (document ${m.index + 1}) is not a valid SovereignNode:\n${formatIssues(result.issues)}`);
     return result.value;
   });
-  const anchorsFile = required(values, 'trust-anchors', VERIFY_USAGE);
-  let config;
-  try {
-    config = parseTrustConfig(readText(anchorsFile, '--trust-anchors'), anchorsFile);
-  } catch (error) {
-    if (error instanceof TrustConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = readTrustAnchors(required(values, 'trust-anchors', VERIFY_USAGE));
   const nowMs = values.now ? epochSeconds(values.now as string, 'now') * 1000 : Date.now();
   const verifier = new TrustVerifier(config, {
     fetcher: httpsFetcher({ ca: values.ca ? readText(values.ca as string, '--ca') : undefined }),

@@ -8,7 +8,7 @@ import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
 import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { startSovereignNodeController } from '../../../src/controllers/sovereignnode-controller.ts';
-import type { Ledger } from '../../../src/ledger/ledger.ts';
+import { anchorsOf, type AnchorInput, type Ledger } from '../../../src/ledger/ledger.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import type { RunningController } from '../../../src/operator/controller.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
@@ -28,8 +28,13 @@ export class SovereignNodeFixture {
   world!: TrustWorld;
   controller!: RunningController;
 
-  /** Registers the member cluster and starts the controller, recording on `ledger`. */
-  async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
+  /** The trust world's anchors, as the ledger must hold them before it accepts positive verdicts. */
+  anchors(): AnchorInput[] {
+    return anchorsOf(this.world.config());
+  }
+
+  /** Starts the trust world (issuer, status list, HTTPS) and registers the member cluster. */
+  async prepare(): Promise<void> {
     await ensureCrds();
     this.world = await TrustWorld.create();
     // The member's kubeconfig as a user stores it: in a Secret the MemberCluster names.
@@ -45,6 +50,10 @@ export class SovereignNodeFixture {
       plural: 'memberclusters',
       body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: this.cluster }, spec: { kubeconfigSecretRef: { name: `${this.cluster}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } },
     });
+  }
+
+  /** Starts the SovereignNode controller, recording on `ledger`. */
+  async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
     const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem }) });
     this.controller = await startSovereignNodeController({ host: host(), members: new MemberClusterPool(host()), verifier, ledger, log: createLogger({ level: 'error' }), retryAfterMs: 500 });
   }

@@ -18,6 +18,11 @@ beforeAll(async () => {
   const deadlines = { evaluateMs: 2000, endorseMs: 3000, submitMs: 3000, commitStatusMs: 10_000 };
   ledger = await openFabricLedger({ ...connectionTo(info, info.peers.provider, info.identities.operator), deadlines });
   reader = await openFabricLedger(connectionTo(info, info.peers.tenant, info.identities.tenant));
+  await fx.prepare();
+  // On Fabric the trust authority's admin registers the anchors; the operator cannot.
+  const admin = await openFabricLedger(connectionTo(info, info.peers.tenant, info.identities.trustAdmin));
+  await admin.syncTrustAnchors(fx.anchors());
+  await admin.close();
   await fx.start(ledger);
 }, 180_000);
 

@@ -25,7 +25,8 @@ async function republishStatusList(revokedIndex: number): Promise<void> {
 
 beforeAll(async () => {
   ledgerDir = mkdtempSync(join(tmpdir(), 'cloud-empire-ledger-'));
-  ledger = openEmbeddedLedger(ledgerDir);
+  await fx.prepare();
+  ledger = await openEmbeddedLedger(ledgerDir, { trustAnchors: fx.anchors() });
   await fx.start(ledger);
 });
 

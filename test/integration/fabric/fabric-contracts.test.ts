@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main as empirectl } from '../../../src/cli/empirectl.ts';
 import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
 import { readFabricConnection, writeFabricConnection } from '../../../src/ledger/fabric/connection-files.ts';
 import { LedgerUnavailableError } from '../../../src/ledger/ledger.ts';
@@ -49,6 +50,26 @@ describe('the operator on Fabric', () => {
     }
   }, 120_000);
 
+  it('lets the trust admin, and only the trust admin, sync the anchors with empirectl', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fabric-anchors-'));
+    try {
+      const info = network.info;
+      writeFabricConnection(join(dir, 'admin'), connectionTo(info, info.peers.tenant, info.identities.trustAdmin));
+      writeFabricConnection(join(dir, 'operator'), connectionTo(info, info.peers.tenant, info.identities.operator));
+      const anchors = join(dir, 'anchors.yaml');
+      writeFileSync(anchors, 'issuers:\n  - did: did:web:issuer.example.eu\n    name: Example issuer\n  - did: did:web:second.example.eu\n    name: Second issuer\naudience: urn:cloudempire:operator\n');
+      const lines: string[] = [];
+      const run = (connection: string) => empirectl(['ledger', 'anchors', 'sync', '--fabric-connection', join(dir, connection), '--trust-anchors', anchors], (l) => lines.push(l), (l) => lines.push(l));
+      expect(await run('operator')).toBe(1);
+      expect(lines.pop()).toMatch(/^empirectl ledger: AccessDenied: .*cloudempire\.role=admin/);
+      expect(await run('admin')).toBe(0);
+      expect(lines.join('\n')).toMatch(/2 configured, 2 registered or updated, 0 removed/);
+      expect((await parties.provider.listTrustAnchors()).map((a) => a.did).sort()).toEqual(['did:web:issuer.example.eu', 'did:web:second.example.eu']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the missing file of a connection directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-connection-'));
     try {
@@ -70,6 +91,9 @@ function attestationFor(nodeName: string) {
     did: `did:web:nodes.example.eu:${nodeName}`,
     verified: true,
     reason: 'VERIFIED',
+    // Registered as an anchor for FR and ES by the contract suite above.
+    issuer: 'did:web:issuer.example.eu',
+    countryCode: 'FR',
     credentialDigest: 'd'.repeat(64),
     observedAt: new Date().toISOString(),
   };
