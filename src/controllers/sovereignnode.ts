@@ -9,7 +9,7 @@ import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts
 import { setCondition } from '../operator/conditions.ts';
 import { getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
-import { verificationOutcomes } from '../operator/metrics.ts';
+import { ledgerAvailable, ledgerSubmissions, verificationOutcomes } from '../operator/metrics.ts';
 import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
 import { conditionReason } from '../trust/reasons.ts';
@@ -148,6 +148,11 @@ export class SovereignNodeReconciler {
     return { requeueAfterMs: Math.max(1000, Math.min(requeueAfterMs, recheckAt - nowMs, challengeLapse - nowMs)) };
   }
 
+  private ledgerOutcome(outcome: 'committed' | 'refused' | 'unavailable'): void {
+    ledgerSubmissions.inc({ transaction: 'RecordAttestation', outcome });
+    ledgerAvailable.set({ kind: this.deps.ledger.kind }, outcome === 'unavailable' ? 0 : 1);
+  }
+
   /** Records a verdict once per (generation, reason, credential); a repeat of the last record is skipped. */
   private async record(
     node: SovereignNode,
@@ -181,11 +186,18 @@ export class SovereignNodeReconciler {
         credentialDigest: digest(node.spec.credential),
         observedAt: now.toISOString(),
       });
+      this.ledgerOutcome('committed');
       return { ok: true, txId: receipt.txId };
     } catch (error) {
-      if (error instanceof LedgerUnavailableError) return { ok: false, reason: 'LedgerUnavailable', error: error.message };
+      if (error instanceof LedgerUnavailableError) {
+        this.ledgerOutcome('unavailable');
+        return { ok: false, reason: 'LedgerUnavailable', error: error.message };
+      }
       // The contract refusing a record is not a transient failure: report it; the node stays unverified.
-      if (error instanceof LedgerContractError) return { ok: false, reason: 'LedgerRefused', error: error.message };
+      if (error instanceof LedgerContractError) {
+        this.ledgerOutcome('refused');
+        return { ok: false, reason: 'LedgerRefused', error: error.message };
+      }
       throw error;
     }
   }

@@ -45,3 +45,17 @@ export const leader = new Gauge({
   help: '1 while this replica holds the leader lease.',
   registers: [registry],
 });
+
+export const ledgerAvailable = new Gauge({
+  name: 'cloud_empire_ledger_available',
+  help: '1 when the ledger answered the last call, 0 while it cannot be reached (records are pending).',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export const ledgerSubmissions = new Counter({
+  name: 'cloud_empire_ledger_submissions_total',
+  help: 'Ledger transactions the operator submitted, by transaction and outcome (committed, refused, unavailable).',
+  labelNames: ['transaction', 'outcome'] as const,
+  registers: [registry],
+});

@@ -3,6 +3,7 @@
 import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
 import type { SovereigntyLedger } from '../../../src/ledger/ledger.ts';
 import { openFabricLedger } from '../../../src/ledger/open.ts';
+import { registry } from '../../../src/operator/metrics.ts';
 import { TAINT_UNVERIFIED } from '../../../src/trust/node-labels.ts';
 import { eventually } from '../federation.ts';
 import { SovereignNodeFixture, taintKeys } from './sovereign-node-fixture.ts';
@@ -56,6 +57,7 @@ describe('SovereignNode controller on a Fabric ledger', () => {
       expect(fx.condition(sn, 'Recorded')).toMatchObject({ status: 'False' });
     }, 30_000);
     expect(taintKeys(await fx.memberNode(pending.nodeName))).toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
+    expect(await registry.getSingleMetricAsString('cloud_empire_ledger_available')).toContain('cloud_empire_ledger_available{kind="fabric"} 0');
 
     await network.startPeer('provider');
     await eventually(async () => {
@@ -65,5 +67,7 @@ describe('SovereignNode controller on a Fabric ledger', () => {
     }, 60_000, 250);
     expect(await reader.getAttestation(fx.cluster, pending.nodeName)).toMatchObject({ verified: true });
     expect(taintKeys(await fx.memberNode(pending.nodeName))).not.toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
+    expect(await registry.getSingleMetricAsString('cloud_empire_ledger_available')).toContain('cloud_empire_ledger_available{kind="fabric"} 1');
+    expect(await registry.getSingleMetricAsString('cloud_empire_ledger_submissions_total')).toMatch(/transaction="RecordAttestation",outcome="unavailable"\} [1-9]/);
   }, 120_000);
 });
