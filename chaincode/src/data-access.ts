@@ -2,6 +2,7 @@ import type { Context } from 'fabric-contract-api';
 import { assertDatasetOwner, caller, isOperator } from './access.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { getPolicy } from './dataset-policy.ts';
+import { requireOwnerEndorsement } from './key-endorsement.ts';
 import { ContractError } from './errors.ts';
 import { emit, getJson, key, putJson, txTime } from './ledger-context.ts';
 import { EVENTS, type AccessVerdict, type GrantRecord, type PlacementDecision, type PlacementRequest } from './records.ts';
@@ -37,7 +38,10 @@ export async function issueGrants(ctx: Context, request: PlacementRequest, decis
       expiresAt: new Date(Date.parse(issuedAt) + policy.grantTtlSeconds * 1000).toISOString(),
       revoked: false,
     };
-    await putJson(ctx, key(ctx, GRANT, grant.grantId), grant);
+    const grantKey = key(ctx, GRANT, grant.grantId);
+    await putJson(ctx, grantKey, grant);
+    // Revoking is the owner's: its peers must endorse any later change of the grant.
+    await requireOwnerEndorsement(ctx, grantKey, grant.ownerMsp);
     ids.push(grant.grantId);
   }
   return ids;

@@ -3,6 +3,7 @@ import type { Context } from 'fabric-contract-api';
 import { assertDatasetOwner, caller, ownerCollection } from './access.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ContractError } from './errors.ts';
+import { requireOwnerEndorsement } from './key-endorsement.ts';
 import { bytes, emit, getJson, key, parseArgument, putJson, text, txTime } from './ledger-context.ts';
 import { EVENTS, type DatasetDetails, type DatasetPolicy, type DatasetPolicyInput } from './records.ts';
 import { SovereignContract } from './sovereign-contract.ts';
@@ -77,7 +78,9 @@ export class DatasetPolicyContract extends SovereignContract {
       updatedBy: caller(ctx),
       detailsHash,
     };
-    await putJson(ctx, key(ctx, POLICY, input.datasetId), policy);
+    const policyKey = key(ctx, POLICY, input.datasetId);
+    await putJson(ctx, policyKey, policy);
+    if (!previous) await requireOwnerEndorsement(ctx, policyKey, policy.ownerMsp);
     emit(ctx, EVENTS.policyPublished, { datasetId: policy.datasetId, ownerMsp: policy.ownerMsp, version: policy.version });
     return canonicalJson(policy);
   }

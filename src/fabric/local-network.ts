@@ -147,6 +147,8 @@ export class LocalFabricNetwork {
         identities,
         pids: processes.map((p) => p.pid!).filter(Boolean),
       };
+      await waitForGossip(info);
+      log('fabric: each peer reaches the other organization through discovery');
       writeFileSync(join(dir, 'network.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
       return new LocalFabricNetwork(info, processes, !options.dir, ports);
     } catch (error) {
@@ -159,6 +161,31 @@ export class LocalFabricNetwork {
   async stop(options: { keepDir?: boolean } = {}): Promise<void> {
     await Promise.allSettled([...this.processes].reverse().map((p) => p.stop(5000)));
     if (this.ownsDir && !options.keepDir) rmSync(this.info.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Waits until each peer's gateway can route to the other organization's
+ * peer: gossip membership across organizations (through the anchor peers)
+ * settles some seconds after the chaincode is committed, and until then a
+ * transaction that needs the other organization's endorsement cannot be made.
+ */
+async function waitForGossip(info: FabricNetworkInfo): Promise<void> {
+  const { openFabricLedger } = await import('../ledger/open.ts');
+  for (const [org, other] of [['tenant', 'provider'], ['provider', 'tenant']] as const) {
+    const client = await openFabricLedger(connectionTo(info, info.peers[org], info.identities[org]));
+    try {
+      await waitFor(
+        `${org}'s peer discovering ${other}'s`,
+        async () => {
+          await client.gateway.evaluate('TrustRegistry:ListTrustAnchors', [], { endorsingOrganizations: [info.peers[other].mspId] });
+          return true;
+        },
+        { timeoutMs: 90_000, intervalMs: 250 },
+      );
+    } finally {
+      await client.close();
+    }
   }
 }
 
@@ -312,6 +339,12 @@ function peerEnv(dir: string, crypto: string, ports: Ports, org: PeerOrg): NodeJ
     CORE_PEER_CHAINCODELISTENADDRESS: `127.0.0.1:${ports.peers[org].chaincode}`,
     CORE_PEER_GOSSIP_BOOTSTRAP: address,
     CORE_PEER_GOSSIP_EXTERNALENDPOINT: address,
+    // A network of two peers on one machine: retry and announce in seconds, not Fabric's production minutes,
+    // so the organizations find each other soon after start (and after a peer restarts).
+    CORE_PEER_GOSSIP_RECONNECTINTERVAL: '1s',
+    CORE_PEER_GOSSIP_ALIVETIMEINTERVAL: '1s',
+    CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT: '5s',
+    CORE_PEER_GOSSIP_PUBLISHSTATEINFOINTERVAL: '1s',
     CORE_PEER_LOCALMSPID: spec.mspId,
     CORE_PEER_MSPCONFIGPATH: join(home, 'msp'),
     CORE_PEER_TLS_ENABLED: 'true',

@@ -7,6 +7,8 @@
 export interface SubmitOptions {
   /** Private inputs (Fabric transient data): seen by the contract, never stored in a block. */
   transient?: Record<string, string>;
+  /** Fabric only: which organizations' peers must endorse (the embedded ledger has no peers and refuses it). */
+  endorsingOrganizations?: string[];
 }
 
 export interface Submitted {

@@ -19,6 +19,8 @@ export interface LedgerTransaction {
   creator: { mspId: string; id: string };
   timestamp: string;
   writes: { key: string; value?: string; valueBase64?: string; delete?: true }[];
+  /** Key-level endorsement policies (serialized SignaturePolicyEnvelope, base64) the transaction set. */
+  validationParameters?: { key: string; policyBase64: string }[];
   /** Private writes by hash only; the values stay in the owner's private store. */
   privateWrites: { collection: string; key: string; hash?: string }[];
   event?: { name: string; payload: string };
@@ -54,6 +56,7 @@ export class EmbeddedLedger {
   readonly dir: string;
   private readonly log: BlockLog;
   private readonly state = new WorldState();
+  private readonly validation = new WorldState();
   private readonly collections = new Map<string, WorldState>();
   private readonly privateStores = new Map<string, PrivateStore>();
   private readonly runner = new ContractRunner(contracts);
@@ -116,12 +119,13 @@ export class EmbeddedLedger {
         creator: { mspId: identity.mspId, id: identity.id },
         timestamp: invocation.timestamp.toISOString(),
         writes: simulated.writes.map((w) => (w.value === undefined ? { key: w.key, delete: true as const } : { key: w.key, ...encodeValue(w.value) })),
+        validationParameters: simulated.validationWrites.length ? simulated.validationWrites.map((w) => ({ key: w.key, policyBase64: Buffer.from(w.value!).toString('base64') })) : undefined,
         privateWrites: [...simulated.privateWrites].flatMap(([collection, writes]) => writes.map((w) => ({ collection, key: w.key, hash: w.value && sha256(w.value) }))),
         event: simulated.event && { name: simulated.event.name, payload: Buffer.from(simulated.event.payload).toString('utf8') },
         responseHash: sha256(result),
       };
       // A transaction that changed nothing (a retry of a recorded fact) is answered, not committed.
-      if (!tx.writes.length && !tx.privateWrites.length && !tx.event) return { tx, result, block: undefined };
+      if (!tx.writes.length && !tx.privateWrites.length && !tx.validationParameters && !tx.event) return { tx, result, block: undefined };
       try {
         this.storePrivate(tx.txId, simulated);
       } catch (error) {
@@ -204,6 +208,7 @@ export class EmbeddedLedger {
   }
 
   private invocation(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions): Invocation {
+    if (options.endorsingOrganizations) throw new Error('endorsingOrganizations names Fabric peers; the embedded ledger executes every transaction itself');
     this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp);
     return {
       txId: sha256(Buffer.concat([randomBytes(24), Buffer.from(identity.mspId), Buffer.from(identity.id)])),
@@ -219,6 +224,7 @@ export class EmbeddedLedger {
   private async simulate(invocation: Invocation): Promise<{ simulated: Simulated; result: string }> {
     const stub = new EmbeddedStub(invocation, {
       state: this.state,
+      validation: this.validation,
       collection: (name, forMsp) => (collectionOwner(name) === forMsp ? this.collectionState(name) : undefined),
     });
     try {
@@ -252,6 +258,7 @@ export class EmbeddedLedger {
   private applyCommitted(simulated: Simulated): void {
     const version = ++this.committedTransactions;
     this.state.apply(simulated.writes, version);
+    this.validation.apply(simulated.validationWrites, version);
     for (const [collection, writes] of simulated.privateWrites) this.collectionState(collection).apply(writes, version);
   }
 
@@ -260,6 +267,7 @@ export class EmbeddedLedger {
     for (const tx of block.txs) {
       const version = ++this.committedTransactions;
       this.state.apply(tx.writes.map(decodeWrite), version);
+      if (tx.validationParameters) this.validation.apply(tx.validationParameters.map((p) => ({ key: p.key, value: Buffer.from(p.policyBase64, 'base64') })), version);
       for (const write of tx.privateWrites) {
         const entry = pending.get(collectionOwner(write.collection) ?? '')?.get(tx.txId)?.find((e) => e.collection === write.collection && e.key === write.key);
         const matches = write.hash === undefined ? entry !== undefined && entry.value === undefined : entry?.value !== undefined && sha256(entry.value) === write.hash;

@@ -43,6 +43,8 @@ export class EmbeddedClientIdentity implements ClientIdentity {
 /** The world state a transaction runs against, and which private collections the executing "peer" holds. */
 export interface SimulationState {
   state: WorldState;
+  /** Key-level endorsement policies (Fabric's state-based endorsement), by key. */
+  validation: WorldState;
   /** The collection's store, or undefined when the caller's organization is not a member of it. */
   collection(name: string, forMsp: string): WorldState | undefined;
 }
@@ -60,6 +62,8 @@ export interface Invocation {
 /** What a transaction produced: its write set per namespace and its one event (Fabric keeps the last one set). */
 export interface Simulated {
   writes: KeyWrite[];
+  /** Key-level endorsement policies set by the transaction. One process endorses here, so they are kept, not enforced. */
+  validationWrites: KeyWrite[];
   privateWrites: Map<string, KeyWrite[]>;
   event?: { name: string; payload: Uint8Array };
 }
@@ -94,6 +98,7 @@ export class EmbeddedStub implements ChaincodeStub {
   private readonly invocation: Invocation;
   private readonly world: SimulationState;
   private readonly writes = new Map<string, KeyWrite>();
+  private readonly validationWrites = new Map<string, KeyWrite>();
   private readonly privateWrites = new Map<string, Map<string, KeyWrite>>();
   private event?: { name: string; payload: Uint8Array };
 
@@ -105,7 +110,7 @@ export class EmbeddedStub implements ChaincodeStub {
   result(): Simulated {
     const privateWrites = new Map<string, KeyWrite[]>();
     for (const [collection, writes] of this.privateWrites) privateWrites.set(collection, [...writes.values()]);
-    return { writes: [...this.writes.values()], privateWrites, event: this.event };
+    return { writes: [...this.writes.values()], validationWrites: [...this.validationWrites.values()], privateWrites, event: this.event };
   }
 
   getArgs(): string[] {
@@ -170,12 +175,12 @@ export class EmbeddedStub implements ChaincodeStub {
     this.writes.set(key, { key });
   }
 
-  async setStateValidationParameter(): Promise<void> {
-    unsupported('setStateValidationParameter');
+  async setStateValidationParameter(key: string, ep: Uint8Array): Promise<void> {
+    this.validationWrites.set(key, { key, value: Buffer.from(ep) });
   }
 
-  async getStateValidationParameter(): Promise<Uint8Array> {
-    return unsupported('getStateValidationParameter');
+  async getStateValidationParameter(key: string): Promise<Uint8Array> {
+    return this.world.validation.get(key)?.value ?? new Uint8Array();
   }
 
   getStateByRange(startKey: string, endKey: string): Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV> {

@@ -94,7 +94,7 @@ export class FabricGateway implements ContractGateway {
       let submitted;
       let status;
       try {
-        submitted = await this.contract.submitAsync(fn, { arguments: args, transientData: transientData(options) });
+        submitted = await this.contract.submitAsync(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations });
         status = await submitted.getStatus();
       } catch (error) {
         throw classifyGatewayError(error);
@@ -112,7 +112,7 @@ export class FabricGateway implements ContractGateway {
 
   async evaluate(fn: string, args: string[], options?: SubmitOptions): Promise<string> {
     try {
-      return Buffer.from(await this.contract.evaluate(fn, { arguments: args, transientData: transientData(options) })).toString('utf8');
+      return Buffer.from(await this.contract.evaluate(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations })).toString('utf8');
     } catch (error) {
       throw classifyGatewayError(error);
     }

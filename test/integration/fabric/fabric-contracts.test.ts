@@ -29,6 +29,31 @@ describe('sovereignty chaincode on a real Fabric network', () => {
   contractSuite(() => parties);
 });
 
+describe("the owner's peers must endorse changes to its policy (state-based endorsement)", () => {
+  it("refuses at validation a policy change endorsed only by another organization's peer", async () => {
+    const { info } = network;
+    const datasetId = `genomes-${Date.now().toString(36)}`;
+    const policy = { datasetId, allowedJurisdictions: ['EU'], allowedCountries: ['FR'], allowedProviders: [], allowedPurposes: ['research'], verifiedNodesOnly: true, grantTtlSeconds: 600 };
+    await parties.tenant.publishPolicy(policy);
+    // The owner's own client through the provider's gateway, endorsed by the provider's peer alone:
+    // the contract allows the owner, but the key's endorsement policy wants the owner's peer.
+    const viaProvider = await openFabricLedger(connectionTo(info, info.peers.provider, info.identities.tenant));
+    try {
+      const widened = JSON.stringify({ ...policy, allowedCountries: ['FR', 'US'] });
+      await expect(viaProvider.gateway.submit('DatasetPolicy:PublishPolicy', [widened], { endorsingOrganizations: ['ProviderMSP'] })).rejects.toMatchObject({
+        code: 'TransactionInvalid',
+        message: expect.stringContaining('ENDORSEMENT_POLICY_FAILURE'),
+      });
+      expect(await parties.provider.getPolicy(datasetId)).toMatchObject({ version: 1, allowedCountries: ['FR'] });
+      // Endorsed by the owner's peer, the same change commits.
+      expect(await viaProvider.gateway.submit('DatasetPolicy:PublishPolicy', [widened], { endorsingOrganizations: ['TenantMSP'] })).toMatchObject({ blockNumber: expect.any(Number) });
+      expect(await parties.provider.getPolicy(datasetId)).toMatchObject({ version: 2, allowedCountries: ['FR', 'US'] });
+    } finally {
+      await viaProvider.close();
+    }
+  });
+});
+
 describe('the operator on Fabric', () => {
   it('connects through a connection directory, and fails closed while its peer is down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-connection-'));
