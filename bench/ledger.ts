@@ -34,6 +34,7 @@ export async function submitLoad(ledger: SovereigntyLedger, count: number, concu
   const run = Math.random().toString(36).slice(2, 8);
   const latencies: number[] = [];
   let next = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -46,7 +47,10 @@ export async function submitLoad(ledger: SovereigntyLedger, count: number, concu
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { transactions: count, concurrency, seconds: Number(seconds.toFixed(2)), txPerSecond: Math.round(count / seconds), latencyMs: summarize(latencies, 2) };
+  const cpu = process.cpuUsage(cpu0);
+  // CPU of this process over wall time: for the embedded ledger, the cores the ledger itself used.
+  const clientProcessCores = Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2));
+  return { transactions: count, concurrency, seconds: Number(seconds.toFixed(2)), txPerSecond: Math.round(count / seconds), clientProcessCores, latencyMs: summarize(latencies, 2) };
 }
 
 /** The same workload through a peer's gateway on the local network: endorse, order (Raft, 100 ms batches), validate, commit. */

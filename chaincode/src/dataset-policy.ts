@@ -18,7 +18,7 @@ export async function getPolicy(ctx: Context, datasetId: string): Promise<Datase
   return getJson<DatasetPolicy>(ctx, key(ctx, POLICY, datasetId));
 }
 
-function parsePolicy(raw: unknown): DatasetPolicyInput {
+export function parsePolicy(raw: unknown): DatasetPolicyInput {
   const p = v.object(raw, 'policy');
   const known = new Set(['datasetId', 'allowedJurisdictions', 'allowedCountries', 'allowedProviders', 'allowedPurposes', 'verifiedNodesOnly', 'grantTtlSeconds']);
   for (const field of Object.keys(p)) {
@@ -37,7 +37,7 @@ function parsePolicy(raw: unknown): DatasetPolicyInput {
   return policy;
 }
 
-function parseDetails(raw: unknown): DatasetDetails {
+export function parseDetails(raw: unknown): DatasetDetails {
   const d = v.object(raw, `transient ${DETAILS_TRANSIENT_KEY}`);
   return {
     location: v.string(d.location, `${DETAILS_TRANSIENT_KEY}.location`),

@@ -23,6 +23,8 @@ const HELP = `empirectl — Cloud Empire command line
   ledger verify      recompute the embedded ledger's hash chain; name the first altered block
   ledger anchors sync
                      as the trust admin, register the configured trust anchors on Fabric
+  ledger policy publish|get, ledger grant get|check|revoke, ledger decision get
+                     as a data owner on Fabric: dataset policies, data-access grants, decisions
 
 Run a command without arguments for its usage.`;
 

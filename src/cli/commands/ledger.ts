@@ -1,21 +1,15 @@
 import { verifyLedger } from '../../ledger/embedded/verify.ts';
-import { FabricConnectionError, readFabricConnection } from '../../ledger/fabric/connection-files.ts';
-import { anchorsOf } from '../../ledger/ledger.ts';
-import { openFabricLedger } from '../../ledger/open.ts';
-import { parse, required, UsageError } from '../args.ts';
-import { readTrustAnchors } from '../trust-anchors.ts';
+import { parse, UsageError } from '../args.ts';
+import { FABRIC_USAGE, isFabricSubcommand, ledgerFabric } from './ledger-fabric.ts';
 
 const USAGE = `empirectl ledger verify [--dir DIR] [-o text|json]
   Recomputes the embedded ledger's hash chain and private-data hashes
   (exit 0 intact, 3 altered, 2 bad input). DIR defaults to $LEDGER_DIR or
   /var/lib/cloud-empire/ledger, the operator's --ledger-dir.
-empirectl ledger anchors sync --fabric-connection DIR --trust-anchors FILE
-  As the trust authority's admin (an identity with cloudempire.role=admin),
-  makes the Fabric ledger's trust anchors those of the operator's trust
-  configuration. The embedded ledger is synced by the operator itself.`;
+${FABRIC_USAGE}`;
 
 export async function ledger(args: string[], out: (line: string) => void): Promise<number> {
-  if (args[0] === 'anchors' && args[1] === 'sync') return syncAnchors(args.slice(2), out);
+  if (isFabricSubcommand(args)) return ledgerFabric(args, out);
   if (args[0] !== 'verify') throw new UsageError(`unknown subcommand ${JSON.stringify(args.slice(0, 2).join(' '))}\nusage: ${USAGE}`);
   const values = parse(args.slice(1), { dir: { type: 'string' }, output: { type: 'string', short: 'o' } }, USAGE);
   const dir = (values.dir as string | undefined) ?? process.env.LEDGER_DIR ?? '/var/lib/cloud-empire/ledger';
@@ -36,26 +30,4 @@ export async function ledger(args: string[], out: (line: string) => void): Promi
     for (const m of check.privateDataMismatches) out(`private value does not match its block: tx ${m.txId} ${m.collection} ${JSON.stringify(m.key)}`);
   }
   return check.ok ? 0 : 3;
-}
-
-async function syncAnchors(args: string[], out: (line: string) => void): Promise<number> {
-  const values = parse(args, { 'fabric-connection': { type: 'string' }, 'trust-anchors': { type: 'string' } }, USAGE);
-  const config = readTrustAnchors(required(values, 'trust-anchors', USAGE));
-  let connection;
-  try {
-    connection = readFabricConnection(required(values, 'fabric-connection', USAGE));
-  } catch (error) {
-    if (error instanceof FabricConnectionError) throw new UsageError(error.message);
-    throw error;
-  }
-  const client = await openFabricLedger(connection);
-  try {
-    const { put, removed } = await client.syncTrustAnchors(anchorsOf(config));
-    out(`trust anchors on channel ${connection.channel}: ${config.issuers.length} configured, ${put.length} registered or updated, ${removed.length} removed`);
-    for (const did of put) out(`  + ${did}`);
-    for (const did of removed) out(`  - ${did}`);
-    return 0;
-  } finally {
-    await client.close();
-  }
 }

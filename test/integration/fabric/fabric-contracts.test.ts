@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as empirectl } from '../../../src/cli/empirectl.ts';
+import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
 import { readFabricConnection, writeFabricConnection } from '../../../src/ledger/fabric/connection-files.ts';
 import { LedgerUnavailableError } from '../../../src/ledger/ledger.ts';
@@ -90,6 +91,39 @@ describe('the operator on Fabric', () => {
       expect(await run('admin')).toBe(0);
       expect(lines.join('\n')).toMatch(/2 configured, 2 registered or updated, 0 removed/);
       expect((await parties.provider.listTrustAnchors()).map((a) => a.did).sort()).toEqual(['did:web:issuer.example.eu', 'did:web:second.example.eu']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets a data owner publish its policy, read its grants and revoke one with empirectl', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fabric-owner-'));
+    try {
+      const info = network.info;
+      writeFabricConnection(join(dir, 'tenant'), connectionTo(info, info.peers.tenant, info.identities.tenant));
+      const examples = join(REPO_ROOT, 'chaincode', 'examples');
+      const lines: string[] = [];
+      const cli = (...args: string[]) => empirectl(['ledger', ...args, '--fabric-connection', join(dir, 'tenant')], (l) => lines.push(l), (l) => lines.push(l));
+      expect(await cli('policy', 'publish', '-f', join(examples, 'dataset-policy.yaml'), '--details', join(examples, 'dataset-details.yaml'))).toBe(0);
+      expect(JSON.parse(lines.pop()!)).toMatchObject({ datasetId: 'oncology-scans-2026', ownerMsp: 'TenantMSP', detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(await parties.tenant.readDatasetDetails('oncology-scans-2026')).toMatchObject({ keyReference: 'kms://oncology-tenant/keys/scans-2026' });
+
+      await parties.operator.recordAttestation({ ...attestationFor('onco-1'), provider: 'ovhcloud', jurisdiction: 'EU' });
+      const decision = await parties.operator.recordPlacement({
+        decisionId: `onco-${Date.now().toString(36)}`,
+        workload: { namespace: 'oncology', name: 'triage' },
+        purpose: 'inference',
+        datasets: ['oncology-scans-2026'],
+        targets: [{ cluster: 'paris', provider: 'ovhcloud', countryCode: 'FR', nodes: [{ memberCluster: 'paris', nodeName: 'onco-1', did: attestationFor('onco-1').did }] }],
+      });
+      expect(decision).toMatchObject({ approved: true, grants: [expect.any(String)] });
+      const grant = decision.grants[0];
+      expect(await cli('grant', 'check', '--grant', grant, '--node', attestationFor('onco-1').did)).toBe(0);
+      expect(await cli('grant', 'revoke', '--grant', grant)).toBe(0);
+      expect(await cli('grant', 'check', '--grant', grant, '--node', attestationFor('onco-1').did)).toBe(3);
+      expect(JSON.parse(lines.pop()!)).toMatchObject({ allowed: false, reason: 'GrantRevoked' });
+      expect(await cli('decision', 'get', '--decision', decision.decisionId)).toBe(0);
+      expect(JSON.parse(lines.pop()!)).toMatchObject({ txId: decision.txId, approved: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -111,6 +111,10 @@ describe('empirectl refuses bad input with exit 2 and a message naming the probl
     [['node', 'verify', '-f', join(EXAMPLES, 'nodes', 'paris.yaml'), '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml'), '--now', 'yesterday'], /--now yesterday: write an RFC 3339 time/],
     [['statuslist', 'new', '--url', 'http://x/list', '--out', '/tmp/l.json'], /over https only/],
     [['node', 'prove', '--key', join(EXAMPLES, 'federation', 'trust-anchors.yaml'), '--nonce', 'n', '--aud', 'a'], /is not JSON/],
+    [['ledger', 'verify', '--dir', '/nonexistent'], /holds no embedded ledger/],
+    [['ledger', 'policy', 'publish', '-f', join(REPO_ROOT, 'chaincode', 'examples', 'dataset-policy.yaml')], /--fabric-connection is required/],
+    [['ledger', 'policy', 'publish', '-f', join(REPO_ROOT, 'chaincode', 'examples', 'dataset-policy.yaml'), '--fabric-connection', '/nonexistent'], /\/nonexistent\/connection\.json is missing/],
+    [['ledger', 'grant', 'check', '--fabric-connection', '/nonexistent', '--grant', 'g'], /--node is required/],
   ])('%j', async (args, message) => {
     const result = await empirectl(...(args as string[]));
     expect(result.code).toBe(2);
@@ -123,6 +127,14 @@ describe('empirectl refuses bad input with exit 2 and a message naming the probl
     const result = await empirectl('node', 'verify', '-f', join(EXAMPLES, 'nodes', 'madrid.yaml'), '--trust-anchors', file);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/bad-anchors\.yaml: issuers: must NOT have fewer than 1 items/);
+  });
+
+  it('checks a dataset policy with the contract\'s own rules before connecting', async () => {
+    const file = join(dir, 'bad-policy.yaml');
+    writeFileSync(file, stringify({ datasetId: 'scans', allowedCountries: ['fr'], allowedPurposes: ['inference'] }));
+    const result = await empirectl('ledger', 'policy', 'publish', '-f', file, '--fabric-connection', '/nonexistent');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad-policy\.yaml: policy\.allowedCountries\[0\] "fr" is invalid: use an upper-case ISO 3166-1 alpha-2 code such as FR/);
   });
 
   it('names the field of an invalid SovereignNode', async () => {
