@@ -161,32 +161,35 @@ export class EmbeddedLedger {
 
   /** Chaincode events from the checkpoint on: first those already in blocks, then live ones, with none missed in between. */
   async *events(options: { checkpoint?: EventCheckpoint; signal: AbortSignal }): AsyncGenerator<ChaincodeEventRecord> {
+    // Listen before reading the file, so an event committed in between is not missed (duplicates are skipped by block number).
     const live = on(this.emitter, 'event', { signal: options.signal });
-    let next = options.checkpoint?.blockNumber ?? 0;
-    let skipThrough = options.checkpoint?.txId;
-    const text = readFileSync(join(this.dir, 'blocks.log'), 'utf8');
-    for (const line of text.split('\n')) {
-      if (options.signal.aborted) return;
-      if (!line) continue;
-      const block = JSON.parse(line) as Block<LedgerTransaction>;
-      if (block.number < next) continue;
-      for (const tx of block.txs) {
-        if (skipThrough) {
-          if (tx.txId === skipThrough) skipThrough = undefined;
-          continue;
-        }
-        if (tx.event && !options.signal.aborted) yield { blockNumber: block.number, txId: tx.txId, name: tx.event.name, payload: tx.event.payload };
-      }
-      skipThrough = undefined;
-      next = block.number + 1;
-    }
     try {
+      let next = options.checkpoint?.blockNumber ?? 0;
+      let skipThrough = options.checkpoint?.txId;
+      const text = readFileSync(join(this.dir, 'blocks.log'), 'utf8');
+      for (const line of text.split('\n')) {
+        if (options.signal.aborted) return;
+        if (!line) continue;
+        const block = JSON.parse(line) as Block<LedgerTransaction>;
+        if (block.number < next) continue;
+        for (const tx of block.txs) {
+          if (skipThrough) {
+            if (tx.txId === skipThrough) skipThrough = undefined;
+            continue;
+          }
+          if (tx.event && !options.signal.aborted) yield { blockNumber: block.number, txId: tx.txId, name: tx.event.name, payload: tx.event.payload };
+        }
+        skipThrough = undefined;
+        next = block.number + 1;
+      }
       for await (const [event] of live as AsyncIterable<[ChaincodeEventRecord]>) {
         if (event.blockNumber < next) continue;
         yield event;
       }
     } catch (error) {
       if ((error as Error).name !== 'AbortError') throw error;
+    } finally {
+      await live.return?.();
     }
   }
 
