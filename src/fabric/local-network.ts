@@ -109,7 +109,7 @@ export class LocalFabricNetwork {
       const genesis = writeChannelGenesis(dir, crypto, ports);
       const detached = options.detached ?? false;
       processes.push(await startOrderer(dir, crypto, ports, detached));
-      await joinOrderer(dir, crypto, ports, genesis);
+      await joinOrderer(crypto, ports, genesis);
       log('fabric: orderer up, channel created');
 
       for (const org of PEER_ORGS) processes.push(await startPeer(dir, crypto, ports, org, detached));
@@ -305,14 +305,13 @@ async function startOrderer(dir: string, crypto: string, ports: Ports, detached:
 }
 
 /** Joins the orderer to the channel through its admin endpoint (channel participation API). */
-async function joinOrderer(dir: string, crypto: string, ports: Ports, genesis: string): Promise<void> {
+async function joinOrderer(crypto: string, ports: Ports, genesis: string): Promise<void> {
   const tls = (file: string) => join(ordererDir(crypto), 'tls', file);
   const result = await run(fabricBinaries.osnadmin(), [
     'channel', 'join', '--channelID', CHANNEL, '--config-block', genesis,
     '-o', `127.0.0.1:${ports.ordererAdmin}`, '--ca-file', tls('ca.crt'), '--client-cert', tls('server.crt'), '--client-key', tls('server.key'),
   ]);
   if (result.code !== 0) throw new StartupError(`osnadmin channel join failed: ${result.stderr || result.stdout}`);
-  void dir;
 }
 
 /** core.yaml of the pinned commit with this network's chaincode builder: the external ccaas builder, no Docker. */
