@@ -34,6 +34,8 @@ export interface StoredAttestation extends AttestationRecord {
   recordedAt: string;
   recordedBy: string;
   txId: string;
+  /** Set when a newer verdict of the node was already recorded: this one went into the history only. */
+  superseded?: true;
 }
 
 /** A data owner's rules for one dataset. Only the owner's organization may change them. */

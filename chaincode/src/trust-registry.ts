@@ -10,6 +10,7 @@ import * as v from './validation.ts';
 const ANCHOR = 'TrustAnchor';
 const ATTESTATION = 'Attestation';
 const ATTESTATION_BY_DID = 'AttestationByDid';
+const ATTESTATION_HISTORY = 'AttestationHistory';
 
 export function attestationKey(ctx: Context, memberCluster: string, nodeName: string): string {
   return key(ctx, ATTESTATION, memberCluster, nodeName);
@@ -78,10 +79,16 @@ export class TrustRegistryContract extends SovereignContract {
     const previous = await getJson<StoredAttestation>(ctx, stateKey);
     if (previous && sameVerdict(previous, attestation)) return canonicalJson(previous);
     const stored: StoredAttestation = { ...attestation, recordedAt: txTime(ctx), recordedBy: caller(ctx), txId: ctx.stub.getTxID() };
+    if (previous && previous.observedAt > attestation.observedAt) {
+      // A verdict delivered late (kept while the ledger was unreachable) is history, not the node's current state.
+      await putJson(ctx, key(ctx, ATTESTATION_HISTORY, attestation.memberCluster, attestation.nodeName, attestation.observedAt), stored);
+      emit(ctx, EVENTS.attestationRecorded, { memberCluster: stored.memberCluster, nodeName: stored.nodeName, did: stored.did, verified: stored.verified, reason: stored.reason, observedAt: stored.observedAt, txId: stored.txId, superseded: true });
+      return canonicalJson({ ...stored, superseded: true });
+    }
     await putJson(ctx, stateKey, stored);
     if (previous && previous.did !== attestation.did) await ctx.stub.deleteState(key(ctx, ATTESTATION_BY_DID, previous.did));
     await putJson(ctx, key(ctx, ATTESTATION_BY_DID, attestation.did), { memberCluster: attestation.memberCluster, nodeName: attestation.nodeName });
-    emit(ctx, EVENTS.attestationRecorded, { memberCluster: stored.memberCluster, nodeName: stored.nodeName, did: stored.did, verified: stored.verified, reason: stored.reason, txId: stored.txId });
+    emit(ctx, EVENTS.attestationRecorded, { memberCluster: stored.memberCluster, nodeName: stored.nodeName, did: stored.did, verified: stored.verified, reason: stored.reason, observedAt: stored.observedAt, txId: stored.txId });
     return canonicalJson(stored);
   }
 

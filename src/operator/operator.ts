@@ -8,6 +8,7 @@ import { startSovereignNodeController } from '../controllers/sovereignnode-contr
 import { MemberWatches } from '../cluster/member-watches.ts';
 import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
+import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
 import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher } from '../trust/fetcher.ts';
@@ -23,7 +24,7 @@ export interface OperatorOptions {
   namespace: string;
   /** The embedded ledger's directory, used unless a Fabric connection is given. */
   ledgerDir: string;
-  /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode. */
+  /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode, and `ledgerDir` keeps its outbox. */
   fabricConnectionDir?: string;
   log: Logger;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
@@ -62,14 +63,23 @@ async function warnOnAnchorDrift(ledger: SovereigntyLedger, trust: TrustConfig, 
   }
 }
 
+/**
+ * Fabric through an outbox in the ledger directory: verdicts made while the
+ * network is unreachable are kept on disk and recorded, in order, when it returns.
+ */
+async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): Promise<OutboxLedger> {
+  const fabric = await openFabricLedger(readFabricConnection(options.fabricConnectionDir!));
+  await warnOnAnchorDrift(fabric, trust, options.log);
+  const ledger = new OutboxLedger(fabric, LedgerOutbox.open(options.ledgerDir), options.log);
+  ledger.start();
+  return ledger;
+}
+
 /** Starts the operator's controllers against a host cluster. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
-  const ledger = options.fabricConnectionDir
-    ? await openFabricLedger(readFabricConnection(options.fabricConnectionDir))
-    : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
-  if (ledger.kind === 'fabric') await warnOnAnchorDrift(ledger, trust, options.log);
+  const ledger = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);

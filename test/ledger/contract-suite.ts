@@ -83,6 +83,10 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, countryCode: 'FR', txId: receipt.txId });
     // The same verdict again is a no-op that names the original transaction: retries are safe.
     expect((await parties.operator.recordAttestation(paris())).txId).toBe(receipt.txId);
+    // A verdict delivered late (older than the one recorded) goes into the history; the current state stays.
+    const late = await parties.operator.recordAttestation({ ...paris(), verified: false, reason: 'PROOF_MISSING', observedAt: '2020-01-01T00:00:00Z' });
+    expect(late.txId).not.toBe(receipt.txId);
+    expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, txId: receipt.txId });
   });
 
   it("refuses a provider's and the operator's attempts to rewrite a tenant's policy", async () => {
