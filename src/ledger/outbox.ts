@@ -111,11 +111,11 @@ export class OutboxLedger implements Ledger {
   }
 
   async recordAttestation(record: AttestationRecord): Promise<LedgerReceipt> {
-    const outcomes = await this.serialize(async () => {
-      const entry = this.outbox.add(record);
-      return { entry, outcomes: await this.drainQueued() };
+    const { entry, outcomes } = await this.serialize(async () => {
+      const queued = this.outbox.add(record);
+      return { entry: queued, outcomes: await this.drainQueued() };
     });
-    const outcome = outcomes.outcomes.get(outcomes.entry.id);
+    const outcome = outcomes.get(entry.id);
     if (!outcome) throw new LedgerUnavailableError(`the ledger is unreachable; the verdict waits in the outbox (${this.outbox.size} pending) and will be recorded when it returns`);
     if ('error' in outcome) throw outcome.error;
     return outcome.receipt;

@@ -86,11 +86,16 @@ export class EmbeddedLedger {
           pending.set(mspId, entries);
         }
       }
-      return BlockLog.open(join(dir, 'blocks.log'), (block) => ledger.replay(block as Block<LedgerTransaction>, pending), {
-        beforeWrite: () => {
-          for (const store of ledger.privateStores.values()) store.sync();
-        },
-      });
+      try {
+        return BlockLog.open(join(dir, 'blocks.log'), (block) => ledger.replay(block as Block<LedgerTransaction>, pending), {
+          beforeWrite: () => {
+            for (const store of ledger.privateStores.values()) store.sync();
+          },
+        });
+      } catch (error) {
+        for (const store of ledger.privateStores.values()) store.close();
+        throw error;
+      }
     });
   }
 
