@@ -110,8 +110,12 @@ async function assertAnchored(ctx: Context, attestation: AttestationRecord): Pro
   }
 }
 
-function sameVerdict(previous: StoredAttestation, next: AttestationRecord): boolean {
-  const { recordedAt: _r, recordedBy: _b, txId: _t, observedAt: _o, ...kept } = previous;
-  const { observedAt: _n, ...incoming } = next;
-  return canonicalJson(kept) === canonicalJson(incoming);
+/** Whether two verdicts on a node say the same thing, whenever they were observed or recorded. */
+export function sameVerdict(a: AttestationRecord, b: AttestationRecord): boolean {
+  return canonicalJson(verdictOf(a)) === canonicalJson(verdictOf(b));
+}
+
+function verdictOf(attestation: AttestationRecord): Omit<StoredAttestation, 'recordedAt' | 'recordedBy' | 'txId' | 'superseded' | 'observedAt'> {
+  const { recordedAt: _r, recordedBy: _b, txId: _t, superseded: _s, observedAt: _o, ...verdict } = attestation as StoredAttestation;
+  return verdict;
 }

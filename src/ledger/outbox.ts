@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'winston';
-import { canonicalJson } from '../util/canonical-json.ts';
+import { sameVerdict } from '../../chaincode/src/trust-registry.ts';
 import { LedgerContractError, LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerReceipt, type SovereigntyLedger } from './ledger.ts';
 
 export interface OutboxEntry {
@@ -73,12 +73,6 @@ export class LedgerOutbox {
     }
     renameSync(temporary, this.path);
   }
-}
-
-function sameVerdict(a: AttestationRecord, b: AttestationRecord): boolean {
-  const { observedAt: _a, ...left } = a;
-  const { observedAt: _b, ...right } = b;
-  return canonicalJson(left) === canonicalJson(right);
 }
 
 type Outcome = { receipt: LedgerReceipt } | { error: Error };
