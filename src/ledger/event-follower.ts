@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { replaceFileDurably } from '../util/line-files.ts';
 import type { ChaincodeEventRecord, EventCheckpoint } from './gateway.ts';
 import type { SovereigntyLedger } from './ledger.ts';
 
@@ -23,15 +24,7 @@ export class FileCheckpoint {
   }
 
   save(checkpoint: EventCheckpoint): void {
-    const temporary = `${this.path}.tmp`;
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(checkpoint));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.path);
+    replaceFileDurably(this.path, JSON.stringify(checkpoint));
   }
 }
 

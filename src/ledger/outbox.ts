@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'winston';
 import { sameVerdict } from '../../chaincode/src/trust-registry.ts';
+import { replaceFileDurably, wholeLines } from '../util/line-files.ts';
 import { LedgerContractError, LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerReceipt, type SovereigntyLedger } from './ledger.ts';
 
 export interface OutboxEntry {
@@ -30,9 +31,9 @@ export class LedgerOutbox {
   static open(dir: string): LedgerOutbox {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, 'outbox.jsonl');
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
     // A torn last line is a record whose enqueue was never acknowledged: drop it.
-    const items = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((line) => JSON.parse(line) as OutboxEntry);
+    const { kept } = wholeLines(existsSync(path) ? readFileSync(path, 'utf8') : '');
+    const items = kept.split('\n').filter(Boolean).map((line) => JSON.parse(line) as OutboxEntry);
     return new LedgerOutbox(path, items);
   }
 
@@ -63,15 +64,7 @@ export class LedgerOutbox {
   remove(ids: Set<number>): void {
     if (!ids.size) return;
     this.items = this.items.filter((e) => !ids.has(e.id));
-    const temporary = `${this.path}.tmp`;
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, this.items.map((e) => `${JSON.stringify(e)}\n`).join(''));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, this.path);
+    replaceFileDurably(this.path, this.items.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { canonicalJson } from '../../util/canonical-json.ts';
+import { cutTornTail, wholeLines } from '../../util/line-files.ts';
 
 export { canonicalJson };
 
@@ -88,11 +89,10 @@ export class BlockLog {
   /** Opens (or creates) the log, replaying each verified block through `onBlock` in order. */
   static open(path: string, onBlock?: (block: Block) => void, options: BlockLogOptions = {}): BlockLog {
     const fd = openSync(path, 'a+');
-    const text = readFileSync(path, 'utf8');
     // A block and its newline go out in one write: a crash mid-append leaves a tail without a newline.
-    const kept = text.slice(0, text.lastIndexOf('\n') + 1);
+    const lines = wholeLines(readFileSync(path, 'utf8'));
     let last: Block | undefined;
-    const check = verifyChain(kept, (block) => {
+    const check = verifyChain(lines.kept, (block) => {
       last = block;
       onBlock?.(block);
     });
@@ -100,12 +100,8 @@ export class BlockLog {
       closeSync(fd);
       throw new Error(`${path}: ${check.problem}; the log was altered, not torn (run \`empirectl ledger verify\`)`);
     }
-    const recovered = kept.length !== text.length;
-    if (recovered) {
-      ftruncateSync(fd, Buffer.byteLength(kept));
-      fdatasyncSync(fd);
-    }
-    return new BlockLog(fd, check.blocks, (last as Block | undefined)?.hash ?? GENESIS_HASH, recovered, options);
+    cutTornTail(fd, lines);
+    return new BlockLog(fd, check.blocks, (last as Block | undefined)?.hash ?? GENESIS_HASH, lines.torn, options);
   }
 
   get blocks(): number {

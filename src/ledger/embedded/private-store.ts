@@ -1,5 +1,6 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { cutTornTail, wholeLines } from '../../util/line-files.ts';
 
 export interface PrivateEntry {
   txId: string;
@@ -28,14 +29,10 @@ export class PrivateStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, `${mspId}.jsonl`);
     const fd = openSync(path, 'a+', 0o600);
-    const text = readFileSync(path, 'utf8');
-    const kept = text.slice(0, text.lastIndexOf('\n') + 1);
-    if (kept.length !== text.length) {
-      ftruncateSync(fd, Buffer.byteLength(kept));
-      fdatasyncSync(fd);
-    }
+    const lines = wholeLines(readFileSync(path, 'utf8'));
+    cutTornTail(fd, lines);
     const entries = new Map<string, PrivateEntry[]>();
-    for (const line of kept.split('\n')) {
+    for (const line of lines.kept.split('\n')) {
       if (!line) continue;
       const entry = JSON.parse(line) as PrivateEntry;
       const list = entries.get(entry.txId) ?? [];

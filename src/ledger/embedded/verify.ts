@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wholeLines } from '../../util/line-files.ts';
 import { verifyChain, type Block } from './block-log.ts';
 import type { LedgerTransaction } from './embedded-ledger.ts';
 import type { PrivateEntry } from './private-store.ts';
@@ -27,8 +28,7 @@ export interface LedgerCheck {
 export function verifyLedger(dir: string): LedgerCheck {
   const path = join(dir, 'blocks.log');
   if (!existsSync(path)) throw new Error(`${dir} holds no embedded ledger (no blocks.log)`);
-  const text = readFileSync(path, 'utf8');
-  const kept = text.slice(0, text.lastIndexOf('\n') + 1);
+  const { kept, torn } = wholeLines(readFileSync(path, 'utf8'));
   const blocks: Block<LedgerTransaction>[] = [];
   const chain = verifyChain(kept, (block) => blocks.push(block as Block<LedgerTransaction>));
   const privateDataMismatches: LedgerCheck['privateDataMismatches'] = [];
@@ -69,6 +69,6 @@ export function verifyLedger(dir: string): LedgerCheck {
     firstBadBlock: chain.firstBadBlock,
     problem: chain.problem ?? (privateDataMismatches.length ? `${privateDataMismatches.length} private value(s) do not match the hashes in their blocks` : undefined),
     privateDataMismatches,
-    tornTail: kept.length !== text.length,
+    tornTail: torn,
   };
 }
