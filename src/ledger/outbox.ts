@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'winston';
 import { sameVerdict } from '../../chaincode/src/trust-registry.ts';
 import { replaceFileDurably, wholeLines } from '../util/line-files.ts';
+import { Serial } from '../util/serial.ts';
 import { LedgerContractError, LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerReceipt, type SovereigntyLedger } from './ledger.ts';
 
 export interface OutboxEntry {
@@ -80,7 +81,8 @@ export class OutboxLedger implements Ledger {
   private readonly inner: SovereigntyLedger;
   private readonly outbox: LedgerOutbox;
   private readonly log: Logger;
-  private draining: Promise<unknown> = Promise.resolve();
+  /** Sends happen one at a time, so the outbox drains in order. */
+  private readonly draining = new Serial();
   private timer?: NodeJS.Timeout;
 
   constructor(inner: SovereigntyLedger, outbox: LedgerOutbox, log: Logger) {
@@ -98,7 +100,7 @@ export class OutboxLedger implements Ledger {
   }
 
   async recordAttestation(record: AttestationRecord): Promise<LedgerReceipt> {
-    const { entry, outcomes } = await this.serialize(async () => {
+    const { entry, outcomes } = await this.draining.run(async () => {
       const queued = this.outbox.add(record);
       return { entry: queued, outcomes: await this.drainQueued() };
     });
@@ -115,7 +117,7 @@ export class OutboxLedger implements Ledger {
   /** Drains the outbox every `intervalMs` while anything is pending. */
   start(intervalMs = 5_000): void {
     this.timer ??= setInterval(() => {
-      if (this.outbox.size) void this.serialize(() => this.drainQueued()).catch(() => undefined);
+      if (this.outbox.size) void this.draining.run(() => this.drainQueued()).catch(() => undefined);
     }, intervalMs);
     this.timer.unref();
   }
@@ -123,14 +125,8 @@ export class OutboxLedger implements Ledger {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.draining.catch(() => undefined);
+    await this.draining.idle();
     await this.inner.close();
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.draining.then(work, work);
-    this.draining = run.catch(() => undefined);
-    return run;
   }
 
   /** Sends queued verdicts in order until the ledger cannot be reached; a refused one is dropped (retrying cannot help) and reported. */

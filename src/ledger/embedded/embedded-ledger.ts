@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { contracts } from '../../../chaincode/src/index.ts';
 import { parseContractError } from '../../../chaincode/src/errors.ts';
 import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
+import { Serial } from '../../util/serial.ts';
 import { BlockLog, type Block } from './block-log.ts';
 import { ContractRunner } from './contract-runner.ts';
 import { PrivateStore, type PrivateEntry } from './private-store.ts';
@@ -61,7 +62,8 @@ export class EmbeddedLedger {
   private readonly privateStores = new Map<string, PrivateStore>();
   private readonly runner = new ContractRunner(contracts);
   private readonly emitter = new EventEmitter();
-  private executing: Promise<unknown> = Promise.resolve();
+  /** One transaction executes at a time, so none needs an MVCC retry. */
+  private readonly executing = new Serial();
   private lastTimestamp = 0;
   private committedTransactions = 0;
   private broken?: Error;
@@ -113,7 +115,7 @@ export class EmbeddedLedger {
   }
 
   async submit(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions = {}): Promise<Submitted> {
-    const executed = this.serialize(async () => {
+    const executed = this.executing.run(async () => {
       this.assertUsable();
       const invocation = this.invocation(identity, fn, args, options);
       const { simulated, result } = await this.simulate(invocation);
@@ -156,7 +158,7 @@ export class EmbeddedLedger {
 
   /** Runs a transaction without committing it, over state that is already on disk. */
   async evaluate(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions = {}): Promise<string> {
-    return this.serialize(async () => {
+    return this.executing.run(async () => {
       this.assertUsable();
       await this.log.settled();
       this.assertUsable();
@@ -199,16 +201,10 @@ export class EmbeddedLedger {
   }
 
   async close(): Promise<void> {
-    await this.executing.catch(() => undefined);
+    await this.executing.idle();
     await this.log.settled();
     this.log.close();
     for (const store of this.privateStores.values()) store.close();
-  }
-
-  private serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.executing.then(work, work);
-    this.executing = run.catch(() => undefined);
-    return run;
   }
 
   private assertUsable(): void {
