@@ -11,12 +11,17 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLOUD_EMPIRE_CACHE ?? join(homedir(), '.cache', 'cloud-empire');
 }
 
+/** The version of `module` that the go.mod at `goModPath` (relative to the repository) requires. */
+function pinnedVersion(goModPath: string, module: string): string {
+  const goMod = readFileSync(join(REPO_ROOT, goModPath), 'utf8');
+  const match = new RegExp(`^\\s*(?:require\\s+)?${module.replaceAll('.', '\\.')}\\s+(v\\S+)`, 'm').exec(goMod);
+  if (!match) throw new Error(`${goModPath} does not require ${module}`);
+  return match[1];
+}
+
 /** The k8s.io/kubernetes version pinned in hack/controlplane/kube/go.mod. */
 export function kubeVersion(): string {
-  const goMod = readFileSync(join(REPO_ROOT, 'hack', 'controlplane', 'kube', 'go.mod'), 'utf8');
-  const match = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+(v\S+)/m.exec(goMod);
-  if (!match) throw new Error('hack/controlplane/kube/go.mod does not require k8s.io/kubernetes');
-  return match[1];
+  return pinnedVersion('hack/controlplane/kube/go.mod', 'k8s.io/kubernetes');
 }
 
 export function controlPlaneBinDir(): string {
@@ -46,10 +51,10 @@ export const binaries = {
 
 /** The Fabric commit pinned (as a pseudo-version) in hack/fabric/go.mod. */
 export function fabricCommit(): string {
-  const goMod = readFileSync(join(REPO_ROOT, 'hack', 'fabric', 'go.mod'), 'utf8');
-  const match = /^\s*(?:require\s+)?github\.com\/hyperledger\/fabric\s+v\S+-([0-9a-f]{12})(?:\s*\/\/.*)?$/m.exec(goMod);
-  if (!match) throw new Error('hack/fabric/go.mod does not require github.com/hyperledger/fabric at a commit pseudo-version');
-  return match[1];
+  const version = pinnedVersion('hack/fabric/go.mod', 'github.com/hyperledger/fabric');
+  const commit = /-([0-9a-f]{12})$/.exec(version)?.[1];
+  if (!commit) throw new Error(`hack/fabric/go.mod pins github.com/hyperledger/fabric at ${version}, not at a commit pseudo-version`);
+  return commit;
 }
 
 export function fabricBinDir(): string {
