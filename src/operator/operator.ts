@@ -85,7 +85,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);
   const controllers: RunningController[] = [];
   try {
-    const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
+    const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem, log: options.log }) });
     controllers.push(await startSovereignNodeController({ host: options.host, members, verifier, ledger, log: options.log }));
     controllers.push(
       await startMemberClusterController({

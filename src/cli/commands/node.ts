@@ -11,7 +11,7 @@ import { readKeyFile } from './keyfile.ts';
 
 const PROVE_USAGE = 'empirectl node prove --key FILE --nonce N --aud A';
 const ANSWER_USAGE = 'empirectl node answer --key FILE --name SOVEREIGNNODE [--kubeconfig FILE] [--wait 60s]';
-const VERIFY_USAGE = 'empirectl node verify -f SOVEREIGNNODE.yaml --trust-anchors ANCHORS.yaml [--now RFC3339] [--nonce N] [--ca PEM]';
+const VERIFY_USAGE = 'empirectl node verify -f SOVEREIGNNODE.yaml --trust-anchors ANCHORS.yaml [--now RFC3339] [--nonce N] [--ca PEM] [--allow-loopback]';
 
 export async function nodeProve(args: string[], out: (line: string) => void): Promise<void> {
   const values = parse(args, { key: { type: 'string' }, nonce: { type: 'string' }, aud: { type: 'string' } }, PROVE_USAGE);
@@ -34,7 +34,7 @@ export async function nodeAnswer(args: string[], out: (line: string) => void): P
 export async function nodeVerify(args: string[], out: (line: string) => void): Promise<number> {
   const values = parse(
     args,
-    { file: { type: 'string', short: 'f' }, 'trust-anchors': { type: 'string' }, now: { type: 'string' }, nonce: { type: 'string' }, ca: { type: 'string' } },
+    { file: { type: 'string', short: 'f' }, 'trust-anchors': { type: 'string' }, now: { type: 'string' }, nonce: { type: 'string' }, ca: { type: 'string' }, 'allow-loopback': { type: 'boolean' } },
     VERIFY_USAGE,
   );
   const file = required(values, 'file', VERIFY_USAGE);
@@ -55,7 +55,7 @@ export async function nodeVerify(args: string[], out: (line: string) => void): P
   const config = readTrustAnchors(required(values, 'trust-anchors', VERIFY_USAGE));
   const nowMs = values.now ? epochSeconds(values.now as string, 'now') * 1000 : Date.now();
   const verifier = new TrustVerifier(config, {
-    fetcher: httpsFetcher({ ca: values.ca ? readText(values.ca as string, '--ca') : undefined }),
+    fetcher: httpsFetcher({ ca: values.ca ? readText(values.ca as string, '--ca') : undefined, allowLoopback: values['allow-loopback'] === true }),
     now: () => nowMs,
   });
   const verdicts = [];

@@ -54,7 +54,7 @@ export class SovereignNodeFixture {
 
   /** Starts the SovereignNode controller, recording on `ledger`. */
   async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
-    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem }) });
+    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem, allowLoopback: true }) });
     this.controller = await startSovereignNodeController({ host: host(), members: new MemberClusterPool(host()), verifier, ledger, log: createLogger({ level: 'error' }), retryAfterMs: 500 });
   }
 
