@@ -3,15 +3,19 @@ import type { MemberCluster } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { isNotFound } from '../operator/api-errors.ts';
 import { withConnectionReuse } from './keep-alive.ts';
+import { checkMemberKubeconfig, KubeconfigRefusedError } from './kubeconfig-policy.ts';
 
 /** Why a member cluster cannot be reached; the reason goes into conditions. */
 export class MemberAccessError extends Error {
-  readonly reason: 'MemberClusterNotFound' | 'KubeconfigSecretNotFound' | 'KubeconfigInvalid';
+  readonly reason: 'MemberClusterNotFound' | 'KubeconfigSecretNotFound' | 'KubeconfigInvalid' | 'KubeconfigRefused';
   constructor(reason: MemberAccessError['reason'], message: string) {
     super(message);
     this.reason = reason;
   }
 }
+
+/** Where member kubeconfig Secrets are read from when nothing else is configured: the operator's default namespace. */
+export const DEFAULT_OPERATOR_NAMESPACE = 'cloud-empire';
 
 export interface MemberClient {
   name: string;
@@ -30,7 +34,11 @@ export class MemberClusterPool {
   private readonly core: CoreV1Api;
   private readonly cache = new Map<string, { secretVersion: string; client: MemberClient }>();
 
-  constructor(host: KubeConfig) {
+  /** Namespaces member kubeconfig Secrets may live in: the operator's own unless configured otherwise. */
+  private readonly secretNamespaces: ReadonlySet<string>;
+
+  constructor(host: KubeConfig, options: { secretNamespaces?: readonly string[] } = {}) {
+    this.secretNamespaces = new Set(options.secretNamespaces ?? [DEFAULT_OPERATOR_NAMESPACE]);
     this.custom = host.makeApiClient(CustomObjectsApi);
     this.core = host.makeApiClient(CoreV1Api);
   }
@@ -45,6 +53,12 @@ export class MemberClusterPool {
     }
     const ref = member.spec.kubeconfigSecretRef;
     const key = ref.key ?? 'kubeconfig';
+    if (!this.secretNamespaces.has(ref.namespace)) {
+      throw new MemberAccessError(
+        'KubeconfigRefused',
+        `spec.kubeconfigSecretRef.namespace: the operator reads member kubeconfigs only from ${[...this.secretNamespaces].join(', ')}, not ${ref.namespace}; move the Secret there or configure the namespace`,
+      );
+    }
     let secret;
     try {
       secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
@@ -57,9 +71,16 @@ export class MemberClusterPool {
     if (cached && cached.secretVersion === version) return cached.client;
     const data = secret.data?.[key];
     if (!data) throw new MemberAccessError('KubeconfigInvalid', `Secret ${ref.namespace}/${ref.name} has no key ${key}`);
+    const text = Buffer.from(data, 'base64').toString('utf8');
+    try {
+      checkMemberKubeconfig(text);
+    } catch (error) {
+      if (!(error instanceof KubeconfigRefusedError)) throw error;
+      throw new MemberAccessError('KubeconfigRefused', `Secret ${ref.namespace}/${ref.name} key ${key}: ${error.message}`);
+    }
     const kubeConfig = new KubeConfig();
     try {
-      kubeConfig.loadFromString(Buffer.from(data, 'base64').toString('utf8'));
+      kubeConfig.loadFromString(text);
       if (!kubeConfig.getCurrentCluster()) throw new Error('no current cluster');
     } catch (error) {
       // The parser's message may quote the document; say only what is wrong.

@@ -27,6 +27,8 @@ export interface OperatorOptions {
   /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode, and `ledgerDir` keeps its outbox. */
   fabricConnectionDir?: string;
   log: Logger;
+  /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
+  memberSecretNamespaces?: string[];
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
@@ -80,7 +82,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
   const ledger = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
-  const members = new MemberClusterPool(options.host);
+  const members = new MemberClusterPool(options.host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);
   const controllers: RunningController[] = [];
