@@ -100,6 +100,7 @@ describe('watch and list input checks', () => {
   it.each([
     ['not JSON', 'not json'],
     ['null object', '{"object":null}'],
+    ['an ADDED event with a null object', '{"type":"ADDED","object":null}'],
     ['an array', '[1,2]'],
     ['an unknown type', '{"type":"PATCHED","object":{}}'],
     ['a name that is a number', '{"type":"ADDED","object":{"metadata":{"name":5}}}'],
@@ -168,7 +169,7 @@ describe('slimWatch against hostile member API servers', () => {
   it('ends the watch on each malformed line, restarts, relists and goes on', async () => {
     const { watch, member, changes } = await start([
       ['not json\n'],
-      ['{"object":null}\n'],
+      ['{"type":"MODIFIED","object":null}\n'],
       ['{"type":"ADDED","object":{"metadata":{"name":5}}}\n'],
       [node('before-garbage'), '[1,2]\n'],
       [node('good')],
