@@ -9,11 +9,11 @@ import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
 import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { startSovereignNodeController } from '../../../src/controllers/sovereignnode-controller.ts';
 import { anchorsOf, type AnchorInput, type Ledger } from '../../../src/ledger/ledger.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
 import type { RunningController } from '../../../src/operator/controller.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
 import { issueNodeCredential, newIdentity, proveNode, type Identity } from '../../../src/trust/issue.ts';
 import { TrustVerifier } from '../../../src/trust/verifier.ts';
+import { capturingLogger } from '../../helpers/secret-scan.ts';
 import { AUDIENCE, TrustWorld } from '../../helpers/trust-world.ts';
 import { ensureCrds, ensureNamespace, eventually, hostAccess, kubeConfig, memberAccess, uniqueName } from '../federation.ts';
 
@@ -27,6 +27,14 @@ export class SovereignNodeFixture {
   readonly prefix = uniqueName('trust');
   world!: TrustWorld;
   controller!: RunningController;
+  /** Everything the controller logs, for the leak scan. */
+  readonly logs = capturingLogger();
+  private readonly nodeKeys: string[] = [];
+
+  /** What must never appear in logs, status or Events: the member's token and every private key in play. */
+  knownSecrets(): string[] {
+    return [memberAccess('paris').tokens[ADMIN_USER], this.world.issuer.key.d, this.world.keyIssuer.key.d, ...this.nodeKeys];
+  }
 
   /** The trust world's anchors, as the ledger must hold them before it accepts positive verdicts. */
   anchors(): AnchorInput[] {
@@ -55,7 +63,7 @@ export class SovereignNodeFixture {
   /** Starts the SovereignNode controller, recording on `ledger`. */
   async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
     const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem, allowLoopback: true }) });
-    this.controller = await startSovereignNodeController({ host: host(), members: new MemberClusterPool(host()), verifier, ledger, log: createLogger({ level: 'error' }), retryAfterMs: 500 });
+    this.controller = await startSovereignNodeController({ host: host(), members: new MemberClusterPool(host()), verifier, ledger, log: this.logs.log, retryAfterMs: 500 });
   }
 
   async stop(): Promise<void> {
@@ -78,6 +86,7 @@ export class SovereignNodeFixture {
   /** A node with its identity and a credential from the world's did:web issuer. */
   async admit(name: string, country: string, statusIndex: number): Promise<{ identity: Identity; nodeName: string }> {
     const identity = newIdentity({ method: 'key' });
+    this.nodeKeys.push(identity.key.d);
     const nodeName = `${this.prefix}-${name}`;
     await createFakeNode(paris(), {
       name: nodeName,
