@@ -106,3 +106,12 @@ describe('redirects are capped', () => {
     expect(verdict).toMatchObject({ verified: false, reason: 'DID_UNRESOLVABLE', message: expect.stringMatching(/not a public address/) });
   });
 });
+
+describe('network failures reach the status as a reason code and a generic sentence', () => {
+  it('says nothing of the socket error (no port scanner)', async () => {
+    const closed = newIdentity({ method: 'web', domain: '127.0.0.1:1', path: 'issuers/closed-port' });
+    const verdict = await world.verifier({ issuers: [{ did: closed.did, name: 'closed' }], requireProofOfPossession: false }).verify(await claimFrom(closed));
+    expect(verdict).toMatchObject({ verified: false, reason: 'DID_UNRESOLVABLE', message: expect.stringContaining('could not be reached over HTTPS') });
+    expect(verdict.message).not.toMatch(/ECONNREFUSED|connect |EHOSTUNREACH|ETIMEDOUT/);
+  });
+});
