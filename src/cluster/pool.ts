@@ -2,7 +2,9 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import type { MemberCluster } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import { isNotFound } from '../operator/api-errors.ts';
+import { withBoundedResponses } from './bounded-responses.ts';
 import { withConnectionReuse } from './keep-alive.ts';
+import { MEMBER_READ_LIMITS } from './watch-event.ts';
 import { checkMemberKubeconfig, KubeconfigRefusedError } from './kubeconfig-policy.ts';
 
 /** Why a member cluster cannot be reached; the reason goes into conditions. */
@@ -86,7 +88,7 @@ export class MemberClusterPool {
       // The parser's message may quote the document; say only what is wrong.
       throw new MemberAccessError('KubeconfigInvalid', `Secret ${ref.namespace}/${ref.name} key ${key} is not a usable kubeconfig (${(error as Error).name})`);
     }
-    withConnectionReuse(kubeConfig);
+    withConnectionReuse(withBoundedResponses(kubeConfig, MEMBER_READ_LIMITS.maxBodyBytes));
     const client: MemberClient = {
       name,
       kubeConfig,

@@ -3,7 +3,9 @@
 // HTTPS on 127.0.0.1 to the real watch code and check that each ends only
 // that watch (which restarts and relists), that memory stays bounded, and
 // that a well-behaved member keeps being served meanwhile.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { withBoundedResponses } from '../../../src/cluster/bounded-responses.ts';
+import { withConnectionReuse } from '../../../src/cluster/keep-alive.ts';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -36,6 +38,17 @@ class HostileMember {
   }
 
   private answer(url: string, res: import('node:http').ServerResponse): void {
+    if (url.includes('/version')) {
+      const big = url.startsWith('/big/');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // 8 MiB of padding inside one JSON document, or a plain version.
+      if (big) {
+        res.write('{"gitVersion":"v1.34.4","padding":"');
+        for (let i = 0; i < 128; i++) res.write(Buffer.alloc(64 * 1024, "p"));
+        return void res.end('"}');
+      }
+      return void res.end('{"major":"1","minor":"34","gitVersion":"v1.34.4"}');
+    }
     if (!url.includes('watch=1')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'NodeList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'listed' } }] }));
       return;
@@ -212,4 +225,25 @@ describe('slimWatch against hostile member API servers', () => {
     expect(Math.max(...latencies)).toBeLessThan(1_000);
     expect(delay.max / 1e6).toBeLessThan(1_000);
   }, 30_000);
+});
+
+describe('client-node calls to a member are bounded too', () => {
+  it('aborts a response body above the cap as it arrives, and reads normal ones', async () => {
+    const pki = makeTestPki();
+    const member = await HostileMember.start(pki, [[]]);
+    try {
+      const bounded = withConnectionReuse(withBoundedResponses(member.kubeConfig(pki), 1024 * 1024));
+      expect((await bounded.makeApiClient(VersionApi).getCode()).gitVersion).toBe('v1.34.4');
+      const big = member.kubeConfig(pki);
+      big.clusters[0] = { ...big.clusters[0], server: `${big.clusters[0].server}/big` };
+      const cappedBig = withBoundedResponses(big, 1024 * 1024);
+      await expect(cappedBig.makeApiClient(VersionApi).getCode()).rejects.toThrow();
+      // Without the cap the same call reads all 8 MiB: the refusal above is the cap's doing.
+      const uncapped = member.kubeConfig(pki);
+      uncapped.clusters[0] = big.clusters[0];
+      expect((await uncapped.makeApiClient(VersionApi).getCode()).gitVersion).toBe('v1.34.4');
+    } finally {
+      await member.close();
+    }
+  });
 });
