@@ -1,3 +1,4 @@
+import { isCountryCode } from '../api/countries.ts';
 import type { TrustConfig } from './anchors.ts';
 import type { Fetcher } from './fetcher.ts';
 import { checkAlg, checkSignature, decodeOrReject, verifyIssuedJwt } from './issued-jwt.ts';
@@ -164,8 +165,10 @@ export class TrustVerifier {
       (signed, signer) => {
         const subject = subjectOf(readVc(signed.payload));
         facts.issuer = signer;
-        facts.countryCode = typeof subject.countryCode === 'string' ? subject.countryCode : undefined;
-        facts.provider = typeof subject.provider === 'string' ? subject.provider : undefined;
+        // Reported in status, whose schema allows only a country code and a 63-character provider:
+        // a signed value outside them is not reported (a status the API server refuses would keep the old verdict).
+        facts.countryCode = typeof subject.countryCode === 'string' && isCountryCode(subject.countryCode) ? subject.countryCode : undefined;
+        facts.provider = typeof subject.provider === 'string' && subject.provider.length <= 63 ? subject.provider : undefined;
         facts.expiresAtMs = isNumericDate(signed.payload.exp) ? signed.payload.exp * 1000 : undefined;
       },
     );

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { newIdentity, nodeCredentialPayload, proveNode, publishStatusList, type Identity } from '../../../src/trust/issue.ts';
 import { signJwt } from '../../../src/trust/jwt.ts';
 import { MAX_NUMERIC_DATE } from '../../../src/trust/numeric-date.ts';
-import { REASONS } from '../../../src/trust/reasons.ts';
+import { conditionReason, REASONS } from '../../../src/trust/reasons.ts';
+import { validate } from '../../../src/api/validate.ts';
 import { TrustVerifier, type NodeClaim, type Verdict } from '../../../src/trust/verifier.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
 import { AUDIENCE, host, TrustWorld } from '../../helpers/trust-world.ts';
@@ -35,11 +36,29 @@ function goodPayload(): Record<string, unknown> {
   return nodeCredentialPayload({ subject: world.keyNode.did, memberCluster: 'paris', nodeName: 'par-h100-1', countryCode: 'FR', validFrom: now() - 60, validForSeconds: 3600 });
 }
 
+/** A verdict, and one the API server would store: a status it refuses would leave the node its old verdict. */
 function expectVerdict(verdict: Verdict): void {
   expect(REASONS).toContain(verdict.reason);
   expect(typeof verdict.message).toBe('string');
   expect(verdict.message.length).toBeGreaterThan(0);
   expect(verdict.message.length).toBeLessThanOrEqual(1024);
+  const status = {
+    issuer: verdict.issuer,
+    countryCode: verdict.countryCode,
+    jurisdiction: verdict.jurisdiction,
+    provider: verdict.provider,
+    expiresAt: verdict.expiresAt,
+    conditions: [{ type: 'Verified', status: verdict.verified ? 'True' : 'False', reason: conditionReason(verdict.reason), message: verdict.message, lastTransitionTime: new Date().toISOString() }],
+  };
+  const object = {
+    apiVersion: 'cloudempire.eu/v1alpha1',
+    kind: 'SovereignNode',
+    metadata: { name: 'n' },
+    spec: { memberCluster: 'paris', nodeName: 'par-h100-1', did: world.keyNode.did, credential: 'eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2ln' },
+    status: Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined)),
+  };
+  const result = validate('SovereignNode', object);
+  expect(result.ok ? [] : result.issues).toEqual([]);
 }
 
 describe('hostile signed credentials', () => {
@@ -54,12 +73,14 @@ describe('hostile signed credentials', () => {
     ['credentialSubject a string', { vc: { type: ['VerifiableCredential', 'SovereignNodeCredential'], credentialSubject: 'x' } }, 'BINDING_MISMATCH'],
     ['credentialStatus a number', { vc: 'WITH_STATUS_5' }, 'STATUS_UNAVAILABLE'],
     ['a huge country value', { vc: 'WITH_HUGE_COUNTRY' }, 'JURISDICTION_DENIED'],
+    ['a lower-case country and a huge provider', { vc: 'WITH_BAD_COUNTRY_AND_PROVIDER' }, 'JURISDICTION_DENIED'],
   ])('%s', async (_name, overrides, reason) => {
     const good = goodPayload();
     const vc = good.vc as { credentialSubject: Record<string, unknown> };
     const variants: Record<string, unknown> = {
       WITH_STATUS_5: { ...vc, credentialStatus: 5 },
       WITH_HUGE_COUNTRY: { ...vc, credentialSubject: { ...vc.credentialSubject, countryCode: 'X'.repeat(100_000) } },
+      WITH_BAD_COUNTRY_AND_PROVIDER: { ...vc, credentialSubject: { ...vc.credentialSubject, countryCode: 'fr', provider: 'p'.repeat(500) } },
     };
     const payload: Record<string, unknown> = { ...good, ...overrides };
     if (typeof payload.vc === 'string' && payload.vc in variants) payload.vc = variants[payload.vc];
