@@ -22,6 +22,8 @@ const { values } = parseArgs({
     'leader-elect': { type: 'string', default: 'true' },
     'lease-duration': { type: 'string', default: '15s' },
     identity: { type: 'string', default: `${process.env.POD_NAME ?? hostname()}-${process.pid}` },
+    // Member kubeconfig Secrets are read from --namespace, plus these (comma-separated).
+    'member-secret-namespaces': { type: 'string', default: process.env.MEMBER_SECRET_NAMESPACES ?? '' },
   },
 });
 
@@ -45,7 +47,8 @@ let operator: RunningOperator | undefined;
 let standby = values['leader-elect'] !== 'false';
 
 const start = async () => {
-  operator = await startOperator({ host, namespace: values.namespace!, ledgerDir: values['ledger-dir']!, fabricConnectionDir: values['fabric-connection'], log: logger });
+  operator = await startOperator({ host, namespace: values.namespace!, ledgerDir: values['ledger-dir']!, fabricConnectionDir: values['fabric-connection'], log: logger,
+    memberSecretNamespaces: values['member-secret-namespaces']!.split(',').map((n) => n.trim()).filter(Boolean) });
   standby = false;
 };
 const stop = async () => {
