@@ -222,8 +222,9 @@ describe('slimWatch against hostile member API servers', () => {
     delay.disable();
     // The hostile member was cut and restarted meanwhile, again and again.
     expect(hostile.watch.restarts()).toBeGreaterThanOrEqual(1);
-    expect(Math.max(...latencies)).toBeLessThan(1_000);
-    expect(delay.max / 1e6).toBeLessThan(1_000);
+    // Generous for a loaded 2-core machine; an unbounded or O(n²) line buffer stalls for many seconds.
+    expect(Math.max(...latencies)).toBeLessThan(1_500);
+    expect(delay.max / 1e6).toBeLessThan(1_500);
   }, 30_000);
 });
 
