@@ -27,15 +27,27 @@ export function findSecrets(text: string, known: readonly string[] = []): string
   return found;
 }
 
+/** Retries what the API server answers 429 to (e.g. "storage is (re)initializing" just after a CRD changes). */
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: number }).code !== 429 || attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Status of every MemberCluster, SovereignNode and GpuPool, and every Event, as one text. */
 export async function clusterText(host: KubeConfig): Promise<string> {
   const custom = host.makeApiClient(CustomObjectsApi);
   const parts: unknown[] = [];
   for (const plural of ['memberclusters', 'sovereignnodes', 'gpupools']) {
-    const list = (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural })) as { items: { metadata: { name: string }; status?: unknown }[] };
+    const list = (await retrying(() => custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural }))) as { items: { metadata: { name: string }; status?: unknown }[] };
     parts.push(...list.items.map((item) => ({ plural, name: item.metadata.name, status: item.status })));
   }
-  const events = await host.makeApiClient(CoreV1Api).listEventForAllNamespaces();
+  const events = await retrying(() => host.makeApiClient(CoreV1Api).listEventForAllNamespaces());
   parts.push(...events.items.map((e) => ({ reason: e.reason, message: e.message, note: (e as { note?: string }).note })));
   return JSON.stringify(parts);
 }
