@@ -1,5 +1,4 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { createHash } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { SovereignNode, SovereignNodeStatus } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
@@ -9,6 +8,7 @@ import { describeError, isConflict, isNotFound } from '../operator/api-errors.ts
 import { setCondition } from '../operator/conditions.ts';
 import { getClusterObject } from '../operator/objects.ts';
 import { sameJson } from '../util/canonical-json.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import { ledgerAvailable, ledgerSubmissions, verificationOutcomes } from '../operator/metrics.ts';
 import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
@@ -35,8 +35,6 @@ export interface SovereignNodeReconcilerDeps {
 export interface ReconcileResult {
   requeueAfterMs?: number;
 }
-
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Verifies one SovereignNode and marks its member Node by the verdict:
@@ -183,7 +181,7 @@ export class SovereignNodeReconciler {
         jurisdiction: verdict.jurisdiction,
         provider: verdict.provider,
         expiresAt: verdict.expiresAt,
-        credentialDigest: digest(node.spec.credential),
+        credentialDigest: sha256Hex(node.spec.credential),
         observedAt: now.toISOString(),
       });
       this.ledgerOutcome('committed');

@@ -8,6 +8,7 @@ import { startSovereignNodeController } from '../controllers/sovereignnode-contr
 import { MemberWatches } from '../cluster/member-watches.ts';
 import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
+import { embeddedLedgerIntegrity } from './ledger-integrity.ts';
 import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
 import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
@@ -79,7 +80,9 @@ async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): P
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   withConnectionReuse(options.host);
   const trust = await loadTrustConfig(options.host, options.namespace);
-  const ledger = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
+  const ledger = options.fabricConnectionDir
+    ? await openRemoteLedger(options, trust)
+    : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(options.host, options.namespace)) });
   const members = new MemberClusterPool(options.host);
   const watches = new MemberWatches(members, options.log);
   const sovereignNodes = new SovereignNodeCache(options.host, options.log);

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, GatewayError, signers, StatusCode, type Contract, type Gateway, type Network } from '@hyperledger/fabric-gateway';
-import { parseContractError } from '../../../chaincode/src/errors.ts';
+import { parseContractError } from '@cloud-empire/chaincode/errors';
 import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
 
 /** Where the peer is and who we are: read from files or a Secret, never logged. */
