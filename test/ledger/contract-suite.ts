@@ -78,6 +78,10 @@ export function contractSuite(setup: () => LedgerParties): void {
     // A positive verdict needs a registered issuer, attesting a country that issuer may attest.
     await expect(parties.operator.recordAttestation({ ...paris(), issuer: 'did:web:rogue.example.com' })).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not a registered trust anchor') });
     await expect(parties.operator.recordAttestation(attestation(id('gpu-warsaw'), 'PL'))).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not PL') });
+    // An anchor without countries would attest any country (fail open): it cannot be registered, so its verdicts stay refused.
+    const everywhere = 'did:web:everywhere.example.eu';
+    await expect(parties.trustAdmin.putTrustAnchor({ did: everywhere, name: 'No countries', countries: [] })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('anchor.countries') });
+    await expect(parties.operator.recordAttestation({ ...attestation(id('gpu-anywhere'), 'FR'), issuer: everywhere })).rejects.toMatchObject({ code: 'UntrustedIssuer' });
     const receipt = await parties.operator.recordAttestation(paris());
     await parties.operator.recordAttestation(madrid());
     expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, countryCode: 'FR', txId: receipt.txId });
