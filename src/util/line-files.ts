@@ -57,12 +57,15 @@ export function parseJsonRecord<T>(line: string): T | undefined {
   }
 }
 
-/** Makes the file open at `fd` end in whole records: cuts a torn tail, or completes an unterminated last record; synced. */
+/**
+ * Makes the file open at `fd` end in whole records: cuts a torn tail, or
+ * completes an unterminated last record. Not synced by itself: the next
+ * append's sync makes it durable, and a crash before that only brings back a
+ * tail that the next open repairs again.
+ */
 export function repairTail(fs: FileSystem, fd: number, lines: RecordLines<unknown>): void {
   if (lines.torn) fs.truncate(fd, lines.wholeBytes);
   else if (lines.unterminated) fs.write(fd, '\n');
-  else return;
-  fs.datasync(fd);
 }
 
 /** Replaces `path` with `content` so that a crash leaves either the old file or the new one, and the new one once this returns. */
