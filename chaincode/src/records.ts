@@ -165,6 +165,16 @@ export interface AccessVerdict {
   at: string;
 }
 
+/** How far an operator's embedded ledger reached, as recorded on Fabric. */
+export interface LedgerHeadRecord {
+  ledgerId: string;
+  height: number;
+  hash: string;
+  recordedAt: string;
+  recordedBy: string;
+  txId: string;
+}
+
 /** Event names the contracts emit; clients subscribe by these. */
 export const EVENTS = {
   attestationRecorded: 'AttestationRecorded',
