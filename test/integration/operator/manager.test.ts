@@ -8,8 +8,8 @@ import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
-import { slimWatch } from '../../../src/operator/slim-watch.ts';
-import { watchCollection } from '../../../src/operator/watch.ts';
+import { slimWatch } from '../../../src/runtime/slim-watch.ts';
+import { watchCollection } from '../../../src/runtime/watch.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
 
