@@ -68,19 +68,45 @@ async function createNodes(kc: KubeConfig, cluster: string): Promise<void> {
   });
 }
 
-function procStats(pid: number | undefined): { rssMB: number; cpuTicks: number } {
-  if (!pid) return { rssMB: 0, cpuTicks: 0 };
-  try {
-    return readProcStats(pid);
-  } catch {
-    return { rssMB: 0, cpuTicks: 0 };
-  }
+/**
+ * The operator's RSS and CPU time from /proc. Throws when they cannot be read
+ * (no pid yet, the process gone, no VmRSS line): a missing reading must fail
+ * the benchmark, never count as 0 MB and meet the goal.
+ */
+export function procStats(pid: number | undefined): { rssMB: number; cpuTicks: number } {
+  if (!pid) throw new Error('the operator has no pid: it did not start');
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!rss) throw new Error(`/proc/${pid}/status has no VmRSS line: the operator has exited`);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { rssMB: Number(rss[1]) / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
 }
 
-function readProcStats(pid: number): { rssMB: number; cpuTicks: number } {
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return { rssMB: rss ? Number(rss[1]) / 1024 : 0, cpuTicks: Number(stat[11]) + Number(stat[12]) };
+/** Samples peak RSS; the first failed reading is kept and fails the run when read. */
+export class RssSampler {
+  private peak = 0;
+  private samples = 0;
+  private failure?: Error;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(pid: () => number | undefined, everyMs = 200) {
+    this.timer = setInterval(() => {
+      try {
+        this.peak = Math.max(this.peak, procStats(pid()).rssMB);
+        this.samples++;
+      } catch (error) {
+        this.failure ??= error as Error;
+      }
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  /** Stops sampling; the peak in MB, or an error when any reading failed or none was taken. */
+  stop(): number {
+    clearInterval(this.timer);
+    if (this.failure) throw new Error(`could not read the operator's RSS: ${this.failure.message}`);
+    if (!this.samples) throw new Error("no RSS sample of the operator was taken");
+    return this.peak;
+  }
 }
 
 export async function benchOperator(): Promise<Record<string, unknown>> {
@@ -123,8 +149,7 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     const t1 = performance.now();
     const flags = process.env.BENCH_OPERATOR_NODE_OPTIONS !== undefined ? [] : [...OPERATOR_NODE_FLAGS];
     operator = new ManagedProcess('operator', process.execPath, [...flags, join(REPO_ROOT, 'src', 'operator', 'main.ts'), `--kubeconfig=${hostFile}`, '--leader-elect=false', `--ledger-dir=${join(dir, 'ledger')}`, `--http-addr=127.0.0.1:${port}`], join(dir, 'operator.log'), { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NODE_OPTIONS: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '', ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}) });
-    let peakRss = 0;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, procStats(operator?.pid).rssMB)), 200);
+    const sampler = new RssSampler(() => operator?.pid);
     const pools = watchCollection<GpuPool>({
       name: 'bench-gpupools',
       kubeConfig: host,
@@ -187,7 +212,7 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
       await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error(`change ${i} not seen within 30 s`)), 30_000))]);
       latencies.push(performance.now() - started);
     }
-    clearInterval(sampler);
+    const peakRss = sampler.stop();
     await pools.stop();
     const latency = summarize(latencies, 0);
     const steady = procStats(operator.pid!);
