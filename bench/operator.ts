@@ -1,14 +1,18 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GpuPool } from '../src/api/generated/types.ts';
+import type { GpuPool, MemberCluster, SovereignNode } from '../src/api/generated/types.ts';
+import { GpuPoolKind } from '../src/api/schema/gpupool.ts';
+import { MemberClusterKind } from '../src/api/schema/membercluster.ts';
+import { SovereignNodeKind } from '../src/api/schema/sovereignnode.ts';
 import { REPO_ROOT } from '../src/controlplane/binaries.ts';
 import { LocalFederation } from '../src/controlplane/federation.ts';
 import { kubectl } from '../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../src/controlplane/process.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { OPERATOR_NODE_FLAGS } from '../src/operator/runtime-flags.ts';
+import { collectionPath, kindClient } from '../src/runtime/kind-client.ts';
 import { watchCollection } from '../src/runtime/watch.ts';
 import { issueNodeCredential, newIdentity } from '../src/trust/issue.ts';
 import { summarize } from './stats.ts';
@@ -124,20 +128,21 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
 
     const issuer = newIdentity({ method: 'key' });
     const core = host.makeApiClient(CoreV1Api);
-    const custom = host.makeApiClient(CustomObjectsApi);
+    const gpuPools = kindClient<GpuPool>(host, GpuPoolKind);
+    const memberClusters = kindClient<MemberCluster>(host, MemberClusterKind);
+    const sovereignNodes = kindClient<SovereignNode>(host, SovereignNodeKind);
     await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
     await core.createNamespacedConfigMap({
       namespace: 'cloud-empire',
       body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: bench}]\naudience: urn:bench\nrequireProofOfPossession: false\n` } },
     });
-    const create = (plural: string, body: object) => custom.createClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural, body });
     for (const m of MEMBERS) {
       await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } } });
-      await create('memberclusters', { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } });
-      await create('gpupools', { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'GpuPool', metadata: { name: `${m}-h100` }, spec: { memberCluster: m, nodeSelector: { matchLabels: { pool: 'bench' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, provider: 'ovhcloud' } });
+      await memberClusters.create({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } });
+      await gpuPools.create({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'GpuPool', metadata: { name: `${m}-h100` }, spec: { memberCluster: m, nodeSelector: { matchLabels: { pool: 'bench' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, provider: 'ovhcloud' } });
       await inParallel(Array.from({ length: POOL_NODES }, (_, i) => nodeObject(m, i).metadata!.name!), 8, async (nodeName) => {
         const did = newIdentity({ method: 'key' }).did;
-        await create('sovereignnodes', {
+        await sovereignNodes.create({
           apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: nodeName },
           spec: { memberCluster: m, nodeName, did, credential: await issueNodeCredential(issuer.key, { subject: did, memberCluster: m, nodeName, countryCode: 'FR', validForSeconds: 86_400 }) },
         });
@@ -153,8 +158,8 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     const pools = watchCollection<GpuPool>({
       name: 'bench-gpupools',
       kubeConfig: host,
-      path: '/apis/cloudempire.eu/v1alpha1/gpupools',
-      list: async () => (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'gpupools' })) as KubernetesListObject<GpuPool>,
+      path: collectionPath(GpuPoolKind),
+      list: () => gpuPools.list(),
       onChange: (pool) => onPool(pool),
       log: createLogger({ level: 'error' }),
     });
