@@ -101,7 +101,6 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       informer: informers.forKind<MemberCluster>(MemberClusterKind),
       memberClusters: kindClient(host, MemberClusterKind),
       members: watches,
-      versions: members,
       sovereignNodes,
       log,
       probeIntervalMs: options.probeIntervalMs,

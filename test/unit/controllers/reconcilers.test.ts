@@ -239,8 +239,7 @@ describe('MemberCluster reconciler', () => {
     const clock = { now: T0, up: false };
     const reconciler = new MemberClusterReconciler({
       memberClusters,
-      members: { snapshot: async () => ({ nodes: [], pods: [] }), onChange: () => () => undefined },
-      versions: { serverVersion: async () => (clock.up ? 'v1.34.4' : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
+      members: { probe: async () => (clock.up ? { version: 'v1.34.4', nodes: [] } : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
       sovereignNodes: () => [],
       log,
       unreachableGraceMs: 2_000,
