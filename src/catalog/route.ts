@@ -1,14 +1,14 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'winston';
 import { logger } from '../logging/logger.ts';
 import { isCountryCode } from '../api/countries.ts';
-import type { Route } from '../operator/http.ts';
 import type { KeyFile } from '../trust/issue.ts';
 import { offeringCredential } from './offering-credential.ts';
 import { readCatalog } from './source.ts';
 
 /** GET /catalog[?country=FR&gpu=h100]: every offering with its signed service-offering credential. */
-export function catalogRoute(host: KubeConfig, operatorKey: KeyFile, log: Logger = logger): Route {
+export function catalogRoute(host: KubeConfig, operatorKey: KeyFile, log: Logger = logger): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const country = query.get('country') ?? undefined;

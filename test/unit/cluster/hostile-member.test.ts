@@ -10,10 +10,10 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LineSplitter, SizeLimitError } from '../../../src/util/bounded-lines.ts';
-import { MemberProtocolError, parseListPage, parseWatchEvent } from '../../../src/cluster/watch-event.ts';
+import { MemberProtocolError, parseListPage, parseWatchEvent } from '../../../src/runtime/watch-event.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
-import { slimWatch } from '../../../src/operator/slim-watch.ts';
-import type { WatchedCollection } from '../../../src/operator/watch.ts';
+import { slimWatch } from '../../../src/runtime/slim-watch.ts';
+import type { WatchedCollection } from '../../../src/runtime/watch.ts';
 import { makeTestPki, type TestPki } from '../../helpers/pki.ts';
 
 const FLOOD = Symbol('flood');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { checkMemberKubeconfig, KubeconfigRefusedError } from '../../../src/cluster/kubeconfig-policy.ts';
-import { MemberAccessError, MemberClusterPool } from '../../../src/cluster/pool.ts';
+import { MemberAccessError, MemberClients } from '../../../src/cluster/member-clients.ts';
 import { makeTestPki, type TestPki } from '../../helpers/pki.ts';
 
 const CA = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
@@ -78,7 +78,7 @@ describe('the member kubeconfig policy', () => {
   });
 });
 
-describe('MemberClusterPool refuses a hostile kubeconfig before anything runs or connects', () => {
+describe('MemberClients refuses a hostile kubeconfig before anything runs or connects', () => {
   let dir: string;
   let hostServer: Server;
   let memberServer: Server | import("node:https").Server;
@@ -134,7 +134,7 @@ describe('MemberClusterPool refuses a hostile kubeconfig before anything runs or
   async function use(text: string): Promise<unknown> {
     secretText = text;
     try {
-      const client = await new MemberClusterPool(host()).client('hostile');
+      const client = await new MemberClients(host()).client('hostile');
       await client.core.listNode().catch(() => undefined);
       return 'accepted';
     } catch (error) {
@@ -168,8 +168,8 @@ describe('MemberClusterPool refuses a hostile kubeconfig before anything runs or
     secretNamespace = 'tenant-a';
     try {
       secretText = kubeconfig(memberCluster(), { token: 't' });
-      await expect(new MemberClusterPool(host()).client('hostile')).rejects.toMatchObject({ reason: 'KubeconfigRefused', message: expect.stringMatching(/only from cloud-empire, not tenant-a/) });
-      await expect(new MemberClusterPool(host(), { secretNamespaces: ['cloud-empire', 'tenant-a'] }).client('hostile')).resolves.toMatchObject({ name: 'hostile' });
+      await expect(new MemberClients(host()).client('hostile')).rejects.toMatchObject({ reason: 'KubeconfigRefused', message: expect.stringMatching(/only from cloud-empire, not tenant-a/) });
+      await expect(new MemberClients(host(), { secretNamespaces: ['cloud-empire', 'tenant-a'] }).client('hostile')).resolves.toMatchObject({ name: 'hostile' });
     } finally {
       secretNamespace = 'cloud-empire';
     }

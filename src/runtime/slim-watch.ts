@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { Logger } from 'winston';
-import { MEMBER_READ_LIMITS, parseListPage, parseWatchEvent, type RawObject } from '../cluster/watch-event.ts';
+import { MEMBER_READ_LIMITS, parseListPage, parseWatchEvent, type RawObject } from './watch-event.ts';
 import { BoundedBody, LineSplitter } from '../util/bounded-lines.ts';
 import { watchRestarts } from './metrics.ts';
 import type { WatchedCollection } from './watch.ts';
