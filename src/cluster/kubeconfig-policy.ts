@@ -60,7 +60,13 @@ function checkFields(value: unknown, field: string, allowed: ReadonlySet<string>
   return value;
 }
 
-function checkNamedList(document: Record<string, unknown>, list: string, item: string, allowed: ReadonlySet<string>, check?: (entry: Record<string, unknown>, at: string) => void): void {
+function checkNamedList(
+  document: Record<string, unknown>,
+  list: string,
+  item: string,
+  allowed: ReadonlySet<string>,
+  check?: (entry: Record<string, unknown>, at: string) => void,
+): void {
   const entries = document[list];
   if (entries === undefined || entries === null) return;
   if (!Array.isArray(entries)) refuse(list, 'must be a list');

@@ -8,9 +8,33 @@ export const REDACTED = '[redacted]';
 
 // Keys compared lower-case with '-' and '_' removed: `client-key-data`, `clientKeyData`, `client_key_data` alike.
 const SECRET_KEYS = new Set([
-  'kubeconfig', 'token', 'idtoken', 'refreshtoken', 'accesstoken', 'bearer', 'authorization', 'proxyauthorization', 'cookie', 'setcookie',
-  'password', 'passwd', 'passphrase', 'secret', 'clientsecret', 'privatekey', 'clientkey', 'clientkeydata', 'keydata', 'd', 'seed',
-  'mnemonic', 'apikey', 'credential', 'proof', 'jwt', 'transient',
+  'kubeconfig',
+  'token',
+  'idtoken',
+  'refreshtoken',
+  'accesstoken',
+  'bearer',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'clientsecret',
+  'privatekey',
+  'clientkey',
+  'clientkeydata',
+  'keydata',
+  'd',
+  'seed',
+  'mnemonic',
+  'apikey',
+  'credential',
+  'proof',
+  'jwt',
+  'transient',
 ]);
 // Any key containing one of these is secret too: `serviceAccountToken`, `x-auth-token`, `dbPassword`.
 const SECRET_PARTS = ['token', 'password', 'passwd', 'privatekey', 'secretkey', 'clientsecret', 'apikey', 'keydata'];
@@ -26,7 +50,10 @@ const IN_STRING: [RegExp, string][] = [
   [/eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, '[redacted jwt]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // Kubeconfig or header lines quoted in a message: `token: abc`, `client-key-data: LS0t…`, `"password":"x"`.
-  [/(["']?)\b(token|id-token|refresh-token|access-token|client-secret|client-key-data|password|authorization)\1(\s*[:=]\s*)(["']?)[^\s"',}]+\4/gi, `$1$2$1$3$4${REDACTED}$4`],
+  [
+    /(["']?)\b(token|id-token|refresh-token|access-token|client-secret|client-key-data|password|authorization)\1(\s*[:=]\s*)(["']?)[^\s"',}]+\4/gi,
+    `$1$2$1$3$4${REDACTED}$4`,
+  ],
 ];
 
 export function redactString(text: string): string {

@@ -38,7 +38,8 @@ export function parseWatchEvent(line: string): WatchEvent {
     throw new MemberProtocolError(`a watch line is not JSON (${line.length} characters)`);
   }
   if (!isObject(value)) throw new MemberProtocolError('a watch line is not a JSON object');
-  if (typeof value.type !== 'string' || !TYPES.has(value.type)) throw new MemberProtocolError(`a watch event has type ${JSON.stringify(value.type)?.slice(0, 40)}`);
+  if (typeof value.type !== 'string' || !TYPES.has(value.type))
+    throw new MemberProtocolError(`a watch event has type ${JSON.stringify(value.type)?.slice(0, 40)}`);
   if (!isObject(value.object)) throw new MemberProtocolError(`a ${value.type} event has no object`);
   if (value.type === 'ERROR') {
     const code = value.object.code;
@@ -65,7 +66,8 @@ export function parseListPage(text: string): ListPage {
   if (value.metadata !== undefined) {
     if (!isObject(value.metadata)) throw new MemberProtocolError('a list response has a metadata that is not an object');
     for (const field of ['resourceVersion', 'continue'] as const) {
-      if (value.metadata[field] !== undefined && typeof value.metadata[field] !== 'string') throw new MemberProtocolError(`a list response's metadata.${field} is not a string`);
+      if (value.metadata[field] !== undefined && typeof value.metadata[field] !== 'string')
+        throw new MemberProtocolError(`a list response's metadata.${field} is not a string`);
     }
   }
   value.items.forEach((item, i) => {

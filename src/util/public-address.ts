@@ -99,7 +99,10 @@ export function ipv6Bytes(text: string): Uint8Array | undefined {
   let tail: number[] = [];
   const lastColon = address.lastIndexOf(':');
   if (address.slice(lastColon + 1).includes('.')) {
-    tail = address.slice(lastColon + 1).split('.').map(Number);
+    tail = address
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     address = `${address.slice(0, lastColon + 1)}0:0`;
   }
   const [head, rest] = address.includes('::') ? address.split('::') : [address, undefined];

@@ -44,7 +44,9 @@ export async function clusterText(host: KubeConfig): Promise<string> {
   const custom = host.makeApiClient(CustomObjectsApi);
   const parts: unknown[] = [];
   for (const plural of ['memberclusters', 'sovereignnodes', 'gpupools']) {
-    const list = (await retrying(() => custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural }))) as { items: { metadata: { name: string }; status?: unknown }[] };
+    const list = (await retrying(() => custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural }))) as {
+      items: { metadata: { name: string }; status?: unknown }[];
+    };
     parts.push(...list.items.map((item) => ({ plural, name: item.metadata.name, status: item.status })));
   }
   const events = await retrying(() => host.makeApiClient(CoreV1Api).listEventForAllNamespaces());

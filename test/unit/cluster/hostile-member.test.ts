@@ -44,13 +44,15 @@ class HostileMember {
       // 8 MiB of padding inside one JSON document, or a plain version.
       if (big) {
         res.write('{"gitVersion":"v1.34.4","padding":"');
-        for (let i = 0; i < 128; i++) res.write(Buffer.alloc(64 * 1024, "p"));
+        for (let i = 0; i < 128; i++) res.write(Buffer.alloc(64 * 1024, 'p'));
         return void res.end('"}');
       }
       return void res.end('{"major":"1","minor":"34","gitVersion":"v1.34.4"}');
     }
     if (!url.includes('watch=1')) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'NodeList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'listed' } }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ kind: 'NodeList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'listed' } }] }));
       return;
     }
     const script = this.scripts[Math.min(this.watches, this.scripts.length - 1)];

@@ -43,7 +43,9 @@ describe('the member kubeconfig policy', () => {
 
   it('accepts inline data: server, CA data, token or client certificate and key data', () => {
     expect(refusedField(kubeconfig(server, { token: 'abc' }))).toBe('(accepted)');
-    expect(refusedField(kubeconfig({ ...server, 'insecure-skip-tls-verify': false }, { 'client-certificate-data': CA, 'client-key-data': CA }))).toBe('(accepted)');
+    expect(refusedField(kubeconfig({ ...server, 'insecure-skip-tls-verify': false }, { 'client-certificate-data': CA, 'client-key-data': CA }))).toBe(
+      '(accepted)',
+    );
   });
 
   it.each([
@@ -68,20 +70,28 @@ describe('the member kubeconfig policy', () => {
   it('refuses unknown top-level fields, non-empty preferences, YAML alias bombs and oversized documents', () => {
     expect(refusedField(kubeconfig(server, { token: 't' }, { 'auth-info-extra': 1 }))).toBe('auth-info-extra');
     expect(refusedField(kubeconfig(server, { token: 't' }, { preferences: { colors: true } }))).toBe('preferences');
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 20 }, (_, i) => `${String.fromCharCode(98 + (i % 20))}${i}: &${'l' + i} [*${i === 0 ? 'a' : 'l' + (i - 1)}, *${i === 0 ? 'a' : 'l' + (i - 1)}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 20 },
+        (_, i) => `${String.fromCharCode(98 + (i % 20))}${i}: &${'l' + i} [*${i === 0 ? 'a' : 'l' + (i - 1)}, *${i === 0 ? 'a' : 'l' + (i - 1)}]`,
+      ),
+    ].join('\n');
     expect(refusedField(bomb)).toBe('(document)');
     expect(refusedField(`# ${'x'.repeat(300 * 1024)}\n${kubeconfig(server, { token: 't' })}`)).toBe('(document)');
   });
 
   it('says what to do instead', () => {
-    expect(() => checkMemberKubeconfig(kubeconfig(server, { tokenFile: '/x' }))).toThrow(/users\[0\]\.user\.tokenFile: refused: it reads a file of the operator's; put the data inline/);
+    expect(() => checkMemberKubeconfig(kubeconfig(server, { tokenFile: '/x' }))).toThrow(
+      /users\[0\]\.user\.tokenFile: refused: it reads a file of the operator's; put the data inline/,
+    );
   });
 });
 
 describe('MemberClients refuses a hostile kubeconfig before anything runs or connects', () => {
   let dir: string;
   let hostServer: Server;
-  let memberServer: Server | import("node:https").Server;
+  let memberServer: Server | import('node:https').Server;
   const memberRequests: IncomingHttpHeaders[] = [];
   let secretText = '';
   let secretNamespace = 'cloud-empire';
@@ -114,7 +124,12 @@ describe('MemberClients refuses a hostile kubeconfig before anything runs or con
         });
       }
       if (req.url?.startsWith(`/api/v1/namespaces/${secretNamespace}/secrets/`)) {
-        return send({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hostile-kubeconfig', resourceVersion: String(Date.now()) }, data: { kubeconfig: Buffer.from(secretText).toString('base64') } });
+        return send({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'hostile-kubeconfig', resourceVersion: String(Date.now()) },
+          data: { kubeconfig: Buffer.from(secretText).toString('base64') },
+        });
       }
       res.writeHead(404).end();
     });
@@ -145,9 +160,14 @@ describe('MemberClients refuses a hostile kubeconfig before anything runs or con
   it('never runs user.exec (the script would create a marker file)', async () => {
     const marker = join(dir, 'exec-ran');
     const script = join(dir, 'credential.sh');
-    writeFileSync(script, `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}'\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}'\n`,
+    );
     chmodSync(script, 0o755);
-    const error = await use(kubeconfig(memberCluster(), { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: script, interactiveMode: 'Never' } }));
+    const error = await use(
+      kubeconfig(memberCluster(), { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: script, interactiveMode: 'Never' } }),
+    );
     expect(error).toBeInstanceOf(MemberAccessError);
     expect(error).toMatchObject({ reason: 'KubeconfigRefused', message: expect.stringContaining('users[0].user.exec') });
     expect(existsSync(marker)).toBe(false);
@@ -168,7 +188,10 @@ describe('MemberClients refuses a hostile kubeconfig before anything runs or con
     secretNamespace = 'tenant-a';
     try {
       secretText = kubeconfig(memberCluster(), { token: 't' });
-      await expect(new MemberClients(host()).client('hostile')).rejects.toMatchObject({ reason: 'KubeconfigRefused', message: expect.stringMatching(/only from cloud-empire, not tenant-a/) });
+      await expect(new MemberClients(host()).client('hostile')).rejects.toMatchObject({
+        reason: 'KubeconfigRefused',
+        message: expect.stringMatching(/only from cloud-empire, not tenant-a/),
+      });
       await expect(new MemberClients(host(), { secretNamespaces: ['cloud-empire', 'tenant-a'] }).client('hostile')).resolves.toMatchObject({ name: 'hostile' });
     } finally {
       secretNamespace = 'cloud-empire';

@@ -16,7 +16,8 @@ describe('redaction', () => {
       auth: { keyData: 'kd', privateKey: 'pk', password: 'pw', Authorization: 'Basic YWJj', apiKey: 'ak', serviceAccountToken: 'sat' },
     };
     const out = JSON.stringify(redact({ deep, config: kubeconfig, list: [[{ refresh_token: 'rt2' }]] }));
-    for (const secret of ['deep-secret', 't0k', 'idt', '"rt"', 'ckd', '"cs"', '"kd"', '"pk"', '"pw"', 'YWJj', '"ak"', 'sat', 'rt2']) expect(out).not.toContain(secret);
+    for (const secret of ['deep-secret', 't0k', 'idt', '"rt"', 'ckd', '"cs"', '"kd"', '"pk"', '"pw"', 'YWJj', '"ak"', 'sat', 'rt2'])
+      expect(out).not.toContain(secret);
     // Names, public fields and ordinary keys stay.
     expect(out).toContain('"name":"u"');
     expect(redact({ taint: { key: 'cloudempire.eu/unreachable', effect: 'NoSchedule' }, kubeconfigSecretRef: { name: 's', namespace: 'n' } })).toEqual({

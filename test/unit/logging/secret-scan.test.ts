@@ -6,7 +6,10 @@ import { capturingLogger, findSecrets } from '../../helpers/secret-scan.ts';
 // The leak check the integration tests apply must itself find leaks.
 describe('the secret scan', () => {
   const issuer = newIdentity({ method: 'key' });
-  const credential = signJwt({ ...nodeCredentialPayload({ subject: 'did:key:z', memberCluster: 'a', nodeName: 'b', countryCode: 'FR', validForSeconds: 60 }), iss: issuer.did }, issuer.key);
+  const credential = signJwt(
+    { ...nodeCredentialPayload({ subject: 'did:key:z', memberCluster: 'a', nodeName: 'b', countryCode: 'FR', validForSeconds: 60 }), iss: issuer.did },
+    issuer.key,
+  );
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
   it('finds credential JWTs, private keys, private JWKs and known tokens', () => {

@@ -33,7 +33,14 @@ function signedClaim(payload: Record<string, unknown>, proofPayload?: Record<str
 }
 
 function goodPayload(): Record<string, unknown> {
-  return nodeCredentialPayload({ subject: world.keyNode.did, memberCluster: 'paris', nodeName: 'par-h100-1', countryCode: 'FR', validFrom: now() - 60, validForSeconds: 3600 });
+  return nodeCredentialPayload({
+    subject: world.keyNode.did,
+    memberCluster: 'paris',
+    nodeName: 'par-h100-1',
+    countryCode: 'FR',
+    validFrom: now() - 60,
+    validForSeconds: 3600,
+  });
 }
 
 /** A verdict, and one the API server would store: a status it refuses would leave the node its old verdict. */
@@ -48,7 +55,15 @@ function expectVerdict(verdict: Verdict): void {
     jurisdiction: verdict.jurisdiction,
     provider: verdict.provider,
     expiresAt: verdict.expiresAt,
-    conditions: [{ type: 'Verified', status: verdict.verified ? 'True' : 'False', reason: conditionReason(verdict.reason), message: verdict.message, lastTransitionTime: new Date().toISOString() }],
+    conditions: [
+      {
+        type: 'Verified',
+        status: verdict.verified ? 'True' : 'False',
+        reason: conditionReason(verdict.reason),
+        message: verdict.message,
+        lastTransitionTime: new Date().toISOString(),
+      },
+    ],
   };
   const object = {
     apiVersion: 'cloudempire.eu/v1alpha1',
@@ -118,8 +133,12 @@ describe('hostile signed credentials', () => {
   });
 
   it('refuses out-of-range dates at issue, naming the fix', async () => {
-    expect(() => nodeCredentialPayload({ subject: 'did:key:x', memberCluster: 'a', nodeName: 'b', countryCode: 'FR', validForSeconds: 1e300 })).toThrow(/year 9999/);
-    expect(() => nodeCredentialPayload({ subject: 'did:key:x', memberCluster: 'a', nodeName: 'b', countryCode: 'FR', validFrom: -5, validForSeconds: 60 })).toThrow(/seconds since 1970/);
+    expect(() => nodeCredentialPayload({ subject: 'did:key:x', memberCluster: 'a', nodeName: 'b', countryCode: 'FR', validForSeconds: 1e300 })).toThrow(
+      /year 9999/,
+    );
+    expect(() =>
+      nodeCredentialPayload({ subject: 'did:key:x', memberCluster: 'a', nodeName: 'b', countryCode: 'FR', validFrom: -5, validForSeconds: 60 }),
+    ).toThrow(/seconds since 1970/);
     await expect(publishStatusList(world.issuer.key, world.statusList, Number.POSITIVE_INFINITY)).rejects.toThrow(/positive number of seconds/);
     await expect(proveNode(world.node.key, 'n', AUDIENCE, 1e300)).rejects.toThrow(/seconds since 1970/);
   });
@@ -129,7 +148,14 @@ describe('hostile DID documents from a trusted did:web issuer', () => {
   async function claimFromIssuerWithDocument(path: string, mutate: (document: Record<string, unknown>) => Record<string, unknown>) {
     const issuer: Identity = newIdentity({ method: 'web', domain: world.server.domain, path });
     host(world.server, { ...issuer, document: mutate({ ...(issuer.document as unknown as Record<string, unknown>) }) as never });
-    const payload = nodeCredentialPayload({ subject: world.node.did, memberCluster: 'paris', nodeName: 'par-h100-1', countryCode: 'FR', validFrom: now() - 60, validForSeconds: 3600 });
+    const payload = nodeCredentialPayload({
+      subject: world.node.did,
+      memberCluster: 'paris',
+      nodeName: 'par-h100-1',
+      countryCode: 'FR',
+      validFrom: now() - 60,
+      validForSeconds: 3600,
+    });
     const claim = { ...(await world.goodClaim()), credential: signJwt({ ...payload, iss: issuer.did }, issuer.key, { kid: issuer.key.kid }) };
     return { claim, config: { issuers: [{ did: issuer.did, name: path }], requireProofOfPossession: false } };
   }
@@ -140,7 +166,11 @@ describe('hostile DID documents from a trusted did:web issuer', () => {
     ['verificationMethod an object', (d: Record<string, unknown>) => ({ ...d, verificationMethod: { id: 'x' } }), /verificationMethod is not an array/],
     ['verificationMethod entries null', (d: Record<string, unknown>) => ({ ...d, verificationMethod: [null] }), /verificationMethod\[0\]/],
     ['assertionMethod entries numbers', (d: Record<string, unknown>) => ({ ...d, assertionMethod: [7] }), /assertionMethod\[0\]/],
-    ['publicKeyJwk a string', (d: Record<string, unknown>) => ({ ...d, verificationMethod: [{ ...(d.verificationMethod as object[])[0], publicKeyJwk: 'jwk' }] }), /key/],
+    [
+      'publicKeyJwk a string',
+      (d: Record<string, unknown>) => ({ ...d, verificationMethod: [{ ...(d.verificationMethod as object[])[0], publicKeyJwk: 'jwk' }] }),
+      /key/,
+    ],
   ])('%s', async (name, mutate, message) => {
     const { claim, config } = await claimFromIssuerWithDocument(`hostile/${name.replace(/\W+/g, '-')}`, mutate);
     const verdict = await world.verifier(config).verify(claim);
@@ -203,20 +233,34 @@ describe('property: any signed payload gets a verdict with a reason code', () =>
     if (value === 'STATUS_URL') return world.statusList.url;
     if (value === 'NONCE') return world.challenge().nonce;
     if (Array.isArray(value)) return value.map(fill);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, fill(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, fill(v)]),
+      );
     return value;
   };
 
   it('never throws and never reports an unforeseen error', async () => {
     const verifier = world.verifier({ statusListMaxAgeSeconds: 3600 });
     await fc.assert(
-      fc.asyncProperty(payload, fc.option(proof, { nil: undefined }), fc.oneof(fc.constant(undefined), fc.string({ maxLength: 30 }), fc.date({ noInvalidDate: false }).map((d) => String(d))), async (p, pr, issuedAt) => {
-        const claim = signedClaim(fill(p) as Record<string, unknown>, pr ? (fill(pr) as Record<string, unknown>) : undefined);
-        const challenge = { nonce: world.challenge().nonce, ...(issuedAt === undefined ? {} : { issuedAt }) };
-        const verdict = await verifier.verify(claim, { challenge });
-        expectVerdict(verdict);
-        expect(verdict.reason).not.toBe('VERIFICATION_ERROR');
-      }),
+      fc.asyncProperty(
+        payload,
+        fc.option(proof, { nil: undefined }),
+        fc.oneof(
+          fc.constant(undefined),
+          fc.string({ maxLength: 30 }),
+          fc.date({ noInvalidDate: false }).map((d) => String(d)),
+        ),
+        async (p, pr, issuedAt) => {
+          const claim = signedClaim(fill(p) as Record<string, unknown>, pr ? (fill(pr) as Record<string, unknown>) : undefined);
+          const challenge = { nonce: world.challenge().nonce, ...(issuedAt === undefined ? {} : { issuedAt }) };
+          const verdict = await verifier.verify(claim, { challenge });
+          expectVerdict(verdict);
+          expect(verdict.reason).not.toBe('VERIFICATION_ERROR');
+        },
+      ),
       { numRuns: 300 },
     );
   });

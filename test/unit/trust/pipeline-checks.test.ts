@@ -48,7 +48,11 @@ describe('the challenge lapses', () => {
     const verifier = world.verifier({ challengeTtlSeconds: ttl });
     const stale = { nonce: 'stale-challenge-0123456789', issuedAt: new Date(Date.now() - (ttl + 120) * 1000).toISOString() };
     const claim = { ...(await world.goodClaim()), proof: await proveNode(world.node.key, stale.nonce, AUDIENCE, now()) };
-    expect(await verifier.verify(claim, { challenge: stale })).toMatchObject({ verified: false, reason: 'PROOF_INVALID', message: expect.stringMatching(/has lapsed/) });
+    expect(await verifier.verify(claim, { challenge: stale })).toMatchObject({
+      verified: false,
+      reason: 'PROOF_INVALID',
+      message: expect.stringMatching(/has lapsed/),
+    });
     // Within the TTL the same proof is good: it is the lapse that refuses it above.
     const fresh = { ...stale, issuedAt: new Date(Date.now() - (ttl - 120) * 1000).toISOString() };
     expect(await verifier.verify(claim, { challenge: fresh })).toMatchObject({ verified: true });
@@ -57,8 +61,14 @@ describe('the challenge lapses', () => {
 
 describe('status-list entries must match the list', () => {
   it('refuses a suspension entry checked against a revocation list', async () => {
-    const verdict = await world.verifier().verify(await claimFrom(world.issuer, { url: world.statusList.url, index: GOOD_INDEX, purpose: 'suspension' }), { challenge: world.challenge() });
-    expect(verdict).toMatchObject({ verified: false, reason: 'STATUS_UNAVAILABLE', message: expect.stringMatching(/is for revocation.*asks about suspension/) });
+    const verdict = await world
+      .verifier()
+      .verify(await claimFrom(world.issuer, { url: world.statusList.url, index: GOOD_INDEX, purpose: 'suspension' }), { challenge: world.challenge() });
+    expect(verdict).toMatchObject({
+      verified: false,
+      reason: 'STATUS_UNAVAILABLE',
+      message: expect.stringMatching(/is for revocation.*asks about suspension/),
+    });
   });
 
   it.each([[MIN_STATUS_LIST_BITS], [MIN_STATUS_LIST_BITS + 8], [10_000_000]])('refuses index %i, beyond the list', async (index) => {
@@ -67,7 +77,9 @@ describe('status-list entries must match the list', () => {
   });
 
   it('accepts the last index of the list (the bound is not off by one)', async () => {
-    const verdict = await world.verifier().verify(await claimFrom(world.issuer, { url: world.statusList.url, index: MIN_STATUS_LIST_BITS - 1 }), { challenge: world.challenge() });
+    const verdict = await world
+      .verifier()
+      .verify(await claimFrom(world.issuer, { url: world.statusList.url, index: MIN_STATUS_LIST_BITS - 1 }), { challenge: world.challenge() });
     expect(verdict).toMatchObject({ verified: true });
   });
 });
@@ -95,7 +107,11 @@ describe('redirects are capped', () => {
   });
 
   it('refuses the fourth', async () => {
-    expect(await issuerBehindRedirects(4)).toMatchObject({ verified: false, reason: 'DID_UNRESOLVABLE', message: expect.stringMatching(/more than 3 redirects/) });
+    expect(await issuerBehindRedirects(4)).toMatchObject({
+      verified: false,
+      reason: 'DID_UNRESOLVABLE',
+      message: expect.stringMatching(/more than 3 redirects/),
+    });
   });
 
   it('refuses a redirect to the cloud metadata address, before connecting', async () => {
