@@ -46,7 +46,7 @@ async function list(options: ListOptions, io: CliOutput): Promise<void> {
   try {
     offerings = await readCatalog(host, { country, gpu });
   } catch (error) {
-    throw new Error(`cannot read the catalog from ${host.getCurrentCluster()?.server}: ${(error as Error).message}`);
+    throw new Error(`cannot read the catalog from ${host.getCurrentCluster()?.server}`, { cause: error });
   }
   io.out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? catalogTable(offerings) : 'No offerings match.');
 }
