@@ -4,6 +4,7 @@ import { readCatalog } from '../../catalog/source.ts';
 import { verifyIssuedJwt } from '../../trust/issued-jwt.ts';
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { DidResolver } from '../../trust/resolver.ts';
+import { printable } from '../../util/printable.ts';
 import { TrustError } from '../../trust/reasons.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -48,7 +49,8 @@ async function list(options: ListOptions, io: CliOutput): Promise<void> {
   } catch (error) {
     throw new Error(`cannot read the catalog from ${host.getCurrentCluster()?.server}`, { cause: error });
   }
-  io.out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? catalogTable(offerings) : 'No offerings match.');
+  // The table shows names and providers as the cluster's objects spell them; JSON escapes control characters itself.
+  io.out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? printable(catalogTable(offerings)) : 'No offerings match.');
 }
 
 /** Checks a service-offering credential offline: signed by the operator's did:key, within its validity, and an offering. */

@@ -32,7 +32,7 @@ function readChecked<T>(file: string, what: string, check: (raw: unknown) => T):
 
 async function connect(dir: string): Promise<SovereigntyLedger> {
   try {
-    return await openFabricLedger(readFabricConnection(dir));
+    return await openFabricLedger(readFabricConnection(dir, (path) => readText(path, '--fabric-connection')));
   } catch (error) {
     if (error instanceof FabricConnectionError) throw new UsageError(error.message);
     throw error;

@@ -1,4 +1,5 @@
 import { verifyLedger } from '../../ledger/embedded/verify.ts';
+import { printable } from '../../util/printable.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { registerFabricLedger } from './ledger-fabric.ts';
@@ -30,7 +31,7 @@ function verify(options: { dir?: string; output: string }, io: CliOutput): numbe
       `ledger ${dir}: intact — ${check.blocks} blocks, ${check.transactions} transactions${check.tornTail ? ' (a torn last write will be cut off when the ledger opens)' : ''}`,
     );
   } else {
-    io.out(`ledger ${dir}: ALTERED — ${check.problem}`);
+    io.out(`ledger ${dir}: ALTERED — ${printable(check.problem ?? '')}`);
     if (check.firstBadBlock !== undefined) {
       io.out(
         `first bad block: ${check.firstBadBlock} (blocks 0–${check.firstBadBlock - 1} verify; nothing from block ${check.firstBadBlock} on can be trusted)`,

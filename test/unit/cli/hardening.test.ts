@@ -177,6 +177,12 @@ describe('input files have a size cap', () => {
     );
   });
 
+  it('caps the files of a Fabric connection directory too', async () => {
+    writeFileSync(join(dir, 'connection.json'), Buffer.alloc(MAX_INPUT_BYTES + 1, ' '));
+    const result = await cli('ledger', 'grant', 'get', '--fabric-connection', dir, '--grant', 'g');
+    expect(result).toMatchObject({ code: 2, err: expect.stringContaining(`${join(dir, 'connection.json')} is larger than 4 MiB`) });
+  });
+
   it('stops reading at the cap, so an endless file cannot exhaust memory', () => {
     expect(() => readBounded('/dev/zero', '--credential', 1024)).toThrow(/--credential \/dev\/zero is larger than/);
   });
