@@ -1,6 +1,5 @@
 import { isCountryCode } from '../../api/countries.ts';
 import { catalogTable } from '../../catalog/catalog.ts';
-import { readCatalog } from '../../catalog/source.ts';
 import { verifyIssuedJwt } from '../../trust/issued-jwt.ts';
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { DidResolver } from '../../trust/resolver.ts';
@@ -42,7 +41,8 @@ async function list(options: ListOptions, io: CliOutput): Promise<void> {
   const { country, gpu, output } = options;
   if (country !== undefined && !isCountryCode(country)) throw new UsageError(`--country ${country}: use an ISO 3166-1 alpha-2 code in upper case, e.g. FR`);
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: use table or json`);
-  const host = hostKubeConfig(options.kubeconfig);
+  const host = await hostKubeConfig(options.kubeconfig);
+  const { readCatalog } = await import('../../catalog/source.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
   let offerings;
   try {
     offerings = await readCatalog(host, { country, gpu });
