@@ -59,6 +59,7 @@ describe('empirectl names the closest valid flag or command', () => {
     [['ledgr', 'verify'], /empirectl: unknown command 'ledgr'\n\(Did you mean ledger\?\)/],
     [['ledger', 'grant', 'chek'], /empirectl ledger grant: unknown command 'chek'\n\(Did you mean check\?\)\nCommands: get, check, revoke\./],
     [['catalog', 'verify', '--credentials', 'x'], /\(Did you mean --credential\?\)/],
+    [['catalog', 'verfy'], /^empirectl catalog: unknown command 'verfy'\nCommands: verify\.\nRun 'empirectl catalog --help' for usage\.$/],
   ])('%j', async (argv, message) => {
     const result = await cli(...(argv as string[]));
     expect(result.code).toBe(2);
