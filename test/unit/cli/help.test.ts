@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,33 @@ describe('empirectl completion', () => {
   it('bash skips option values and completes a partial word', () => {
     expect(complete(script, ['did', 'new', '--out', 'did', '--me'])).toEqual(['--method']);
     expect(complete(script, ['led'])).toEqual(['ledger']);
+  });
+
+  // zsh's completion system needs a terminal; compadd and compdef are stubbed to print what would be offered.
+  const hasZsh = spawnSync('zsh', ['--version']).status === 0;
+  const completeZsh = (script: string, words: string[]) =>
+    execFileSync(
+      'zsh',
+      [
+        '-c',
+        `compdef() { :; }; compadd() { [[ $1 == -a ]] && print -l -- "\${(@P)2}"; }\n${script}\nwords=(empirectl "$@"); CURRENT=$(( $# + 1 )); _empirectl`,
+        'zsh',
+        ...words,
+      ],
+      { encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter(Boolean);
+
+  (hasZsh ? it : it.skip)('zsh offers the subcommands and flags of every command, skipping option values', () => {
+    const zsh = zshCompletion(program());
+    for (const { path, command } of ALL) {
+      expect(completeZsh(zsh, [...path, ''])).toEqual([
+        ...command.commands.map((c) => c.name()),
+        ...new Set([...command.options.flatMap((o) => [o.short, o.long].filter(Boolean)), '-h', '--help']),
+      ]);
+    }
+    expect(completeZsh(zsh, ['did', 'new', '--out', 'did', ''])).toContain('--method');
   });
 
   it('zsh gets every command path and its candidates, and is printed by `empirectl completion zsh`', async () => {
