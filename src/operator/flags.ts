@@ -15,6 +15,8 @@ export interface OperatorFlags {
   leaderElect: boolean;
   leaseMs: number;
   identity: string;
+  /** Namespaces besides `namespace` whose Secrets may hold member kubeconfigs. */
+  memberSecretNamespaces: string[];
 }
 
 /** The outcome of reading the command line: run, print help (exit 0), or refuse (exit 2). */
@@ -31,6 +33,7 @@ interface RawFlags {
   leaderElect: string;
   leaseDuration: string;
   identity: string;
+  memberSecretNamespaces: string;
 }
 
 function program(env: NodeJS.ProcessEnv, output: { out: string; err: string }): Command {
@@ -45,6 +48,7 @@ function program(env: NodeJS.ProcessEnv, output: { out: string; err: string }): 
     .addOption(new Option('--leader-elect <bool>', 'elect a leader through the Lease cloud-empire-operator').choices(['true', 'false']).default('true'))
     .option('--lease-duration <duration>', 'the Lease duration, e.g. 15s or 500ms', '15s')
     .option('--identity <id>', 'this replica’s name in the Lease', `${env.POD_NAME ?? hostname()}-${process.pid}`)
+    .option('--member-secret-namespaces <ns,...>', 'namespaces besides --namespace whose Secrets may hold member kubeconfigs', env.MEMBER_SECRET_NAMESPACES ?? '')
     .helpOption('-h, --help', 'print this help')
     .allowExcessArguments(false)
     .showSuggestionAfterError()
@@ -92,6 +96,7 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
       leaderElect: raw.leaderElect === 'true',
       leaseMs,
       identity: raw.identity,
+      memberSecretNamespaces: raw.memberSecretNamespaces.split(',').map((n) => n.trim()).filter(Boolean),
     },
   };
 }

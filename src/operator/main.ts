@@ -20,7 +20,14 @@ let operator: RunningOperator | undefined;
 let standby = flags.leaderElect;
 
 const start = async () => {
-  operator = await startOperator({ host, namespace: flags.namespace, ledgerDir: flags.ledgerDir, fabricConnectionDir: flags.fabricConnection, log: logger });
+  operator = await startOperator({
+    host,
+    namespace: flags.namespace,
+    ledgerDir: flags.ledgerDir,
+    fabricConnectionDir: flags.fabricConnection,
+    log: logger,
+    memberSecretNamespaces: flags.memberSecretNamespaces,
+  });
   standby = false;
 };
 const stop = async () => {
