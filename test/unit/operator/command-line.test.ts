@@ -85,8 +85,14 @@ describe('parseOperatorFlags', () => {
         leaderElect: true,
         leaseMs: 15_000,
         identity: `op-0-${process.pid}`,
+        memberSecretNamespaces: [],
       },
     });
+  });
+
+  it('reads extra member Secret namespaces from the flag or the environment', () => {
+    expect(parseOperatorFlags(['--member-secret-namespaces', 'a, b,,c'], {})).toMatchObject({ run: { memberSecretNamespaces: ['a', 'b', 'c'] } });
+    expect(parseOperatorFlags([], { MEMBER_SECRET_NAMESPACES: 'fleet' })).toMatchObject({ run: { memberSecretNamespaces: ['fleet'] } });
   });
 
   it('reads both --flag value and --flag=value', () => {
