@@ -3,7 +3,6 @@ import { formatIssues, validate } from '../../api/validate.ts';
 
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { proveNode } from '../../trust/issue.ts';
-import { answerChallenge } from '../../trust/node-agent.ts';
 import { TrustVerifier, type Challenge } from '../../trust/verifier.ts';
 import { caBundle } from '../ca.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
@@ -44,7 +43,9 @@ export function registerNode(program: CliCommand, io: CliOutput): void {
     .handle<{ key: string; name: string; kubeconfig?: string; wait: string }>(async (options) => {
       const key = readKeyFile(options.key, 'key');
       const waitMs = seconds(options.wait, 'wait') * 1000;
-      const nonce = await answerChallenge(hostKubeConfig(options.kubeconfig), options.name, key, waitMs);
+      const host = await hostKubeConfig(options.kubeconfig);
+      const { answerChallenge } = await import('../../trust/node-agent.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+      const nonce = await answerChallenge(host, options.name, key, waitMs);
       io.out(`answered challenge ${nonce}`);
     });
   node
