@@ -71,7 +71,8 @@ describe('empirectl: an issuer, a node and the operator, end to end', () => {
     const revoked = await verify();
     expect(revoked.code).toBe(3);
     expect(JSON.parse(revoked.stdout)).toMatchObject({ verified: false, reason: 'REVOKED' });
-  });
+    // A dozen spawned CLI processes: each loads the TypeScript sources, slow on a loaded 2-core machine.
+  }, 180_000);
 });
 
 describe('empirectl node verify on examples/', () => {
