@@ -5,6 +5,7 @@ import { UsageError } from './args.ts';
 import { catalog } from './commands/catalog.ts';
 import { credentialIssue } from './commands/credential.ts';
 import { didNew } from './commands/did.ts';
+import { explain, federationSnapshot } from './commands/explain.ts';
 import { ledger } from './commands/ledger.ts';
 import { nodeAnswer, nodeProve, nodeVerify } from './commands/node.ts';
 import { statusList } from './commands/statuslist.ts';
@@ -20,6 +21,10 @@ const HELP = `empirectl — Cloud Empire command line
   node verify        run the operator's verification pipeline offline (exit 0 verified, 3 not, 2 bad input)
   catalog            list the federation's GPU offerings from verified facts (table or json)
   catalog verify     check an offering's signed service-offering credential offline
+  explain            why each cluster and GPU pool was chosen or refused for a FederatedWorkload,
+                     and the replicas each gets (offline from a snapshot file, or live fw/NAME)
+  federation snapshot
+                     write the federation (MemberClusters, SovereignNodes, GpuPools) for offline explain
   ledger verify      recompute the embedded ledger's hash chain; name the first altered block
   ledger anchors sync
                      as the trust admin, register the configured trust anchors on Fabric
@@ -38,6 +43,8 @@ const COMMANDS: Record<string, Command> = {
   'node answer': nodeAnswer,
   'node verify': nodeVerify,
   catalog,
+  explain,
+  'federation snapshot': federationSnapshot,
   ledger,
 };
 
