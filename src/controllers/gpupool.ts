@@ -100,6 +100,7 @@ export class GpuPoolReconciler {
         capacity: capacity.capacity,
         allocatable: capacity.allocatable,
         allocated: capacity.allocated,
+        nodeCapacity: capacity.perNode,
         countries,
       });
       status.conditions = setCondition(

@@ -2,6 +2,7 @@ import { CustomObjectsApi, VersionApi, type KubeConfig, type V1Node } from '@kub
 import type { Logger } from 'winston';
 import type { ClusterTaint, GpuCapacity, MemberCluster, MemberClusterStatus, SovereignNode } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
+import { verifiedResources } from '../capacity/cluster-resources.ts';
 import type { MemberWatches } from '../cluster/member-watches.ts';
 import { MemberAccessError } from '../cluster/pool.ts';
 import { describeError, isConflict } from '../operator/api-errors.ts';
@@ -91,6 +92,7 @@ export class MemberClusterReconciler {
         nodeCount: nodes.length,
         verifiedNodeCount: nodes.filter((n) => verified.has(n.metadata!.name!)).length,
         gpus: deviceCapacity(nodes, verified),
+        verifiedResources: verifiedResources(nodes, view.pods.list(), verified),
       });
       delete status.unreachableSince;
       status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'Reachable', message: `API server ${version.gitVersion} answers`, observedGeneration: generation }, now);
