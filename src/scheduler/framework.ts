@@ -98,3 +98,10 @@ export interface ResolvedOptions extends ScheduleOptions {
   allowedRegistrySet?: ReadonlySet<string>;
   weights: Readonly<Record<string, number>>;
 }
+
+/** Pods the workload runs now in this cluster (and pool): already counted as allocated in the snapshot. */
+export function currentPods(options: ScheduleOptions, cluster: string, pool?: string): number {
+  let pods = 0;
+  for (const c of options.current ?? []) if (c.cluster === cluster && (pool === undefined || c.pool === pool)) pods += c.replicas;
+  return pods;
+}

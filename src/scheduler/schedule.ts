@@ -2,8 +2,8 @@
 // snapshot, deterministic (ties broken by cluster name). scheduleAll()
 // reserves each decision before the next, so a batch never double-books.
 import type { FederatedWorkload } from '../api/generated/types.ts';
-import type {
-  Candidate, CurrentPlacement, CycleState, FilterPlugin, PoolFilterPlugin, PoolRefusal, Refusal, ResolvedOptions, ScheduleOptions, ScorePlugin,
+import {
+  currentPods, type Candidate, type CurrentPlacement, type CycleState, type FilterPlugin, type PoolFilterPlugin, type PoolRefusal, type Refusal, type ResolvedOptions, type ScheduleOptions, type ScorePlugin,
 } from './framework.ts';
 import { divide, splitCompletions } from './divide.ts';
 import { datasetsAllowPlace } from './plugins/dataset-policy.ts';
@@ -72,11 +72,7 @@ function resolve(options: ScheduleOptions): ResolvedOptions {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function currentIn(current: readonly CurrentPlacement[] | undefined, cluster: string, pool: string | undefined): number {
-  if (!current) return 0;
-  for (const c of current) if (c.cluster === cluster && c.pool === pool) return c.replicas;
-  return 0;
-}
+const currentIn = (current: readonly CurrentPlacement[] | undefined, cluster: string, pool: string | undefined) => currentPods({ current }, cluster, pool);
 
 /** The best allowed country group of a cluster for a workload without GPUs: the one with most verified nodes. */
 function bestCountry(state: CycleState, cluster: ClusterInfo): CountryGroup | undefined {

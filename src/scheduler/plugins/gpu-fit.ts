@@ -1,4 +1,4 @@
-import type { PoolFilterPlugin } from '../framework.ts';
+import { currentPods, type PoolFilterPlugin } from '../framework.ts';
 import { slotsFor } from '../snapshot.ts';
 import { datasetsAllowPlace } from './dataset-policy.ts';
 import { allowedPlace } from './jurisdiction.ts';
@@ -25,11 +25,13 @@ export const gpuFit: PoolFilterPlugin = {
       return { plugin: GPU_FIT, code: 'GpuMemoryTooSmall', reason: `pool ${pool.name} has ${pool.memoryMiB === undefined ? 'undeclared' : `${pool.memoryMiB} MiB`} per device, the workload needs at least ${gpu.minMemoryMiB} MiB` };
     }
     if (!pool.ready) return { plugin: GPU_FIT, code: 'PoolNotReady', reason: `pool ${pool.name} is not Ready${pool.readyMessage ? `: ${pool.readyMessage}` : ''}` };
+    // The workload's own pods hold devices here already: where it runs now still fits it.
+    const running = currentPods(state.options, pool.cluster, pool.name) > 0;
     let free = 0;
     let maxNodeFree = 0;
     for (const group of pool.groups) {
       if (!allowedPlace(state, group) || !datasetsAllowPlace(state, group.country, group.jurisdiction)) continue;
-      if (slotsFor(group, gpu.count) > 0) return undefined;
+      if (running || slotsFor(group, gpu.count) > 0) return undefined;
       free += group.free;
       if (group.maxNodeFree > maxNodeFree) maxNodeFree = group.maxNodeFree;
     }

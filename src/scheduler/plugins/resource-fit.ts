@@ -1,4 +1,4 @@
-import type { FilterPlugin } from '../framework.ts';
+import { currentPods, type FilterPlugin } from '../framework.ts';
 import type { ClusterInfo } from '../snapshot.ts';
 
 export const RESOURCE_FIT = 'ResourceFit';
@@ -18,7 +18,9 @@ export function podsThatFit(cluster: ClusterInfo, cpuMillisPerPod: number, memor
 export const resourceFit: FilterPlugin = {
   name: RESOURCE_FIT,
   applies: ({ request }) => request.cpuMillisPerPod > 0 || request.memoryMiBPerPod > 0,
-  filter({ request }, cluster) {
+  filter({ request, options }, cluster) {
+    // The workload's own pods hold CPU and memory here already.
+    if (currentPods(options, cluster.name) > 0) return undefined;
     if (request.cpuMillisPerPod > cluster.cpuMillisFree) {
       return { plugin: RESOURCE_FIT, code: 'InsufficientCpu', reason: `a pod requests ${request.cpuMillisPerPod}m CPU; verified nodes of ${cluster.name} have ${cluster.cpuMillisFree}m free` };
     }
