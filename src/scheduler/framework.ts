@@ -27,7 +27,6 @@ export interface Candidate {
   group?: PoolGroup;
   /** Pods that fit on verified free capacity (GPU slots per node, CPU and memory). */
   slots: number;
-  poolRefusals?: PoolRefusal[];
 }
 
 export interface PoolRefusal extends Refusal {
@@ -40,6 +39,9 @@ export interface CycleState {
   options: ResolvedOptions;
   /** The workload's jurisdictions, or the operator default when it names none. */
   jurisdictions: ReadonlySet<string>;
+  /** Memos by country/jurisdiction, for this decision only: usablePlace, and the jurisdiction verdict. */
+  places: Map<string, boolean>;
+  jurisdictionVerdicts: Map<string, Refusal | null>;
 }
 
 export interface FilterPlugin {
@@ -101,7 +103,12 @@ export interface ResolvedOptions extends ScheduleOptions {
 
 /** Pods the workload runs now in this cluster (and pool): already counted as allocated in the snapshot. */
 export function currentPods(options: ScheduleOptions, cluster: string, pool?: string): number {
+  return podsIn(options.current, cluster, pool);
+}
+
+export function podsIn(current: readonly CurrentPlacement[] | undefined, cluster: string, pool?: string): number {
+  if (!current) return 0;
   let pods = 0;
-  for (const c of options.current ?? []) if (c.cluster === cluster && (pool === undefined || c.pool === pool)) pods += c.replicas;
+  for (const c of current) if (c.cluster === cluster && (pool === undefined || c.pool === pool)) pods += c.replicas;
   return pods;
 }

@@ -3,12 +3,11 @@
 // reserves each decision before the next, so a batch never double-books.
 import type { FederatedWorkload } from '../api/generated/types.ts';
 import {
-  currentPods, type Candidate, type CurrentPlacement, type CycleState, type FilterPlugin, type PoolFilterPlugin, type PoolRefusal, type Refusal, type ResolvedOptions, type ScheduleOptions, type ScorePlugin,
+  podsIn, type Candidate, type CurrentPlacement, type CycleState, type FilterPlugin, type PoolFilterPlugin, type PoolRefusal, type Refusal, type ResolvedOptions, type ScheduleOptions, type ScorePlugin,
 } from './framework.ts';
 import { divide, splitCompletions } from './divide.ts';
-import { datasetsAllowPlace } from './plugins/dataset-policy.ts';
 import { GPU_FIT } from './plugins/gpu-fit.ts';
-import { allowedPlace } from './plugins/jurisdiction.ts';
+import { usablePlace } from './places.ts';
 import { podsThatFit, RESOURCE_FIT } from './plugins/resource-fit.ts';
 import type { ReasonCode } from './reasons.ts';
 import { CLUSTER_FILTERS, DEFAULT_WEIGHTS, POOL_FILTERS, SCORE_PLUGINS } from './registry.ts';
@@ -72,13 +71,13 @@ function resolve(options: ScheduleOptions): ResolvedOptions {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-const currentIn = (current: readonly CurrentPlacement[] | undefined, cluster: string, pool: string | undefined) => currentPods({ current }, cluster, pool);
+const currentIn = podsIn;
 
 /** The best allowed country group of a cluster for a workload without GPUs: the one with most verified nodes. */
 function bestCountry(state: CycleState, cluster: ClusterInfo): CountryGroup | undefined {
   let best: CountryGroup | undefined;
   for (const group of cluster.countries) {
-    if (!allowedPlace(state, group) || !datasetsAllowPlace(state, group.country, group.jurisdiction)) continue;
+    if (!usablePlace(state, group)) continue;
     if (!best || group.nodes.length > best.nodes.length) best = group;
   }
   return best;
@@ -92,10 +91,16 @@ interface PoolChoice {
 
 const cheaper = (a: PoolInfo, b: PoolInfo) => (a.price ?? Infinity) < (b.price ?? Infinity);
 
-function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly FilterPlugin[], poolFilters: readonly PoolFilterPlugin[]): ClusterEvaluation | Candidate {
+function refused(cluster: string, refusal: Refusal, pools: LazyPools | undefined): Evaluation {
+  const evaluation = new Evaluation(cluster, pools);
+  evaluation.refusal = refusal;
+  return evaluation;
+}
+
+function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly FilterPlugin[], poolFilters: readonly PoolFilterPlugin[]): Evaluation | Scored {
   for (const plugin of filters) {
     const refusal = plugin.filter(state, cluster);
-    if (refusal) return { cluster: cluster.name, refusal };
+    if (refusal) return refused(cluster.name, refusal, undefined);
   }
   const { request, options } = state;
   const cpuSlots = podsThatFit(cluster, request.cpuMillisPerPod, request.memoryMiBPerPod);
@@ -106,7 +111,9 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
   const perPod = request.gpu.count;
   let choice: PoolChoice | undefined;
   let refusals: PoolRefusal[] | undefined;
-  pools: for (const pool of cluster.pools) {
+  // Only pools offering the requested device are judged now; the refusals of
+  // the others are worked out when someone reads them (explain, status).
+  pools: for (const pool of cluster.poolsByResource.get(request.gpu.resourceName) ?? []) {
     for (const plugin of poolFilters) {
       const refusal = plugin.filterPool(state, cluster, pool);
       if (refusal) {
@@ -115,25 +122,91 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
       }
     }
     for (const group of pool.groups) {
-      if (!allowedPlace(state, group) || !datasetsAllowPlace(state, group.country, group.jurisdiction)) continue;
+      if (!usablePlace(state, group)) continue;
       const slots = Math.min(slotsFor(group, perPod), cpuSlots) + currentIn(options.current, cluster.name, pool.name);
       if (slots <= 0) continue;
       if (!choice || slots > choice.slots || (slots === choice.slots && cheaper(pool, choice.pool))) choice = { pool, group, slots };
     }
   }
+  const others = cluster.pools.length - (cluster.poolsByResource.get(request.gpu.resourceName)?.length ?? 0);
+  const pools = others || refusals ? new LazyPools(() => (others ? allPoolRefusals(state, cluster, poolFilters) : refusals)) : undefined;
   if (!choice) {
     const first = refusals?.[0];
     const refusal: Refusal = first
       ? { plugin: first.plugin, code: first.code, reason: `none of the ${cluster.pools.length} GPU pool(s) of cluster ${cluster.name} fits; ${first.reason}` }
-      : cluster.pools.length
-        ? { plugin: RESOURCE_FIT, code: 'InsufficientCpu', reason: `GPU pools of cluster ${cluster.name} fit, but its verified nodes lack the CPU or memory a pod requests` }
-        : { plugin: GPU_FIT, code: 'NoGpuPools', reason: `cluster ${cluster.name} has no GpuPool` };
-    return { cluster: cluster.name, refusal, ...(refusals && { poolRefusals: refusals }) };
+      : others
+        ? { plugin: GPU_FIT, code: 'ResourceNameMismatch', reason: `no GpuPool of cluster ${cluster.name} offers ${request.gpu.resourceName}` }
+        : cluster.pools.length
+          ? { plugin: RESOURCE_FIT, code: 'InsufficientCpu', reason: `GPU pools of cluster ${cluster.name} fit, but its verified nodes lack the CPU or memory a pod requests` }
+          : { plugin: GPU_FIT, code: 'NoGpuPools', reason: `cluster ${cluster.name} has no GpuPool` };
+    return refused(cluster.name, refusal, pools);
   }
-  return { cluster, country: choice.group.country, pool: choice.pool, group: choice.group, slots: choice.slots, ...(refusals && { poolRefusals: refusals }) };
+  return { cluster, country: choice.group.country, pool: choice.pool, group: choice.group, slots: choice.slots, pools };
 }
 
-const isCandidate = (x: ClusterEvaluation | Candidate): x is Candidate => typeof (x as Candidate).cluster === 'object';
+/** Every pool of the cluster the pool filters refuse, in name order: what explain and the status show. */
+function allPoolRefusals(state: CycleState, cluster: ClusterInfo, poolFilters: readonly PoolFilterPlugin[]): PoolRefusal[] | undefined {
+  const out: PoolRefusal[] = [];
+  for (const pool of cluster.pools) {
+    for (const plugin of poolFilters) {
+      const refusal = plugin.filterPool(state, cluster, pool);
+      if (refusal) {
+        out.push({ pool: pool.name, ...refusal });
+        break;
+      }
+    }
+  }
+  return out.length ? out : undefined;
+}
+
+/**
+ * A refused cluster whose pool refusals are worked out when read (explain,
+ * status, JSON): a decision over thousands of pools only pays for the ones
+ * that could have taken the workload.
+ */
+class LazyPools {
+  #compute: (() => PoolRefusal[] | undefined) | undefined;
+  #value: PoolRefusal[] | undefined;
+  constructor(compute: () => PoolRefusal[] | undefined) {
+    this.#compute = compute;
+  }
+  get(): PoolRefusal[] | undefined {
+    if (this.#compute) {
+      this.#value = this.#compute();
+      this.#compute = undefined;
+    }
+    return this.#value;
+  }
+}
+
+class Evaluation implements ClusterEvaluation {
+  readonly cluster: string;
+  refusal?: Refusal;
+  scores?: PluginScore[];
+  score?: number;
+  pool?: string;
+  country?: string;
+  slots?: number;
+  readonly #pools: LazyPools | undefined;
+  constructor(cluster: string, pools: LazyPools | undefined) {
+    this.cluster = cluster;
+    this.#pools = pools;
+  }
+  get poolRefusals(): PoolRefusal[] | undefined {
+    return this.#pools?.get();
+  }
+  toJSON(): ClusterEvaluation {
+    const { poolRefusals } = this;
+    return { ...this, ...(poolRefusals && { poolRefusals }) };
+  }
+}
+
+/** A candidate with the lazy refusals of its cluster's other pools. */
+interface Scored extends Candidate {
+  pools?: LazyPools;
+}
+
+const isCandidate = (x: Evaluation | Scored): x is Scored => !(x instanceof Evaluation);
 
 interface Ranked {
   candidate: Candidate;
@@ -278,7 +351,7 @@ function place(state: CycleState, ranked: Ranked[]): Outcome {
 }
 
 /** Fallback clusters in their order, under every rule but the preference ones; each is filled before the next. */
-function placeFallback(state: CycleState, snapshot: Snapshot, scorers: readonly ScorePlugin[], evaluations: Map<string, ClusterEvaluation>): Outcome | undefined {
+function placeFallback(state: CycleState, snapshot: Snapshot, scorers: readonly ScorePlugin[], evaluations: Evaluations): Outcome | undefined {
   const { request } = state;
   const filters = CLUSTER_FILTERS.filter((p) => !p.preference && (p.applies?.(state) ?? true));
   const poolFilters = request.gpu ? POOL_FILTERS.filter((p) => p.applies?.(state) ?? true) : [];
@@ -305,8 +378,14 @@ function placeFallback(state: CycleState, snapshot: Snapshot, scorers: readonly 
 }
 
 function evaluationOf(r: Ranked): ClusterEvaluation {
-  const c = r.candidate;
-  return { cluster: c.cluster.name, scores: r.scores, score: r.score, ...(c.pool && { pool: c.pool.name }), country: c.country, slots: c.slots, ...(c.poolRefusals && { poolRefusals: c.poolRefusals }) };
+  const c = r.candidate as Scored;
+  const evaluation = new Evaluation(c.cluster.name, c.pools);
+  evaluation.scores = r.scores;
+  evaluation.score = r.score;
+  if (c.pool) evaluation.pool = c.pool.name;
+  evaluation.country = c.country;
+  evaluation.slots = c.slots;
+  return evaluation;
 }
 
 function reservationsOf(placements: readonly Placement[], request: WorkloadRequest, current: readonly CurrentPlacement[] | undefined): Reservation[] {
@@ -325,15 +404,34 @@ function reservationsOf(placements: readonly Placement[], request: WorkloadReque
   return out;
 }
 
+class Evaluations {
+  readonly #snapshot: Snapshot;
+  readonly #byIndex: (ClusterEvaluation | undefined)[];
+  constructor(snapshot: Snapshot) {
+    this.#snapshot = snapshot;
+    this.#byIndex = new Array(snapshot.clusters.length);
+  }
+  set(cluster: string, evaluation: ClusterEvaluation): void {
+    this.#byIndex[this.#snapshot.indexOf.get(cluster)!] = evaluation;
+  }
+  get(cluster: string): ClusterEvaluation | undefined {
+    return this.#byIndex[this.#snapshot.indexOf.get(cluster)!];
+  }
+  list(): ClusterEvaluation[] {
+    return this.#byIndex.filter((e): e is ClusterEvaluation => e !== undefined);
+  }
+}
+
 /** Decides one normalized workload. */
 export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOptions: ScheduleOptions = {}): Decision {
   const options = resolve(scheduleOptions);
-  const state: CycleState = { request, options, jurisdictions: request.jurisdictions ?? new Set(options.defaultJurisdictions) };
+  const state: CycleState = { request, options, jurisdictions: request.jurisdictions ?? new Set(options.defaultJurisdictions), places: new Map(), jurisdictionVerdicts: new Map() };
   const filters = CLUSTER_FILTERS.filter((p) => p.applies?.(state) ?? true);
   const poolFilters = request.gpu ? POOL_FILTERS.filter((p) => p.applies?.(state) ?? true) : [];
   const scorers = SCORE_PLUGINS.filter((p) => (options.weights[p.name] ?? 0) > 0 && (p.applies?.(state) ?? true));
 
-  const evaluations = new Map<string, ClusterEvaluation>();
+  // In snapshot (name) order, by cluster index.
+  const evaluations = new Evaluations(snapshot);
   const candidates: Candidate[] = [];
   for (const cluster of snapshot.clusters) {
     const result = evaluate(state, cluster, filters, poolFilters);
@@ -344,7 +442,7 @@ export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOpt
   for (const r of ranked) evaluations.set(r.candidate.cluster.name, evaluationOf(r));
 
   let outcome = request.pods === 0 ? { placements: [], refusedForCapacity: [] } : place(state, ranked);
-  for (const e of outcome.refusedForCapacity) evaluations.set(e.cluster, { ...evaluations.get(e.cluster), ...e });
+  for (const e of outcome.refusedForCapacity) evaluations.get(e.cluster)!.refusal = e.refusal;
   let fallback = false;
   if (outcome.unschedulable && request.fallback.length) {
     const viaFallback = placeFallback(state, snapshot, scorers, evaluations);
@@ -353,7 +451,7 @@ export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOpt
       fallback = true;
     }
   }
-  const list = [...evaluations.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  const list = evaluations.list();
   if (outcome.unschedulable) {
     const refused = list.filter((e) => e.refusal).length;
     const message = ranked.length ? outcome.unschedulable.message : `${outcome.unschedulable.message}: ${refused} of ${snapshot.clusters.length} cluster(s) refused${summary(list)}`;

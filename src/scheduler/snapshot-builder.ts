@@ -2,7 +2,7 @@
 // Countries and jurisdictions come only from host-verified SovereignNodes
 // (their credentials), never from MemberCluster fields or labels anyone can set.
 import type { Condition, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
-import { makePoolGroup, makeSnapshot, type ClusterInfo, type CountryGroup, type NodeInfo, type PoolInfo, type PoolNode, type Snapshot } from './snapshot.ts';
+import { indexPools, makePoolGroup, makeSnapshot, type ClusterInfo, type CountryGroup, type NodeInfo, type PoolInfo, type PoolNode, type Snapshot } from './snapshot.ts';
 
 export interface FederationObjects {
   memberClusters: readonly MemberCluster[];
@@ -104,6 +104,7 @@ export function buildSnapshot(objects: FederationObjects, nowMs: number): Snapsh
       const nodes = [...verified.values()].sort(byName);
       const countries: CountryGroup[] = groupByCountry(nodes, (n) => n).map((g) => ({ country: g.country, ...(g.jurisdiction && { jurisdiction: g.jurisdiction }), nodes: g.items }));
       const resources = member.status?.verifiedResources;
+      const pools = (poolsByCluster.get(name) ?? []).map((p) => poolInfo(p, verified)).sort(byName);
       return {
         name,
         labels: member.metadata.labels ?? {},
@@ -118,7 +119,8 @@ export function buildSnapshot(objects: FederationObjects, nowMs: number): Snapsh
         cpuMillisFree: resources?.cpuMillis ?? 0,
         memoryMiBFree: resources?.memoryMiB ?? 0,
         cpuMillisBase: resources?.cpuMillis ?? 0,
-        pools: (poolsByCluster.get(name) ?? []).map((p) => poolInfo(p, verified)).sort(byName),
+        pools,
+        poolsByResource: indexPools(pools),
       };
     });
   return makeSnapshot(clusters);

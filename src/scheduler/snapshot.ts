@@ -34,8 +34,8 @@ export interface PoolGroup {
   nodes: readonly PoolNode[];
   free: number;
   maxNodeFree: number;
-  /** Pods of n devices each that fit, memoized per n (the group never changes; a reservation makes a new one). */
-  readonly slotCache: Map<number, number>;
+  /** nodesWithFree[k]: how many nodes have exactly k devices free (k ≤ maxNodeFree), so slots are counted without walking nodes; empty when devices per node run into thousands. */
+  readonly nodesWithFree: Int32Array;
 }
 
 export interface PoolInfo {
@@ -73,6 +73,18 @@ export interface ClusterInfo {
   /** Total CPU before any reservation in this snapshot lineage, for utilization. */
   cpuMillisBase: number;
   pools: readonly PoolInfo[];
+  /** The pools by device resource name, in name order: a decision looks only at the pools offering what it asks for. */
+  poolsByResource: ReadonlyMap<string, readonly PoolInfo[]>;
+}
+
+export function indexPools(pools: readonly PoolInfo[]): ReadonlyMap<string, readonly PoolInfo[]> {
+  const index = new Map<string, PoolInfo[]>();
+  for (const pool of pools) {
+    const list = index.get(pool.resourceName);
+    if (list) list.push(pool);
+    else index.set(pool.resourceName, [pool]);
+  }
+  return index;
 }
 
 export interface Snapshot {
@@ -92,12 +104,13 @@ export type { ClusterTaint, LabelSelector };
 export function slotsFor(group: PoolGroup, perPod: number): number {
   if (perPod <= 1) return group.free;
   if (perPod > group.maxNodeFree) return 0;
-  let slots = group.slotCache.get(perPod);
-  if (slots === undefined) {
-    slots = 0;
+  let slots = 0;
+  const histogram = group.nodesWithFree;
+  if (!histogram.length) {
     for (const n of group.nodes) slots += Math.floor(n.free / perPod);
-    group.slotCache.set(perPod, slots);
+    return slots;
   }
+  for (let free = perPod; free < histogram.length; free++) if (histogram[free]) slots += histogram[free] * Math.floor(free / perPod);
   return slots;
 }
 
@@ -108,7 +121,10 @@ export function makePoolGroup(country: string, jurisdiction: string | undefined,
     free += n.free;
     if (n.free > maxNodeFree) maxNodeFree = n.free;
   }
-  return { country, jurisdiction, nodes, free, maxNodeFree, slotCache: new Map() };
+  // Devices per node are few (8 GPUs, 56 MIG slices); a resource counted in thousands walks the nodes instead.
+  const nodesWithFree = new Int32Array(maxNodeFree <= 1024 ? maxNodeFree + 1 : 0);
+  if (nodesWithFree.length) for (const n of nodes) nodesWithFree[n.free]++;
+  return { country, jurisdiction, nodes, free, maxNodeFree, nodesWithFree };
 }
 
 export function makeSnapshot(clusters: readonly ClusterInfo[]): Snapshot {
@@ -160,7 +176,7 @@ export function reserve(snapshot: Snapshot, reservations: readonly Reservation[]
       next[index] = { ...pool, groups, free: pool.free - r.pods * perPod };
       pools = next;
     }
-    changed.set(r.cluster, { ...cluster, pools, cpuMillisFree: cluster.cpuMillisFree - cpu, memoryMiBFree: cluster.memoryMiBFree - memory });
+    changed.set(r.cluster, { ...cluster, pools, poolsByResource: pools === cluster.pools ? cluster.poolsByResource : indexPools(pools), cpuMillisFree: cluster.cpuMillisFree - cpu, memoryMiBFree: cluster.memoryMiBFree - memory });
   }
   if (!changed.size) return snapshot;
   const clusters = snapshot.clusters.slice();

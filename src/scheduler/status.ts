@@ -8,7 +8,7 @@ const clip = (text: string, max = MAX_REASON) => (text.length <= max ? text : `$
 /** The API shape of a decision; the ledger transaction id and time are the controller's to add. */
 export function toStatusDecision(decision: Decision, extra: { ledgerTxId?: string; decidedAt?: string } = {}): PlacementDecision {
   const refused = decision.evaluations.filter((e) => e.refusal);
-  const scored = decision.evaluations.filter((e) => e.scores);
+  const scored = decision.evaluations.filter((e) => e.scores && !e.refusal);
   const pools = (e: (typeof decision.evaluations)[number]) => e.poolRefusals?.slice(0, 64).map((p) => ({ pool: p.pool, plugin: p.plugin, code: p.code, reason: clip(p.reason) }));
   return {
     placements: decision.placements.map((p) => ({

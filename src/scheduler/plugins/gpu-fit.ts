@@ -1,7 +1,6 @@
 import { currentPods, type PoolFilterPlugin } from '../framework.ts';
 import { slotsFor } from '../snapshot.ts';
-import { datasetsAllowPlace } from './dataset-policy.ts';
-import { allowedPlace } from './jurisdiction.ts';
+import { usablePlace } from '../places.ts';
 
 export const GPU_FIT = 'GpuFit';
 
@@ -30,7 +29,7 @@ export const gpuFit: PoolFilterPlugin = {
     let free = 0;
     let maxNodeFree = 0;
     for (const group of pool.groups) {
-      if (!allowedPlace(state, group) || !datasetsAllowPlace(state, group.country, group.jurisdiction)) continue;
+      if (!usablePlace(state, group)) continue;
       if (running || slotsFor(group, gpu.count) > 0) return undefined;
       free += group.free;
       if (group.maxNodeFree > maxNodeFree) maxNodeFree = group.maxNodeFree;

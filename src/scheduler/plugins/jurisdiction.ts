@@ -5,8 +5,18 @@ export const JURISDICTION = 'Jurisdiction';
 
 const list = (values: Iterable<string>) => [...values].join(', ') || 'none';
 
-/** Why nodes attested in this country and jurisdiction may not run the workload, or undefined when they may. */
+/** Why nodes attested in this country and jurisdiction may not run the workload, or undefined when they may (once per country in a decision). */
 function placeRefusal(state: CycleState, country: string, jurisdiction: string | undefined): FilterResult {
+  const key = jurisdiction === undefined ? country : `${country}/${jurisdiction}`;
+  let verdict = state.jurisdictionVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = judgePlace(state, country, jurisdiction) ?? null;
+    state.jurisdictionVerdicts.set(key, verdict);
+  }
+  return verdict ?? undefined;
+}
+
+function judgePlace(state: CycleState, country: string, jurisdiction: string | undefined): FilterResult {
   const { request, jurisdictions } = state;
   if (!jurisdiction || !jurisdictions.has(jurisdiction)) {
     return { plugin: JURISDICTION, code: 'JurisdictionNotAllowed', reason: `nodes attested in ${country} belong to ${jurisdiction ?? 'no attested jurisdiction'}, outside ${list(jurisdictions)}` };
