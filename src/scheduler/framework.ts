@@ -91,6 +91,8 @@ export interface ScheduleOptions {
   datasetCountries?: ReadonlyMap<string, readonly string[]>;
   /** The workload's current placement, for stability. */
   current?: readonly CurrentPlacement[];
+  /** Internal: rank the whole federation even when the current placement is kept (to explain a kept decision). */
+  explainKept?: boolean;
   /** Score plugin weights by name (0 disables a plugin). */
   weights?: Readonly<Record<string, number>>;
 }

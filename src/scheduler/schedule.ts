@@ -42,7 +42,8 @@ export interface Placement {
   /** Pods: replicas, or a Job's parallelism share. */
   replicas: number;
   completions?: number;
-  score: number;
+  /** The cluster's weighted score; absent when the current placement was kept without ranking the federation. */
+  score?: number;
   /** The verified nodes these pods may use: their DIDs, countries and the provider go to AuthorizePlacement. */
   nodes: readonly NodeInfo[];
 }
@@ -266,7 +267,7 @@ function keptStart(ranked: readonly Ranked[], request: WorkloadRequest, current:
   return start;
 }
 
-function coversSpread(ranked: readonly Ranked[], counts: readonly number[], request: WorkloadRequest): boolean {
+function coversSpread(ranked: readonly { candidate: Candidate }[], counts: readonly number[], request: WorkloadRequest): boolean {
   return request.spread.every((constraint) => {
     const groups = new Set(ranked.filter((_, i) => counts[i] > 0).map((r) => groupOf(r.candidate, constraint.by)));
     return (constraint.minGroups === undefined || groups.size >= Math.min(constraint.minGroups, request.pods)) && (constraint.maxGroups === undefined || groups.size <= constraint.maxGroups);
@@ -295,7 +296,7 @@ function split(ranked: readonly Ranked[], request: WorkloadRequest, options: Res
   return counts ? { counts } : insufficient();
 }
 
-function placementsOf(ranked: readonly Ranked[], counts: readonly number[], request: WorkloadRequest): Placement[] {
+function placementsOf(ranked: readonly { candidate: Candidate; score?: number }[], counts: readonly number[], request: WorkloadRequest): Placement[] {
   const chosen = ranked.map((r, i) => ({ r, pods: counts[i] })).filter((x) => x.pods > 0);
   const completions = request.completions === undefined ? undefined : splitCompletions(chosen.map((x) => x.pods), request.completions);
   return chosen
@@ -308,7 +309,7 @@ function placementsOf(ranked: readonly Ranked[], counts: readonly number[], requ
         provider: pool?.provider ?? cluster.provider,
         replicas: pods,
         ...(completions && { completions: completions[i] }),
-        score: r.score,
+        ...(r.score !== undefined && { score: r.score }),
         nodes: group ? group.nodes.map((n) => n.node) : (cluster.countries.find((g) => g.country === country)?.nodes ?? []),
       };
     })
@@ -422,6 +423,39 @@ class Evaluations {
   }
 }
 
+/**
+ * Stability's fast path: the current placement, unchanged, when every one of
+ * its clusters (and pools) still passes every filter and it still adds up to
+ * the request and the spread. Only those clusters are judged.
+ */
+function keepCurrent(state: CycleState, snapshot: Snapshot, filters: readonly FilterPlugin[], poolFilters: readonly PoolFilterPlugin[]): Placement[] | undefined {
+  const { request } = state;
+  const current = (state.options.current ?? []).filter((c) => c.replicas > 0);
+  if (!current.length) return undefined;
+  const kept: { candidate: Candidate }[] = [];
+  for (const entry of current) {
+    const cluster = clusterNamed(snapshot, entry.cluster);
+    if (!cluster || filters.some((f) => f.filter(state, cluster))) return undefined;
+    if (request.gpu) {
+      const pool = cluster.pools.find((p) => p.name === entry.pool);
+      if (!pool || pool.resourceName !== request.gpu.resourceName || poolFilters.some((f) => f.filterPool(state, cluster, pool))) return undefined;
+      const group = pool.groups.find((g) => usablePlace(state, g));
+      if (!group) return undefined;
+      kept.push({ candidate: { cluster, country: group.country, pool, group, slots: entry.replicas } });
+    } else {
+      const group = entry.pool === undefined ? bestCountry(state, cluster) : undefined;
+      if (!group) return undefined;
+      kept.push({ candidate: { cluster, country: group.country, slots: entry.replicas } });
+    }
+  }
+  const counts = current.map((c) => c.replicas);
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (request.duplicated ? counts.some((c) => c !== request.pods) : total !== request.pods) return undefined;
+  if (!request.duplicated && request.division === 'Weighted' && current.some((c) => !request.weights.has(c.cluster))) return undefined;
+  if (!coversSpread(kept, counts, request)) return undefined;
+  return placementsOf(kept, counts, request);
+}
+
 /** Decides one normalized workload. */
 export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOptions: ScheduleOptions = {}): Decision {
   const options = resolve(scheduleOptions);
@@ -429,6 +463,19 @@ export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOpt
   const filters = CLUSTER_FILTERS.filter((p) => p.applies?.(state) ?? true);
   const poolFilters = request.gpu ? POOL_FILTERS.filter((p) => p.applies?.(state) ?? true) : [];
   const scorers = SCORE_PLUGINS.filter((p) => (options.weights[p.name] ?? 0) > 0 && (p.applies?.(state) ?? true));
+
+  if (options.current?.length && request.pods > 0 && !scheduleOptions.explainKept) {
+    const placements = keepCurrent(state, snapshot, filters, poolFilters);
+    if (placements) {
+      const decision = { workload: request.key, result: 'Scheduled', placements, fallback: false, reservations: [] } as unknown as Decision;
+      // How every other cluster fares is worked out when someone asks (explain, status): the same pure pipeline, same snapshot.
+      let evaluations: ClusterEvaluation[] | undefined;
+      return Object.defineProperty(decision, 'evaluations', {
+        enumerable: true,
+        get: () => (evaluations ??= decide(request, snapshot, { ...scheduleOptions, explainKept: true }).evaluations),
+      });
+    }
+  }
 
   // In snapshot (name) order, by cluster index.
   const evaluations = new Evaluations(snapshot);

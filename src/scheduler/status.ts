@@ -16,7 +16,7 @@ export function toStatusDecision(decision: Decision, extra: { ledgerTxId?: strin
       ...(p.pool && { pool: p.pool }),
       replicas: p.replicas,
       ...(p.completions !== undefined && { completions: p.completions }),
-      score: p.score,
+      ...(p.score !== undefined && { score: p.score }),
       country: p.country,
       provider: p.provider,
       nodes: p.nodes.length,

@@ -155,6 +155,9 @@ describe('stability', () => {
     const kept = schedule(w(), world(), { current: [{ cluster: 'a', replicas: 4 }] });
     expect(kept.placements.map((p) => [p.cluster, p.replicas])).toEqual([['a', 4]]);
     expect(kept.reservations).toEqual([]);
+    // The rest of the federation is ranked only when someone asks why.
+    expect(kept.evaluations.map((e) => [e.cluster, e.score !== undefined])).toEqual([['a', true], ['b', true], ['c', true]]);
+    expect(JSON.parse(JSON.stringify(kept)).evaluations).toHaveLength(3);
   });
 
   it('moves only the share of a cluster that is now refused', () => {
