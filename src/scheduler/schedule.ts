@@ -72,8 +72,6 @@ function resolve(options: ScheduleOptions): ResolvedOptions {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-const currentIn = podsIn;
-
 /** The best allowed country group of a cluster for a workload without GPUs: the one with most verified nodes. */
 function bestCountry(state: CycleState, cluster: ClusterInfo): CountryGroup | undefined {
   let best: CountryGroup | undefined;
@@ -107,7 +105,7 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
   const cpuSlots = podsThatFit(cluster, request.cpuMillisPerPod, request.memoryMiBPerPod);
   if (!request.gpu) {
     const group = bestCountry(state, cluster)!;
-    return { cluster, country: group.country, slots: cpuSlots + currentIn(options.current, cluster.name, undefined) };
+    return { cluster, country: group.country, slots: cpuSlots + podsIn(options.current, cluster.name, undefined) };
   }
   const perPod = request.gpu.count;
   let choice: PoolChoice | undefined;
@@ -124,7 +122,7 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
     }
     for (const group of pool.groups) {
       if (!usablePlace(state, group)) continue;
-      const slots = Math.min(slotsFor(group, perPod), cpuSlots) + currentIn(options.current, cluster.name, pool.name);
+      const slots = Math.min(slotsFor(group, perPod), cpuSlots) + podsIn(options.current, cluster.name, pool.name);
       if (slots <= 0) continue;
       if (!choice || slots > choice.slots || (slots === choice.slots && cheaper(pool, choice.pool))) choice = { pool, group, slots };
     }
@@ -257,7 +255,7 @@ function seeds(ranked: readonly Ranked[], request: WorkloadRequest): number[] | 
 
 /** The current placement, kept where it is still feasible (and scaled down from the least preferred cluster). */
 function keptStart(ranked: readonly Ranked[], request: WorkloadRequest, current: readonly CurrentPlacement[]): number[] {
-  const start = ranked.map((r) => Math.min(r.candidate.slots, currentIn(current, r.candidate.cluster.name, r.candidate.pool?.name)));
+  const start = ranked.map((r) => Math.min(r.candidate.slots, podsIn(current, r.candidate.cluster.name, r.candidate.pool?.name)));
   let excess = start.reduce((a, b) => a + b, 0) - request.pods;
   for (let i = start.length - 1; i >= 0 && excess > 0; i--) {
     const drop = Math.min(excess, start[i]);
@@ -392,7 +390,7 @@ function evaluationOf(r: Ranked): ClusterEvaluation {
 function reservationsOf(placements: readonly Placement[], request: WorkloadRequest, current: readonly CurrentPlacement[] | undefined): Reservation[] {
   const out: Reservation[] = [];
   for (const p of placements) {
-    const pods = p.replicas - currentIn(current, p.cluster, p.pool);
+    const pods = p.replicas - podsIn(current, p.cluster, p.pool);
     if (pods <= 0) continue;
     out.push({
       cluster: p.cluster,
