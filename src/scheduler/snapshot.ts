@@ -13,8 +13,18 @@ export interface NodeInfo {
   provider?: string;
 }
 
+/** Where a group of nodes is attested: the country and jurisdiction every placement rule reads. */
+export interface Place {
+  country: string;
+  jurisdiction?: string;
+  /** country/jurisdiction, precomputed: decisions memoize their verdict on a place by it. */
+  placeKey: string;
+}
+
+export const placeKey = (country: string, jurisdiction: string | undefined) => (jurisdiction === undefined ? country : `${country}/${jurisdiction}`);
+
 /** Verified nodes of one cluster in one attested country. */
-export interface CountryGroup {
+export interface CountryGroup extends Place {
   country: string;
   /** The jurisdiction every node of the group is attested in; undefined when they disagree or none is attested. */
   jurisdiction?: string;
@@ -28,7 +38,7 @@ export interface PoolNode {
 }
 
 /** A pool's verified nodes in one attested country, with their free devices. */
-export interface PoolGroup {
+export interface PoolGroup extends Place {
   country: string;
   jurisdiction?: string;
   nodes: readonly PoolNode[];
@@ -124,7 +134,7 @@ export function makePoolGroup(country: string, jurisdiction: string | undefined,
   // Devices per node are few (8 GPUs, 56 MIG slices); a resource counted in thousands walks the nodes instead.
   const nodesWithFree = new Int32Array(maxNodeFree <= 1024 ? maxNodeFree + 1 : 0);
   if (nodesWithFree.length) for (const n of nodes) nodesWithFree[n.free]++;
-  return { country, jurisdiction, nodes, free, maxNodeFree, nodesWithFree };
+  return { country, jurisdiction, placeKey: placeKey(country, jurisdiction), nodes, free, maxNodeFree, nodesWithFree };
 }
 
 export function makeSnapshot(clusters: readonly ClusterInfo[]): Snapshot {

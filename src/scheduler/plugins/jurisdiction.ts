@@ -1,17 +1,16 @@
 import type { CycleState, FilterPlugin, FilterResult, PoolFilterPlugin } from '../framework.ts';
-import type { ClusterInfo, CountryGroup, PoolGroup } from '../snapshot.ts';
+import type { ClusterInfo, Place } from '../snapshot.ts';
 
 export const JURISDICTION = 'Jurisdiction';
 
 const list = (values: Iterable<string>) => [...values].join(', ') || 'none';
 
 /** Why nodes attested in this country and jurisdiction may not run the workload, or undefined when they may (once per country in a decision). */
-function placeRefusal(state: CycleState, country: string, jurisdiction: string | undefined): FilterResult {
-  const key = jurisdiction === undefined ? country : `${country}/${jurisdiction}`;
-  let verdict = state.jurisdictionVerdicts.get(key);
+function placeRefusal(state: CycleState, place: Place): FilterResult {
+  let verdict = state.jurisdictionVerdicts.get(place.placeKey);
   if (verdict === undefined) {
-    verdict = judgePlace(state, country, jurisdiction) ?? null;
-    state.jurisdictionVerdicts.set(key, verdict);
+    verdict = judgePlace(state, place.country, place.jurisdiction) ?? null;
+    state.jurisdictionVerdicts.set(place.placeKey, verdict);
   }
   return verdict ?? undefined;
 }
@@ -30,8 +29,8 @@ function judgePlace(state: CycleState, country: string, jurisdiction: string | u
   return undefined;
 }
 
-export function allowedPlace(state: CycleState, group: CountryGroup | PoolGroup): boolean {
-  return placeRefusal(state, group.country, group.jurisdiction) === undefined;
+export function allowedPlace(state: CycleState, group: Place): boolean {
+  return placeRefusal(state, group) === undefined;
 }
 
 /**
@@ -47,7 +46,7 @@ export const jurisdiction: FilterPlugin & PoolFilterPlugin = {
     }
     let first: FilterResult;
     for (const group of cluster.countries) {
-      const refusal = placeRefusal(state, group.country, group.jurisdiction);
+      const refusal = placeRefusal(state, group);
       if (!refusal) return undefined;
       first ??= refusal;
     }
@@ -57,7 +56,7 @@ export const jurisdiction: FilterPlugin & PoolFilterPlugin = {
     if (!pool.groups.length) return { plugin: JURISDICTION, code: 'PoolNotVerified', reason: `pool ${pool.name} has no verified nodes` };
     let first: FilterResult;
     for (const group of pool.groups) {
-      const refusal = placeRefusal(state, group.country, group.jurisdiction);
+      const refusal = placeRefusal(state, group);
       if (!refusal) return undefined;
       first ??= refusal;
     }
