@@ -6,9 +6,12 @@ import { parseAllDocuments, stringify } from 'yaml';
 import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
 import { API_VERSION } from '../api/schema/common.ts';
 import { validate, type KindName } from '../api/validate.ts';
-import { clusterCollection } from '../operator/objects.ts';
+import { GpuPoolKind } from '../api/schema/gpupool.ts';
+import { MemberClusterKind } from '../api/schema/membercluster.ts';
+import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
+import { kindClient } from '../runtime/kind-client.ts';
 import type { FederationObjects } from '../scheduler/snapshot-builder.ts';
-import { UsageError } from './args.ts';
+import { UsageError } from './errors.ts';
 
 const SNAPSHOT_KINDS = ['MemberCluster', 'SovereignNode', 'GpuPool'] as const;
 
@@ -46,9 +49,9 @@ export function parseFederationFile(text: string, source: string): FederationObj
 /** The federation as a host API server describes it now. */
 export async function readFederation(host: KubeConfig): Promise<FederationObjects> {
   const [memberClusters, sovereignNodes, gpuPools] = await Promise.all([
-    clusterCollection<MemberCluster>(host, 'memberclusters').list(),
-    clusterCollection<SovereignNode>(host, 'sovereignnodes').list(),
-    clusterCollection<GpuPool>(host, 'gpupools').list(),
+    kindClient<MemberCluster>(host, MemberClusterKind).list(),
+    kindClient<SovereignNode>(host, SovereignNodeKind).list(),
+    kindClient<GpuPool>(host, GpuPoolKind).list(),
   ]);
   return { memberClusters: memberClusters.items, sovereignNodes: sovereignNodes.items, gpuPools: gpuPools.items };
 }

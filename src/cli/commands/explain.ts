@@ -1,29 +1,57 @@
 // empirectl explain: why each cluster and pool was chosen or refused, and the
 // replicas each gets — offline from a snapshot file, or live from the host.
 // empirectl federation snapshot: writes that file from a live host.
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { FederatedWorkload } from '../../api/generated/types.ts';
-import { GROUP, VERSION } from '../../api/schema/common.ts';
+import { FederatedWorkloadKind } from '../../api/schema/federatedworkload.ts';
 import { parseManifests, ManifestError } from '../../api/manifests.ts';
 import { validate } from '../../api/validate.ts';
-import { isNotFound } from '../../operator/api-errors.ts';
+import { kindClient } from '../../runtime/kind-client.ts';
 import type { CurrentPlacement, ScheduleOptions } from '../../scheduler/framework.ts';
 import { scheduleAll, type Decision } from '../../scheduler/schedule.ts';
 import { buildSnapshot } from '../../scheduler/snapshot-builder.ts';
-import { epochSeconds, parse, readText, UsageError } from '../args.ts';
+import type { CliCommand, CliOutput } from '../command.ts';
+import { UsageError } from '../errors.ts';
 import { federationYaml, parseFederationFile, readFederation } from '../federation-snapshot.ts';
+import { readText } from '../input.ts';
+import { hostKubeConfig } from '../kubeconfig.ts';
+import { epochSeconds } from '../values.ts';
 
-const USAGE = `empirectl explain -f WORKLOAD.yaml --snapshot FEDERATION.yaml [-o table|json] [--now RFC3339] [--jurisdiction EU] [--allowed-registries R1,R2]
-       empirectl explain fw/NAME [-n NAMESPACE] [-o table|json] [--kubeconfig FILE]
-exit 0: every workload scheduled; 3: at least one could not be; 2: bad input`;
+const USAGE = `empirectl explain -f WORKLOAD.yaml --snapshot FEDERATION.yaml, or empirectl explain fw/NAME [-n NAMESPACE]`;
 
-const SNAPSHOT_USAGE = 'empirectl federation snapshot [--kubeconfig FILE] > federation.yaml';
+interface ExplainOptions {
+  filename?: string;
+  snapshot?: string;
+  output: string;
+  namespace?: string;
+  kubeconfig?: string;
+  now?: string;
+  jurisdiction?: string[];
+  allowedRegistries?: string;
+}
 
-function hostConfig(path: string | undefined): KubeConfig {
-  const host = new KubeConfig();
-  if (path) host.loadFromFile(path);
-  else host.loadFromDefault();
-  return host;
+export function registerExplain(program: CliCommand, io: CliOutput): void {
+  program
+    .command('explain')
+    .description('why each cluster and GPU pool was chosen or refused for FederatedWorkloads, and the replicas each gets (exit 0 all scheduled, 3 not)')
+    .argument('[workload]', 'fw/NAME: a live FederatedWorkload on the host (otherwise -f with --snapshot, offline)')
+    .option('-f, --filename <file>', 'FederatedWorkloads (multi-document YAML), decided in order, each reserving what it takes')
+    .option('--snapshot <file>', 'the federation: MemberClusters, SovereignNodes, GpuPools with status (empirectl federation snapshot)')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .option('-n, --namespace <namespace>', "the live workload's namespace (default: the context's, else default)")
+    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
+    .option('--now <RFC3339>', 'judge credential expiry as of this time')
+    .option('--jurisdiction <name...>', 'jurisdictions for workloads that name none (default EU)')
+    .option('--allowed-registries <list>', 'comma-separated registries images may come from where a cluster sets none')
+    .handle<ExplainOptions>((options, command) => explain(command.args[0], options, io));
+  program
+    .command('federation')
+    .description('the federation as a whole')
+    .command('snapshot')
+    .description('write MemberClusters, SovereignNodes and GpuPools with their status, for explain --snapshot')
+    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
+    .handle<{ kubeconfig?: string }>(async (options) => {
+      io.out(federationYaml(await readFederation(hostKubeConfig(options.kubeconfig))).trimEnd());
+    });
 }
 
 function readWorkloads(path: string): FederatedWorkload[] {
@@ -82,60 +110,35 @@ function decisionJson(decision: Decision) {
   return { ...rest, placements: decision.placements.map((p) => ({ ...p, nodes: p.nodes.map((n) => ({ name: n.name, did: n.did, country: n.country })) })) };
 }
 
-export async function explain(args: string[], out: (line: string) => void): Promise<number> {
-  const positional = args[0] && !args[0].startsWith('-') ? args[0] : undefined;
-  const values = parse(
-    positional ? args.slice(1) : args,
-    {
-      filename: { type: 'string', short: 'f' },
-      snapshot: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      namespace: { type: 'string', short: 'n' },
-      kubeconfig: { type: 'string' },
-      now: { type: 'string' },
-      jurisdiction: { type: 'string', multiple: true },
-      'allowed-registries': { type: 'string' },
-    },
-    USAGE,
-  );
-  const output = (values.output as string | undefined) ?? 'table';
+async function explain(positional: string | undefined, values: ExplainOptions, io: CliOutput): Promise<number> {
+  const output = values.output;
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: use table or json`);
   const options: ScheduleOptions = {
-    ...(values.jurisdiction && { defaultJurisdictions: values.jurisdiction as unknown as string[] }),
-    ...(values['allowed-registries'] && { allowedRegistries: (values['allowed-registries'] as string).split(',').filter(Boolean) }),
+    ...(values.jurisdiction && { defaultJurisdictions: values.jurisdiction }),
+    ...(values.allowedRegistries && { allowedRegistries: values.allowedRegistries.split(',').filter(Boolean) }),
   };
-  const nowMs = values.now ? epochSeconds(values.now as string, 'now') * 1000 : Date.now();
+  const nowMs = values.now ? epochSeconds(values.now, 'now') * 1000 : Date.now();
 
   let workloads: FederatedWorkload[];
   let federation;
   if (positional) {
-    if (values.filename || values.snapshot) throw new UsageError(`give either fw/NAME (live) or -f with --snapshot (offline)\nusage: ${USAGE}`);
+    if (values.filename || values.snapshot) throw new UsageError(`give either fw/NAME (live) or -f with --snapshot (offline); usage: ${USAGE}`);
     const match = /^(?:fw|federatedworkloads?|federatedworkload\.cloudempire\.eu)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(positional);
-    if (!match) throw new UsageError(`${positional}: name the workload as fw/NAME\nusage: ${USAGE}`);
-    const host = hostConfig(values.kubeconfig as string | undefined);
-    const namespace = (values.namespace as string | undefined) ?? host.getContextObject(host.getCurrentContext())?.namespace ?? 'default';
-    const custom = host.makeApiClient(CustomObjectsApi);
-    try {
-      workloads = [(await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'federatedworkloads', name: match[1] })) as FederatedWorkload];
-    } catch (error) {
-      if (isNotFound(error)) throw new UsageError(`federatedworkload ${namespace}/${match[1]} not found`);
-      throw error;
-    }
+    if (!match) throw new UsageError(`${positional}: name the workload as fw/NAME; usage: ${USAGE}`);
+    const host = hostKubeConfig(values.kubeconfig);
+    const namespace = values.namespace ?? host.getContextObject(host.getCurrentContext())?.namespace ?? 'default';
+    const workload = await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).get(`${namespace}/${match[1]}`);
+    if (!workload) throw new UsageError(`federatedworkload ${namespace}/${match[1]} not found`);
+    workloads = [workload];
     federation = await readFederation(host);
   } else {
-    if (!values.filename || !values.snapshot) throw new UsageError(`offline explain needs both -f and --snapshot (or name a live fw/NAME)\nusage: ${USAGE}`);
-    workloads = readWorkloads(values.filename as string);
-    federation = parseFederationFile(readText(values.snapshot as string, '--snapshot'), values.snapshot as string);
+    if (!values.filename || !values.snapshot) throw new UsageError(`offline explain needs both -f and --snapshot (or name a live fw/NAME); usage: ${USAGE}`);
+    workloads = readWorkloads(values.filename);
+    federation = parseFederationFile(readText(values.snapshot, '--snapshot'), values.snapshot);
   }
 
   const { decisions } = scheduleAll(workloads, buildSnapshot(federation, nowMs), (w) => ({ ...options, current: currentOf(w) }));
-  if (output === 'json') out(JSON.stringify(decisions.length === 1 ? decisionJson(decisions[0]) : decisions.map(decisionJson), null, 2));
-  else out(decisions.map(decisionTable).join('\n\n'));
+  if (output === 'json') io.out(JSON.stringify(decisions.length === 1 ? decisionJson(decisions[0]) : decisions.map(decisionJson), null, 2));
+  else io.out(decisions.map(decisionTable).join('\n\n'));
   return decisions.every((d) => d.result === 'Scheduled') ? 0 : 3;
-}
-
-export async function federationSnapshot(args: string[], out: (line: string) => void): Promise<number> {
-  const values = parse(args, { kubeconfig: { type: 'string' } }, SNAPSHOT_USAGE);
-  out(federationYaml(await readFederation(hostConfig(values.kubeconfig as string | undefined))).trimEnd());
-  return 0;
 }

@@ -1,0 +1,12 @@
+import { schedule } from './src/scheduler/schedule.ts';
+import { buildSnapshot } from './src/scheduler/snapshot-builder.ts';
+import { syntheticFederation, syntheticWorkload, type Mix } from './bench/scheduler-world.ts';
+const clusters = Number(process.argv[2] ?? 1000);
+const mix = (process.argv[3] ?? 'gpuJobs') as Mix;
+const snap = buildSnapshot(syntheticFederation(clusters, 10, clusters === 100 ? 50 : 10), Date.parse('2026-12-01T00:00:00Z'));
+const ws = Array.from({ length: Number(process.argv[4] ?? 3000) }, (_, i) => syntheticWorkload(mix, i, clusters));
+for (const w of ws.slice(0, 300)) schedule(w, snap);
+const c0 = process.cpuUsage();
+for (const w of ws) schedule(w, snap);
+const c1 = process.cpuUsage(c0);
+console.log(clusters, mix, 'cpu ms per decision', ((c1.user + c1.system) / 1000 / ws.length).toFixed(3));
