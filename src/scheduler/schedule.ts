@@ -296,7 +296,9 @@ function split(ranked: readonly Ranked[], request: WorkloadRequest, options: Res
 
 function placementsOf(ranked: readonly { candidate: Candidate; score?: number }[], counts: readonly number[], request: WorkloadRequest): Placement[] {
   const chosen = ranked.map((r, i) => ({ r, pods: counts[i] })).filter((x) => x.pods > 0);
-  const completions = request.completions === undefined ? undefined : splitCompletions(chosen.map((x) => x.pods), request.completions);
+  // Duplicated: every cluster runs the whole Job; Divided: the completions follow the parallelism shares.
+  const completions =
+    request.completions === undefined ? undefined : request.duplicated ? chosen.map(() => request.completions!) : splitCompletions(chosen.map((x) => x.pods), request.completions);
   return chosen
     .map(({ r, pods }, i) => {
       const { cluster, pool, group, country } = r.candidate;
