@@ -126,7 +126,7 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
     for (const plugin of poolFilters) {
       const refusal = plugin.filterPool(state, cluster, pool);
       if (refusal) {
-        (refusals ??= []).push({ pool: pool.name, ...refusal });
+        (refusals ??= []).push({ pool: pool.name, plugin: refusal.plugin, code: refusal.code, reason: refusal.reason });
         continue pools;
       }
     }
@@ -160,7 +160,7 @@ function allPoolRefusals(state: CycleState, cluster: ClusterInfo, poolFilters: r
     for (const plugin of poolFilters) {
       const refusal = plugin.filterPool(state, cluster, pool);
       if (refusal) {
-        out.push({ pool: pool.name, ...refusal });
+        out.push({ pool: pool.name, plugin: refusal.plugin, code: refusal.code, reason: refusal.reason });
         break;
       }
     }
