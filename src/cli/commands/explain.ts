@@ -5,13 +5,12 @@ import type { FederatedWorkload } from '../../api/generated/types.ts';
 import { FederatedWorkloadKind } from '../../api/schema/federatedworkload.ts';
 import { parseManifests, ManifestError } from '../../api/manifests.ts';
 import { validate } from '../../api/validate.ts';
-import { kindClient } from '../../runtime/kind-client.ts';
 import type { CurrentPlacement, ScheduleOptions } from '../../scheduler/framework.ts';
 import { scheduleAll, type Decision } from '../../scheduler/schedule.ts';
 import { buildSnapshot } from '../../scheduler/snapshot-builder.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
-import { federationYaml, parseFederationFile, readFederation } from '../federation-snapshot.ts';
+import { federationYaml, parseFederationFile } from '../federation-snapshot.ts';
 import { readText } from '../input.ts';
 import { hostKubeConfig } from '../kubeconfig.ts';
 import { epochSeconds } from '../values.ts';
@@ -50,7 +49,9 @@ export function registerExplain(program: CliCommand, io: CliOutput): void {
     .description('write MemberClusters, SovereignNodes and GpuPools with their status, for explain --snapshot')
     .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
     .handle<{ kubeconfig?: string }>(async (options) => {
-      io.out(federationYaml(await readFederation(hostKubeConfig(options.kubeconfig))).trimEnd());
+      const host = await hostKubeConfig(options.kubeconfig);
+      const { readFederation } = await import('../federation-live.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+      io.out(federationYaml(await readFederation(host)).trimEnd());
     });
 }
 
@@ -125,7 +126,9 @@ async function explain(positional: string | undefined, values: ExplainOptions, i
     if (values.filename || values.snapshot) throw new UsageError(`give either fw/NAME (live) or -f with --snapshot (offline); usage: ${USAGE}`);
     const match = /^(?:fw|federatedworkloads?|federatedworkload\.cloudempire\.eu)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(positional);
     if (!match) throw new UsageError(`${positional}: name the workload as fw/NAME; usage: ${USAGE}`);
-    const host = hostKubeConfig(values.kubeconfig);
+    const host = await hostKubeConfig(values.kubeconfig);
+    const { readFederation } = await import('../federation-live.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+    const { kindClient } = await import('../../runtime/kind-client.ts');
     const namespace = values.namespace ?? host.getContextObject(host.getCurrentContext())?.namespace ?? 'default';
     const workload = await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).get(`${namespace}/${match[1]}`);
     if (!workload) throw new UsageError(`federatedworkload ${namespace}/${match[1]} not found`);
