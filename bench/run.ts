@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
 import { benchOperator } from './operator.ts';
+import { benchScheduler } from './scheduler.ts';
 import { benchTrust } from './trust.ts';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   trust: () => benchTrust(),
   operator: () => benchOperator(),
   ledger: () => benchLedger(),
+  scheduler: () => benchScheduler(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
