@@ -1,9 +1,9 @@
 // Writes rendered objects into one member cluster and removes the ones no
 // longer wanted; thin I/O around server-side apply. Only objects carrying the
 // ownership labels are ever changed or deleted.
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from '../../operator/api-errors.ts';
-import type { MemberDependency } from './dependencies.ts';
+import { referencedDependencies, type MemberDependency } from './dependencies.ts';
 import { FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY, MANAGED_SELECTOR, workloadSelector } from './labels.ts';
 import type { MemberWorkloadObject } from './render.ts';
 
@@ -19,6 +19,7 @@ export const PROPAGATED_KINDS = [
 ] as const;
 
 const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'Job']);
+const DEPENDENCY_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret']);
 
 export interface ObjectRef {
   apiVersion: string;
@@ -96,94 +97,137 @@ export class MemberPropagation {
    * Server-side applies the objects (all of one workload) in dependency
    * order, creating their namespaces. An object of the same name that is not
    * this workload's is refused with OwnershipConflictError before anything
-   * is written. Force: the operator is the only writer of what it renders,
-   * so a hand edit in the member is taken back.
+   * is written; a ConfigMap or Secret that another workload already
+   * propagated is shared, keeping that workload's label (so two workloads
+   * applying it do not rewrite it in turn). Force: the operator is the only
+   * writer of what it renders, so a hand edit in the member is taken back.
    */
   async apply(objects: readonly MemberObject[], options: ApplyOptions = {}): Promise<KubernetesObject[]> {
     const order = (o: MemberObject) => PROPAGATED_KINDS.findIndex((k) => k.kind === o.kind);
     const sorted = [...objects].sort((a, b) => order(a) - order(b));
     const known = new Set((options.owned ?? []).map(refKey));
-    for (const object of sorted) await this.checkOwnership(object, known);
+    const sharedOwners = new Map<string, string>();
+    for (const object of sorted) {
+      const owner = await this.sharedOwner(object, known);
+      if (owner !== undefined) sharedOwners.set(refKey(refOf(object)), owner);
+    }
     for (const namespace of new Set(sorted.map((o) => o.metadata.namespace))) await this.ensureNamespace(namespace);
     const applied: KubernetesObject[] = [];
     for (const object of sorted) {
-      applied.push(await this.objects.patch(object as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+      const owner = sharedOwners.get(refKey(refOf(object)));
+      const body = owner === undefined ? object : { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [LABEL_WORKLOAD]: owner } } };
+      applied.push(await this.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
     }
     return applied;
   }
 
-  private async checkOwnership(object: MemberObject, known: ReadonlySet<string>): Promise<void> {
+  /** The other workload whose shared dependency this is, if any; throws for an object the workload may not write. */
+  private async sharedOwner(object: MemberObject, known: ReadonlySet<string>): Promise<string | undefined> {
     const ref = refOf(object);
-    if (known.has(refKey(ref))) return;
+    if (known.has(refKey(ref))) return undefined;
     let existing: KubernetesObject;
     try {
       existing = await this.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
     } catch (error) {
-      if (isNotFound(error)) return;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
     const labels = existing.metadata?.labels ?? {};
-    const want = object.metadata.labels[LABEL_WORKLOAD];
-    if (labels[LABEL_MANAGED_BY] === MANAGED_BY && labels[LABEL_WORKLOAD] === want) return;
-    throw new OwnershipConflictError(ref, labels[LABEL_MANAGED_BY] === MANAGED_BY ? labels[LABEL_WORKLOAD] : undefined);
+    if (labels[LABEL_MANAGED_BY] !== MANAGED_BY) throw new OwnershipConflictError(ref, undefined);
+    const owner = labels[LABEL_WORKLOAD];
+    if (owner === object.metadata.labels[LABEL_WORKLOAD]) return undefined;
+    if (DEPENDENCY_KINDS.has(ref.kind) && owner) return owner;
+    throw new OwnershipConflictError(ref, owner);
+  }
+
+  private async list(kind: (typeof PROPAGATED_KINDS)[number], labelSelector: string, namespace?: string): Promise<KubernetesObject[]> {
+    return (await this.objects.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, labelSelector)).items;
   }
 
   /** What the operator owns in the member: every propagated kind, all namespaces, by label; one workload's only when `workload` is given. */
   async listOwned(workload?: string): Promise<OwnedObject[]> {
     const labelSelector = workload ? workloadSelector(workload) : MANAGED_SELECTOR;
     const lists = await Promise.all(
-      PROPAGATED_KINDS.map(async ({ apiVersion, kind }) => {
-        const list = await this.objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
-        return list.items.map(
+      PROPAGATED_KINDS.map(async (kind) =>
+        (await this.list(kind, labelSelector)).map(
           (item): OwnedObject => ({
-            apiVersion,
-            kind,
+            apiVersion: kind.apiVersion,
+            kind: kind.kind,
             namespace: item.metadata!.namespace!,
             name: item.metadata!.name!,
             uid: item.metadata!.uid!,
             workload: item.metadata!.labels![LABEL_WORKLOAD] ?? '',
             deleting: Boolean(item.metadata!.deletionTimestamp),
           }),
-        );
-      }),
+        ),
+      ),
     );
     return lists.flat();
   }
 
+  private async delete(object: OwnedObject | (ObjectRef & { uid: string })): Promise<void> {
+    // The policy goes in the body: the API server reads delete options from the body when
+    // there is one (ignoring the query), and batch/v1 Jobs default to orphaning their pods.
+    const propagationPolicy = WORKLOAD_KINDS.has(object.kind) ? 'Foreground' : 'Background';
+    try {
+      await this.objects.delete(
+        { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.name, namespace: object.namespace } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        { propagationPolicy, preconditions: { uid: object.uid } },
+      );
+    } catch (error) {
+      // Gone already, or replaced by an object with another uid: not ours to delete.
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
   /**
-   * Deletes the workload's objects in the member that `keep` does not name
-   * (all of them for an empty `keep`), and returns what is still there,
-   * being deleted included: the controller places the share elsewhere only
-   * once nothing is left. Workloads go with foreground propagation, so a Job
-   * is gone only after its pods are; each delete is preconditioned on the
-   * uid that was listed, so an object recreated meanwhile is not touched.
+   * Deletes the workload's Deployments, StatefulSets and Jobs in the member
+   * that `keep` does not name (all of them for an empty `keep`), then the
+   * operator's ConfigMaps and Secrets in those namespaces that no remaining
+   * workload object there references (dependencies are shared, so the
+   * member's own objects say which are still needed; apply before pruning).
+   * Returns the workload objects still there, being deleted included: the
+   * controller places a share elsewhere only once nothing is left.
+   * Workloads go with foreground propagation, so a Job is gone only after
+   * its pods are; each delete is preconditioned on the uid that was listed,
+   * so an object recreated meanwhile is not touched.
    */
   async prune(workload: string, keep: readonly ObjectRef[] = []): Promise<OwnedObject[]> {
     const wanted = new Set(keep.map(refKey));
     const owned = await this.listOwned(workload);
     const left: OwnedObject[] = [];
     for (const object of owned) {
-      if (wanted.has(refKey(object))) continue;
+      if (!WORKLOAD_KINDS.has(object.kind) || wanted.has(refKey(object))) continue;
       left.push(object);
-      if (object.deleting) continue;
-      // The policy goes in the body: the API server reads delete options from the body when
-      // there is one (ignoring the query), and batch/v1 Jobs default to orphaning their pods.
-      const propagationPolicy = WORKLOAD_KINDS.has(object.kind) ? 'Foreground' : 'Background';
-      try {
-        await this.objects.delete(
-          { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.name, namespace: object.namespace } },
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          { propagationPolicy, preconditions: { uid: object.uid } },
-        );
-      } catch (error) {
-        // Gone already, or replaced by an object with another uid: not ours to delete.
-        if (!isNotFound(error) && !isConflict(error)) throw error;
-      }
+      if (!object.deleting) await this.delete(object);
     }
+    const namespaces = new Set([...owned.map((o) => o.namespace), ...keep.map((k) => k.namespace)]);
+    for (const namespace of namespaces) await this.pruneDependencies(namespace, wanted);
     return left;
+  }
+
+  private async pruneDependencies(namespace: string, wanted: ReadonlySet<string>): Promise<void> {
+    const [configMaps, secrets, ...workloads] = await Promise.all(PROPAGATED_KINDS.map((kind) => this.list(kind, MANAGED_SELECTOR, namespace)));
+    const needed = { ConfigMap: new Set<string>(), Secret: new Set<string>() };
+    for (const item of workloads.flat()) {
+      if (item.metadata?.deletionTimestamp) continue;
+      const refs = referencedDependencies((item as { spec?: { template?: V1PodTemplateSpec } }).spec?.template?.spec);
+      for (const name of refs.configMaps) needed.ConfigMap.add(name);
+      for (const name of refs.secrets) needed.Secret.add(name);
+    }
+    const dependencies = [
+      ...configMaps.map((item) => ({ item, kind: PROPAGATED_KINDS[0] })),
+      ...secrets.map((item) => ({ item, kind: PROPAGATED_KINDS[1] })),
+    ];
+    for (const { item, kind } of dependencies) {
+      const ref = { apiVersion: kind.apiVersion, kind: kind.kind, namespace, name: item.metadata!.name!, uid: item.metadata!.uid! };
+      if (wanted.has(refKey(ref)) || needed[kind.kind].has(ref.name)) continue;
+      await this.delete(ref);
+    }
   }
 }

@@ -132,6 +132,33 @@ describe('propagation into a real member', () => {
     expect(await member().listOwned(key)).toEqual([]);
   });
 
+  it('shares a dependency between two workloads and removes it only when the last one using it goes', async () => {
+    const namespace = uniqueName('prop-shared');
+    const one = fw(namespace, 'one', { ...agentTemplate(), metadata: { name: 'one' } });
+    const two = fw(namespace, 'two', { ...agentTemplate(), metadata: { name: 'two' } });
+    await member().apply(render(one, { cluster: 'paris', replicas: 1 }));
+    const created = await core().readNamespacedConfigMap({ name: 'agent-settings', namespace });
+    await member().apply(render(two, { cluster: 'paris', replicas: 1 }));
+    await member().apply(render(one, { cluster: 'paris', replicas: 1 }));
+    const shared = await core().readNamespacedConfigMap({ name: 'agent-settings', namespace });
+    // Nobody rewrote it: the first workload's label stays, the object is unchanged.
+    expect(shared.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
+    expect(shared.metadata?.labels?.['cloudempire.eu/workload']).toBe(`${namespace}.one`);
+
+    await eventually(async () => {
+      if ((await member().prune(workloadKey(one))).length > 0) throw new Error('one still there');
+    }, 60_000, 250);
+    await expect(apps().readNamespacedDeployment({ name: 'one', namespace })).rejects.toMatchObject({ code: 404 });
+    // Still referenced by the second workload's Deployment.
+    expect((await core().readNamespacedConfigMap({ name: 'agent-settings', namespace })).data).toEqual({ LOG_LEVEL: 'info', SITE: 'paris' });
+
+    await eventually(async () => {
+      if ((await member().prune(workloadKey(two))).length > 0) throw new Error('two still there');
+    }, 60_000, 250);
+    await expect(core().readNamespacedConfigMap({ name: 'agent-settings', namespace })).rejects.toMatchObject({ code: 404 });
+    expect(await member().listOwned()).not.toContainEqual(expect.objectContaining({ namespace }));
+  });
+
   it("refuses and never touches an object of the same name it did not create, nor another workload's", async () => {
     const namespace = uniqueName('prop-foreign');
     await core().createNamespace({ body: { metadata: { name: namespace } } });
