@@ -2,7 +2,7 @@
 // longer wanted; thin I/O around server-side apply. Only objects carrying the
 // ownership labels are ever changed or deleted.
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1PodTemplateSpec } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from '../../operator/api-errors.ts';
+import { describeError, httpStatus, isConflict, isNotFound } from '../../operator/api-errors.ts';
 import { referencedDependencies, type MemberDependency } from './dependencies.ts';
 import { FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY, MANAGED_SELECTOR, workloadSelector } from './labels.ts';
 import type { MemberWorkloadObject } from './render.ts';
@@ -56,6 +56,22 @@ export class OwnershipConflictError extends Error {
     this.name = 'OwnershipConflictError';
     this.ref = ref;
     this.owner = owner;
+  }
+}
+
+/**
+ * A Job in the member runs another pod template (or completions) than the
+ * one rendered, and the API server does not let a Job's template change.
+ * Whether to stop the running Job (prune it) and start the new one is the
+ * controller's decision, not this adapter's.
+ */
+export class ImmutableJobError extends Error {
+  readonly ref: ObjectRef;
+
+  constructor(ref: ObjectRef, detail: string) {
+    super(`Job ${ref.namespace}/${ref.name} in the member cannot take the new template (${detail}); it must be deleted and created again`);
+    this.name = 'ImmutableJobError';
+    this.ref = ref;
   }
 }
 
@@ -116,7 +132,12 @@ export class MemberPropagation {
     for (const object of sorted) {
       const owner = sharedOwners.get(refKey(refOf(object)));
       const body = owner === undefined ? object : { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [LABEL_WORKLOAD]: owner } } };
-      applied.push(await this.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+      try {
+        applied.push(await this.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+      } catch (error) {
+        if (object.kind === 'Job' && httpStatus(error) === 422) throw new ImmutableJobError(refOf(object), describeError(error));
+        throw error;
+      }
     }
     return applied;
   }

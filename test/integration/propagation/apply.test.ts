@@ -1,6 +1,6 @@
 import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Deployment } from '@kubernetes/client-node';
 import type { FederatedWorkload, WorkloadTemplate } from '../../../src/api/generated/types.ts';
-import { MemberPropagation, OwnershipConflictError, refKey, type MemberObject } from '../../../src/cluster/propagation/apply.ts';
+import { ImmutableJobError, MemberPropagation, OwnershipConflictError, refKey, type MemberObject } from '../../../src/cluster/propagation/apply.ts';
 import { referencedDependencies, renderConfigMap } from '../../../src/cluster/propagation/dependencies.ts';
 import { workloadKey } from '../../../src/cluster/propagation/labels.ts';
 import { renderMemberWorkload, type MemberPlacement } from '../../../src/cluster/propagation/render.ts';
@@ -116,6 +116,12 @@ describe('propagation into a real member', () => {
       const pods = (await core().listNamespacedPod({ namespace, labelSelector: 'job-name=batch' })).items;
       if (pods.filter((p) => p.status?.phase === 'Running').length !== 2) throw new Error('pods not running yet');
     }, 60_000, 250);
+
+    // A running Job's template cannot change in place: a typed error, the Job untouched.
+    const changed = fw(namespace, 'batch', template, { overrides: [{ clusterName: 'paris', images: [{ container: 'batch', image: 'registry.example.eu/batch:2' }] }] });
+    await expect(member().apply(render(changed, { cluster: 'paris', replicas: 2, completions: 2 }))).rejects.toBeInstanceOf(ImmutableJobError);
+    const running = await kc().makeApiClient(BatchV1Api).readNamespacedJob({ name: 'batch', namespace });
+    expect(running.spec?.template.spec?.containers[0].image).toBe('registry.example.eu/batch:1');
 
     // Still placed: keeping it deletes nothing.
     const kept = await member().prune(key, [{ apiVersion: 'batch/v1', kind: 'Job', namespace, name: 'batch' }]);
