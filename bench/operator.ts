@@ -9,7 +9,7 @@ import { kubectl } from '../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../src/controlplane/process.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { OPERATOR_NODE_FLAGS } from '../src/operator/runtime-flags.ts';
-import { watchCollection } from '../src/operator/watch.ts';
+import { watchCollection } from '../src/runtime/watch.ts';
 import { issueNodeCredential, newIdentity } from '../src/trust/issue.ts';
 import { summarize } from './stats.ts';
 

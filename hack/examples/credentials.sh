@@ -24,7 +24,7 @@ VALID_FOR="1825d" # five years, so the committed examples keep verifying
 mkdir -p "$out/federation" "$out/nodes" "$keys"
 
 issuer() { # name alg
-  empirectl did new --method key --alg "$2" --out "$keys/issuers/$1" >/dev/null
+  empirectl did new --method key --alg "$2" --out "$keys/issuers/$1" --force >/dev/null
   cat "$keys/issuers/$1/did.txt"
 }
 fr=$(issuer fr-anssi EdDSA)
@@ -58,7 +58,7 @@ YAML
 
 node_doc() { # file name cluster node issuer-dir country provider comment [valid-from]
   local file=$1 name=$2 cluster=$3 node=$4 issuer_dir=$5 country=$6 provider=$7 comment=$8 valid_from=${9:-}
-  empirectl did new --method key --out "$keys/nodes/$name" >/dev/null
+  empirectl did new --method key --out "$keys/nodes/$name" --force >/dev/null
   local did credential proof validity=(--valid-for "$VALID_FOR")
   [[ -n "$valid_from" ]] && validity=(--valid-from "$valid_from" --valid-for 30d)
   did=$(cat "$keys/nodes/$name/did.txt")

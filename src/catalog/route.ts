@@ -1,12 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCountryCode } from '../api/countries.ts';
-import type { Route } from '../operator/http.ts';
 import type { KeyFile } from '../trust/issue.ts';
 import { offeringCredential } from './offering-credential.ts';
 import { readCatalog } from './source.ts';
 
 /** GET /catalog[?country=FR&gpu=h100]: every offering with its signed service-offering credential. */
-export function catalogRoute(host: KubeConfig, operatorKey: KeyFile): Route {
+export function catalogRoute(host: KubeConfig, operatorKey: KeyFile): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const country = query.get('country') ?? undefined;

@@ -1,5 +1,6 @@
 import { parseTrustConfig, TrustConfigError, type TrustConfig } from '../trust/anchors.ts';
-import { readText, UsageError } from './args.ts';
+import { UsageError } from './errors.ts';
+import { readText } from './input.ts';
 
 /** The trust configuration in a file (the ConfigMap or its bare document); bad content is a usage error naming the field. */
 export function readTrustAnchors(file: string): TrustConfig {

@@ -1,7 +1,9 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import { slimWatch } from '../operator/slim-watch.ts';
-import type { WatchedCollection } from '../operator/watch.ts';
+import type { Subscribe } from '../runtime/informer.ts';
+import { slimWatch } from '../runtime/slim-watch.ts';
+import type { WatchedCollection } from '../runtime/watch.ts';
+import type { MemberClient, MemberClients } from './member-clients.ts';
 
 // What the capacity controllers read of a member's Nodes and Pods; the rest
 // (images, managed fields, conditions, volumes…) is not kept. At 15,000 nodes
@@ -26,12 +28,24 @@ export function slimPod(pod: V1Pod): V1Pod {
     status: { phase: pod.status?.phase },
   };
 }
-import type { MemberClient, MemberClusterPool } from './pool.ts';
-
-export interface MemberView {
+interface MemberView {
   client: MemberClient;
   nodes: WatchedCollection<V1Node>;
   pods: WatchedCollection<V1Pod>;
+}
+
+/** A member's cached Nodes and Pods (slim projections), as one reconcile reads them. */
+export interface MemberSnapshot {
+  nodes: readonly V1Node[];
+  pods: readonly V1Pod[];
+}
+
+/** What the capacity controllers read of members: their caches, and which member changed. */
+export interface MemberCaches {
+  /** Throws MemberAccessError (or the API error) when the member cannot be reached. */
+  snapshot(cluster: string): Promise<MemberSnapshot>;
+  /** Tells the name of every member whose Nodes or Pods change. */
+  onChange: Subscribe<string>;
 }
 
 /**
@@ -39,19 +53,25 @@ export interface MemberView {
  * needs a cluster and restarted when its kubeconfig changes. `onChange` says
  * which cluster changed, so controllers can wake what depends on it.
  */
-export class MemberWatches {
+export class MemberWatches implements MemberCaches {
   private readonly views = new Map<string, { client: MemberClient; view: Promise<MemberView> }>();
-  private readonly members: MemberClusterPool;
+  private readonly members: MemberClients;
   private readonly log: Logger;
-  private readonly listeners: ((cluster: string) => void)[] = [];
+  private readonly listeners = new Set<(cluster: string) => void>();
 
-  constructor(members: MemberClusterPool, log: Logger) {
+  constructor(members: MemberClients, log: Logger) {
     this.members = members;
     this.log = log;
   }
 
-  onChange(listener: (cluster: string) => void): void {
-    this.listeners.push(listener);
+  readonly onChange: Subscribe<string> = (listener) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  async snapshot(cluster: string): Promise<MemberSnapshot> {
+    const view = await this.view(cluster);
+    return { nodes: view.nodes.list(), pods: view.pods.list() };
   }
 
   private notify(cluster: string): void {
@@ -59,7 +79,7 @@ export class MemberWatches {
   }
 
   /** The cluster's synced Node and Pod caches; throws MemberAccessError when it cannot be reached. */
-  async view(cluster: string): Promise<MemberView> {
+  private async view(cluster: string): Promise<MemberView> {
     const client = await this.members.client(cluster);
     const existing = this.views.get(cluster);
     if (existing && existing.client === client) return existing.view;

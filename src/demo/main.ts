@@ -3,13 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import { GpuPoolKind } from '../api/schema/gpupool.ts';
+import { MemberClusterKind } from '../api/schema/membercluster.ts';
+import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { catalogTable } from '../catalog/catalog.ts';
 import { readCatalog } from '../catalog/source.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
 import { verifyLedger } from '../ledger/embedded/verify.ts';
 import { createLogger } from '../logging/logger.ts';
-import { clusterCollection } from '../operator/objects.ts';
 import { startOperator, type RunningOperator } from '../operator/operator.ts';
+import { kindClient } from '../runtime/kind-client.ts';
 import { answerChallenge } from '../trust/node-agent.ts';
 import type { KeyFile } from '../trust/issue.ts';
 import { demoNodeKeys, OPERATOR_NAMESPACE, startDemoFederation } from './federation.ts';
@@ -50,7 +53,7 @@ try {
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const list = await clusterCollection<SovereignNode>(host, 'sovereignnodes').list();
+    const list = await kindClient<SovereignNode>(host, SovereignNodeKind).list();
     const settled = list.items.filter((n) => {
       const verified = n.status?.conditions?.find((c) => c.type === 'Verified');
       return verified?.reason === DEMO_SOVEREIGN_NODES[n.metadata.name!] && n.status?.conditions?.some((c) => c.type === 'NodeBound' && c.status === 'True');
@@ -64,8 +67,8 @@ try {
   // Member health and pool capacity follow from the verdicts.
   const capacityDeadline = Date.now() + 60_000;
   for (;;) {
-    const clusters = await clusterCollection<MemberCluster>(host, 'memberclusters').list();
-    const pools = await clusterCollection<GpuPool>(host, 'gpupools').list();
+    const clusters = await kindClient<MemberCluster>(host, MemberClusterKind).list();
+    const pools = await kindClient<GpuPool>(host, GpuPoolKind).list();
     const ready = clusters.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.verifiedNodeCount === expectedVerified(c.metadata.name!));
     const counted = pools.items.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
     if (ready.length === clusters.items.length && counted.length === pools.items.length) break;

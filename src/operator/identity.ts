@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { newIdentity, type KeyFile } from '../trust/issue.ts';
-import { isConflict, isNotFound } from './api-errors.ts';
+import { isConflict, isNotFound } from '../runtime/api-errors.ts';
 
 export const OPERATOR_IDENTITY_SECRET = 'cloud-empire-operator-identity';
 

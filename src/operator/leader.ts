@@ -1,7 +1,10 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { Gauge } from 'prom-client';
 import type { Logger } from 'winston';
-import { describeError, isConflict, isNotFound } from './api-errors.ts';
-import { leader as leaderGauge } from './metrics.ts';
+import { describeError, isConflict, isNotFound } from '../runtime/api-errors.ts';
+import { registry } from '../runtime/metrics.ts';
+
+const leaderGauge = new Gauge({ name: 'cloud_empire_leader', help: '1 while this replica holds the leader lease.', registers: [registry] });
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;

@@ -1,11 +1,15 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
+import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import { GpuPoolKind } from '../api/schema/gpupool.ts';
+import { MemberClusterKind } from '../api/schema/membercluster.ts';
+import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { withConnectionReuse } from '../cluster/keep-alive.ts';
-import { MemberClusterPool } from '../cluster/pool.ts';
-import { startGpuPoolController } from '../controllers/gpupool.ts';
-import { startMemberClusterController } from '../controllers/membercluster.ts';
-import { startSovereignNodeController } from '../controllers/sovereignnode-controller.ts';
+import { MemberClients } from '../cluster/member-clients.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
+import { gpuPoolController } from '../controllers/gpupool.ts';
+import { memberClusterController } from '../controllers/membercluster.ts';
+import { sovereignNodeController } from '../controllers/sovereignnode.ts';
 import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
 import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
@@ -13,8 +17,9 @@ import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher } from '../trust/fetcher.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
-import type { RunningController } from './controller.ts';
-import { SovereignNodeCache } from './sovereign-nodes.ts';
+import type { Runnable } from '../runtime/controller.ts';
+import { Informers } from '../runtime/informer.ts';
+import { kindClient } from '../runtime/kind-client.ts';
 
 export const TRUST_ANCHORS_CONFIGMAP = 'cloud-empire-trust-anchors';
 
@@ -77,43 +82,42 @@ async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): P
 
 /** Starts the operator's controllers against a host cluster. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
-  withConnectionReuse(options.host);
-  const trust = await loadTrustConfig(options.host, options.namespace);
+  const { host, log } = options;
+  withConnectionReuse(host);
+  const trust = await loadTrustConfig(host, options.namespace);
   const ledger = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
-  const members = new MemberClusterPool(options.host);
-  const watches = new MemberWatches(members, options.log);
-  const sovereignNodes = new SovereignNodeCache(options.host, options.log);
-  const controllers: RunningController[] = [];
-  try {
-    const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
-    controllers.push(await startSovereignNodeController({ host: options.host, members, verifier, ledger, log: options.log }));
-    controllers.push(
-      await startMemberClusterController({
-        host: options.host,
-        watches,
-        sovereignNodes,
-        log: options.log,
-        probeIntervalMs: options.probeIntervalMs,
-        unreachableGraceMs: options.unreachableGraceMs,
-      }),
-    );
-    controllers.push(await startGpuPoolController({ host: options.host, watches, sovereignNodes, log: options.log }));
-  } catch (error) {
+  const members = new MemberClients(host);
+  const watches = new MemberWatches(members, log);
+  // One watch per kind, whichever controllers read it: SovereignNodes feed all three.
+  const informers = new Informers(host, log);
+  const sovereignNodes = informers.forKind<SovereignNode>(SovereignNodeKind);
+  const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
+  const controllers: Runnable[] = [
+    sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
+    memberClusterController({
+      informer: informers.forKind<MemberCluster>(MemberClusterKind),
+      memberClusters: kindClient(host, MemberClusterKind),
+      members: watches,
+      versions: members,
+      sovereignNodes,
+      log,
+      probeIntervalMs: options.probeIntervalMs,
+      unreachableGraceMs: options.unreachableGraceMs,
+    }),
+    gpuPoolController({ informer: informers.forKind<GpuPool>(GpuPoolKind), pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
+  ];
+  const stop = async () => {
     await Promise.allSettled(controllers.map((c) => c.stop()));
-    await sovereignNodes.stop();
+    await informers.stop();
     await watches.stop();
     await ledger.close();
+  };
+  try {
+    await Promise.all(controllers.map((c) => c.start()));
+  } catch (error) {
+    await stop();
     throw error;
   }
-  options.log.info('operator started', { component: 'operator', issuers: trust.issuers.length, jurisdiction: trust.jurisdiction });
-  return {
-    trust,
-    ledger,
-    async stop() {
-      await Promise.all(controllers.map((c) => c.stop()));
-      await sovereignNodes.stop();
-      await watches.stop();
-      await ledger.close();
-    },
-  };
+  log.info('operator started', { component: 'operator', issuers: trust.issuers.length, jurisdiction: trust.jurisdiction });
+  return { trust, ledger, stop };
 }

@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { isCountryCode } from '../../api/countries.ts';
 import { catalogTable } from '../../catalog/catalog.ts';
 import { readCatalog } from '../../catalog/source.ts';
@@ -6,41 +5,69 @@ import { verifyIssuedJwt } from '../../trust/issued-jwt.ts';
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { DidResolver } from '../../trust/resolver.ts';
 import { TrustError } from '../../trust/reasons.ts';
-import { epochSeconds, parse, readText, required, UsageError } from '../args.ts';
+import type { CliCommand, CliOutput } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { readText } from '../input.ts';
+import { hostKubeConfig } from '../kubeconfig.ts';
+import { notAnOffering } from '../offering-type.ts';
+import { epochSeconds } from '../values.ts';
 
-const USAGE = `empirectl catalog [--country CC] [--gpu MODEL] [-o table|json] [--kubeconfig FILE]
-       empirectl catalog verify --credential FILE --operator DID [--now RFC3339]`;
-
-export async function catalog(args: string[], out: (line: string) => void): Promise<number> {
-  if (args[0] === 'verify') return verifyOffering(args.slice(1), out);
-  const values = parse(args, { country: { type: 'string' }, gpu: { type: 'string' }, output: { type: 'string', short: 'o' }, kubeconfig: { type: 'string' } }, USAGE);
-  const country = values.country as string | undefined;
-  if (country !== undefined && !isCountryCode(country)) throw new UsageError(`--country ${country}: use an ISO 3166-1 alpha-2 code in upper case, e.g. FR`);
-  const output = (values.output as string | undefined) ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: use table or json`);
-  const host = new KubeConfig();
-  if (values.kubeconfig) host.loadFromFile(values.kubeconfig as string);
-  else host.loadFromDefault();
-  const offerings = await readCatalog(host, { country, gpu: values.gpu as string | undefined });
-  out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? catalogTable(offerings) : 'No offerings match.');
-  return 0;
+interface ListOptions {
+  country?: string;
+  gpu?: string;
+  output: string;
+  kubeconfig?: string;
 }
 
-/** Checks a service-offering credential offline: signed by the operator's did:key, within its validity. */
-async function verifyOffering(args: string[], out: (line: string) => void): Promise<number> {
-  const values = parse(args, { credential: { type: 'string' }, operator: { type: 'string' }, now: { type: 'string' } }, USAGE);
-  const operator = required(values, 'operator', USAGE);
+export function registerCatalog(program: CliCommand, io: CliOutput): void {
+  const catalog = program
+    .command('catalog')
+    .description("list the federation's GPU offerings from verified facts (table or json)")
+    .option('--country <CC>', 'only offerings attested in this country (ISO 3166-1 alpha-2)')
+    .option('--gpu <model>', 'only this GPU model, e.g. h100')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
+    .handle<ListOptions>((options) => list(options, io));
+  catalog
+    .command('verify')
+    .description("check an offering's signed gx:ServiceOffering credential offline (exit 0 verified, 3 not)")
+    .required('--credential <file>', "the offering's VC-JWT")
+    .required('--operator <did>', "the operator's did:key")
+    .option('--now <RFC3339>', 'verify as of this time')
+    .handle<{ credential: string; operator: string; now?: string }>((options) => verifyOffering(options, io));
+}
+
+async function list(options: ListOptions, io: CliOutput): Promise<void> {
+  const { country, gpu, output } = options;
+  if (country !== undefined && !isCountryCode(country)) throw new UsageError(`--country ${country}: use an ISO 3166-1 alpha-2 code in upper case, e.g. FR`);
+  if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: use table or json`);
+  const host = hostKubeConfig(options.kubeconfig);
+  let offerings;
+  try {
+    offerings = await readCatalog(host, { country, gpu });
+  } catch (error) {
+    throw new Error(`cannot read the catalog from ${host.getCurrentCluster()?.server}: ${(error as Error).message}`);
+  }
+  io.out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? catalogTable(offerings) : 'No offerings match.');
+}
+
+/** Checks a service-offering credential offline: signed by the operator's did:key, within its validity, and an offering. */
+async function verifyOffering(options: { credential: string; operator: string; now?: string }, io: CliOutput): Promise<number> {
+  const { operator } = options;
   if (!operator.startsWith('did:key:')) throw new UsageError(`--operator ${operator}: the operator signs with a did:key`);
-  const jwt = readText(required(values, 'credential', USAGE), '--credential').trim();
-  const now = values.now ? epochSeconds(values.now as string, 'now') : Math.floor(Date.now() / 1000);
+  const jwt = readText(options.credential, '--credential').trim();
+  const now = options.now ? epochSeconds(options.now, 'now') : Math.floor(Date.now() / 1000);
   const resolver = new DidResolver({ fetcher: httpsFetcher(), limits: { timeoutMs: 5000, maxBytes: 65536 }, ttlMs: 0 });
   try {
-    const { decoded } = await verifyIssuedJwt(jwt, resolver, { allowedIssuers: new Set([operator]), relationship: 'assertionMethod', skewSeconds: 60, now }, 'the offering');
-    out(JSON.stringify({ verified: true, offering: (decoded.payload.vc as { credentialSubject: unknown }).credentialSubject }, null, 2));
+    const policy = { allowedIssuers: new Set([operator]), relationship: 'assertionMethod' as const, skewSeconds: 60, now };
+    const { decoded } = await verifyIssuedJwt(jwt, resolver, policy, 'the offering');
+    const problem = notAnOffering(decoded);
+    if (problem) throw new TrustError('TYPE_MISMATCH', `the token is signed by the operator but is not a service offering: ${problem}`);
+    io.out(JSON.stringify({ verified: true, offering: (decoded.payload.vc as { credentialSubject: unknown }).credentialSubject }, null, 2));
     return 0;
   } catch (error) {
     if (!(error instanceof TrustError)) throw error;
-    out(JSON.stringify({ verified: false, reason: error.reason, message: error.message }, null, 2));
+    io.out(JSON.stringify({ verified: false, reason: error.reason, message: error.message }, null, 2));
     return 3;
   }
 }

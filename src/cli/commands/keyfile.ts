@@ -1,7 +1,8 @@
 import { isCountryCode } from '../../api/countries.ts';
 import type { KeyFile } from '../../trust/issue.ts';
 import { algForJwk } from '../../trust/keys.ts';
-import { readJson, UsageError } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { readJson } from '../input.ts';
 
 /** Reads a private key written by `empirectl did new`. */
 export function readKeyFile(path: string, flag: string): KeyFile {

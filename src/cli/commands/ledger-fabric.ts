@@ -6,25 +6,12 @@ import { ContractError } from '../../../chaincode/src/errors.ts';
 import { FabricConnectionError, readFabricConnection } from '../../ledger/fabric/connection-files.ts';
 import { anchorsOf, type SovereigntyLedger } from '../../ledger/ledger.ts';
 import { openFabricLedger } from '../../ledger/open.ts';
-import { parse, readText, required, UsageError } from '../args.ts';
+import type { CliCommand, CliOutput, ExitCode } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { readText } from '../input.ts';
 import { readTrustAnchors } from '../trust-anchors.ts';
 
-export const FABRIC_USAGE = `empirectl ledger anchors sync --fabric-connection DIR --trust-anchors FILE
-  As the trust authority's admin (cloudempire.role=admin), make the ledger's
-  trust anchors those of the operator's trust configuration.
-empirectl ledger policy publish --fabric-connection DIR -f POLICY.yaml [--details DETAILS.yaml]
-  As a data owner, publish (or change) a dataset's policy; the details
-  (location, keyReference) go as transient data into your private collection.
-empirectl ledger policy get --fabric-connection DIR --dataset ID
-empirectl ledger grant get|check|revoke --fabric-connection DIR --grant ID [--node DID]
-empirectl ledger decision get --fabric-connection DIR --decision ID
-  DIR holds connection.json, tls-ca.pem, cert.pem and key.pem.`;
-
-const SUBCOMMANDS = ['anchors sync', 'policy publish', 'policy get', 'grant get', 'grant check', 'grant revoke', 'decision get'];
-
-export function isFabricSubcommand(args: string[]): boolean {
-  return SUBCOMMANDS.includes(args.slice(0, 2).join(' '));
-}
+const CONNECTION = ['--fabric-connection <dir>', 'your Fabric identity: a directory with connection.json, tls-ca.pem, cert.pem and key.pem'] as const;
 
 /** Reads a YAML or JSON file and runs the contract's own parser on it, so bad input fails here (exit 2) with the contract's words. */
 function readChecked<T>(file: string, what: string, check: (raw: unknown) => T): T {
@@ -43,74 +30,107 @@ function readChecked<T>(file: string, what: string, check: (raw: unknown) => T):
   }
 }
 
-async function connect(values: Record<string, unknown>): Promise<SovereigntyLedger> {
+async function connect(dir: string): Promise<SovereigntyLedger> {
   try {
-    return await openFabricLedger(readFabricConnection(required(values, 'fabric-connection', FABRIC_USAGE)));
+    return await openFabricLedger(readFabricConnection(dir));
   } catch (error) {
     if (error instanceof FabricConnectionError) throw new UsageError(error.message);
     throw error;
   }
 }
 
+/** Opens the connection after the caller has checked every input, runs `work` and closes it. */
+async function withLedger(dir: string, work: (ledger: SovereigntyLedger) => Promise<ExitCode>): Promise<ExitCode> {
+  const ledger = await connect(dir);
+  try {
+    return await work(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
-export async function ledgerFabric(args: string[], out: (line: string) => void): Promise<number> {
-  const command = args.slice(0, 2).join(' ');
-  const values = parse(
-    args.slice(2),
-    {
-      'fabric-connection': { type: 'string' },
-      'trust-anchors': { type: 'string' },
-      file: { type: 'string', short: 'f' },
-      details: { type: 'string' },
-      dataset: { type: 'string' },
-      grant: { type: 'string' },
-      node: { type: 'string' },
-      decision: { type: 'string' },
-    },
-    FABRIC_USAGE,
-  );
-  // Check every input before opening a connection.
-  const policy = command === 'policy publish' ? readChecked(required(values, 'file', FABRIC_USAGE), '-f', parsePolicy) : undefined;
-  const details = command === 'policy publish' && values.details ? readChecked(values.details as string, '--details', parseDetails) : undefined;
-  const anchors = command === 'anchors sync' ? anchorsOf(readTrustAnchors(required(values, 'trust-anchors', FABRIC_USAGE))) : undefined;
-  const want = (name: string) => required(values, name, FABRIC_USAGE);
-  const argument =
-    command === 'policy get' ? want('dataset') : command.startsWith('grant') ? want('grant') : command === 'decision get' ? want('decision') : undefined;
-  const node = command === 'grant check' ? want('node') : undefined;
+type Connected = { fabricConnection: string };
 
-  const client = await connect(values);
-  try {
-    switch (command) {
-      case 'anchors sync': {
-        const { put, removed } = await client.syncTrustAnchors(anchors!);
-        out(`trust anchors: ${anchors!.length} configured, ${put.length} registered or updated, ${removed.length} removed`);
-        for (const did of put) out(`  + ${did}`);
-        for (const did of removed) out(`  - ${did}`);
-        return 0;
-      }
-      case 'policy publish':
-        out(json(await client.publishPolicy(policy!, details)));
-        return 0;
-      case 'policy get':
-        out(json(await client.getPolicy(argument!)));
-        return 0;
-      case 'grant get':
-        out(json(await client.getGrant(argument!)));
-        return 0;
-      case 'grant check': {
-        const verdict = await client.checkAccess(argument!, node!);
-        out(json(verdict));
+export function registerFabricLedger(ledger: CliCommand, io: CliOutput): void {
+  ledger
+    .command('anchors')
+    .description('the trust anchors registered on the ledger')
+    .command('sync')
+    .description("as the trust authority's admin (cloudempire.role=admin): make the ledger's trust anchors those of the trust configuration")
+    .required(...CONNECTION)
+    .required('--trust-anchors <file>', "the operator's trust configuration")
+    .handle<Connected & { trustAnchors: string }>((options) => {
+      const anchors = anchorsOf(readTrustAnchors(options.trustAnchors));
+      return withLedger(options.fabricConnection, async (client) => {
+        const { put, removed } = await client.syncTrustAnchors(anchors);
+        io.out(`trust anchors: ${anchors.length} configured, ${put.length} registered or updated, ${removed.length} removed`);
+        for (const did of put) io.out(`  + ${did}`);
+        for (const did of removed) io.out(`  - ${did}`);
+      });
+    });
+
+  const policy = ledger.command('policy').description("a data owner's dataset policies");
+  policy
+    .command('publish')
+    .description("publish (or change) a dataset's policy; the details (location, keyReference) go as transient data into your private collection")
+    .required(...CONNECTION)
+    .required('-f, --file <policy.yaml>', 'the dataset policy')
+    .option('--details <details.yaml>', "the dataset's private details")
+    .handle<Connected & { file: string; details?: string }>((options) => {
+      const parsed = readChecked(options.file, '-f', parsePolicy);
+      const details = options.details ? readChecked(options.details, '--details', parseDetails) : undefined;
+      return withLedger(options.fabricConnection, async (client) => io.out(json(await client.publishPolicy(parsed, details))));
+    });
+  policy
+    .command('get')
+    .description("read a dataset's policy")
+    .required(...CONNECTION)
+    .required('--dataset <id>', 'the dataset')
+    .handle<Connected & { dataset: string }>((options) =>
+      withLedger(options.fabricConnection, async (client) => io.out(json(await client.getPolicy(options.dataset)))),
+    );
+
+  const grant = ledger.command('grant').description('data-access grants');
+  grant
+    .command('get')
+    .description('read a grant')
+    .required(...CONNECTION)
+    .required('--grant <id>', 'the grant')
+    .handle<Connected & { grant: string }>((options) =>
+      withLedger(options.fabricConnection, async (client) => io.out(json(await client.getGrant(options.grant)))),
+    );
+  grant
+    .command('check')
+    .description('may this node read the data? (exit 0 allowed, 3 not)')
+    .required(...CONNECTION)
+    .required('--grant <id>', 'the grant')
+    .required('--node <did>', "the node's DID")
+    .handle<Connected & { grant: string; node: string }>((options) =>
+      withLedger(options.fabricConnection, async (client) => {
+        const verdict = await client.checkAccess(options.grant, options.node);
+        io.out(json(verdict));
         return verdict.allowed ? 0 : 3;
-      }
-      case 'grant revoke':
-        out(json(await client.revokeGrant(argument!)));
-        return 0;
-      default:
-        out(json(await client.getDecision(argument!)));
-        return 0;
-    }
-  } finally {
-    await client.close();
-  }
+      }),
+    );
+  grant
+    .command('revoke')
+    .description('revoke a grant')
+    .required(...CONNECTION)
+    .required('--grant <id>', 'the grant')
+    .handle<Connected & { grant: string }>((options) =>
+      withLedger(options.fabricConnection, async (client) => io.out(json(await client.revokeGrant(options.grant)))),
+    );
+
+  ledger
+    .command('decision')
+    .description('placement decisions')
+    .command('get')
+    .description('read a placement decision')
+    .required(...CONNECTION)
+    .required('--decision <id>', 'the decision')
+    .handle<Connected & { decision: string }>((options) =>
+      withLedger(options.fabricConnection, async (client) => io.out(json(await client.getDecision(options.decision)))),
+    );
 }

@@ -1,43 +1,65 @@
 import { parseManifests } from '../../api/manifests.ts';
 import { formatIssues, validate } from '../../api/validate.ts';
-import { readTrustAnchors } from '../trust-anchors.ts';
+
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { proveNode } from '../../trust/issue.ts';
-import { TrustVerifier, type Challenge } from '../../trust/verifier.ts';
-import { KubeConfig } from '@kubernetes/client-node';
 import { answerChallenge } from '../../trust/node-agent.ts';
-import { epochSeconds, parse, readText, required, seconds, UsageError } from '../args.ts';
+import { TrustVerifier, type Challenge } from '../../trust/verifier.ts';
+import { caBundle } from '../ca.ts';
+import type { CliCommand, CliOutput } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { readText } from '../input.ts';
+import { hostKubeConfig } from '../kubeconfig.ts';
+import { readTrustAnchors } from '../trust-anchors.ts';
+import { epochSeconds, seconds } from '../values.ts';
 import { readKeyFile } from './keyfile.ts';
 
-const PROVE_USAGE = 'empirectl node prove --key FILE --nonce N --aud A';
-const ANSWER_USAGE = 'empirectl node answer --key FILE --name SOVEREIGNNODE [--kubeconfig FILE] [--wait 60s]';
-const VERIFY_USAGE = 'empirectl node verify -f SOVEREIGNNODE.yaml --trust-anchors ANCHORS.yaml [--now RFC3339] [--nonce N] [--ca PEM]';
-
-export async function nodeProve(args: string[], out: (line: string) => void): Promise<void> {
-  const values = parse(args, { key: { type: 'string' }, nonce: { type: 'string' }, aud: { type: 'string' } }, PROVE_USAGE);
-  const key = readKeyFile(required(values, 'key', PROVE_USAGE), 'key');
-  out(await proveNode(key, required(values, 'nonce', PROVE_USAGE), required(values, 'aud', PROVE_USAGE)));
+interface VerifyOptions {
+  file: string;
+  trustAnchors: string;
+  now?: string;
+  nonce?: string;
+  ca?: string;
 }
 
-/** The node agent's step: answers the challenge the operator published in the SovereignNode's status. */
-export async function nodeAnswer(args: string[], out: (line: string) => void): Promise<void> {
-  const values = parse(args, { key: { type: 'string' }, name: { type: 'string' }, kubeconfig: { type: 'string' }, wait: { type: 'string' } }, ANSWER_USAGE);
-  const key = readKeyFile(required(values, 'key', ANSWER_USAGE), 'key');
-  const host = new KubeConfig();
-  if (values.kubeconfig) host.loadFromFile(values.kubeconfig as string);
-  else host.loadFromDefault();
-  const nonce = await answerChallenge(host, required(values, 'name', ANSWER_USAGE), key, seconds((values.wait as string | undefined) ?? '60s', 'wait') * 1000);
-  out(`answered challenge ${nonce}`);
+export function registerNode(program: CliCommand, io: CliOutput): void {
+  const node = program.command('node').description("a node's side (prove, answer) and the operator's check (verify)");
+  node
+    .command('prove')
+    .description("sign a challenge with the node's DID key (a proof of possession, VP-JWT)")
+    .required('--key <file>', "the node's private key")
+    .required('--nonce <nonce>', "the challenge's nonce")
+    .required('--aud <audience>', "the operator's audience, e.g. urn:cloudempire:operator")
+    .handle<{ key: string; nonce: string; aud: string }>(async (options) => {
+      io.out(await proveNode(readKeyFile(options.key, 'key'), options.nonce, options.aud));
+    });
+  node
+    .command('answer')
+    .description("as a node agent: answer the challenge in the SovereignNode's status")
+    .required('--key <file>', "the node's private key")
+    .required('--name <sovereignnode>', 'the SovereignNode to answer for')
+    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
+    .option('--wait <duration>', 'how long to wait for a challenge', '60s')
+    .handle<{ key: string; name: string; kubeconfig?: string; wait: string }>(async (options) => {
+      const key = readKeyFile(options.key, 'key');
+      const waitMs = seconds(options.wait, 'wait') * 1000;
+      const nonce = await answerChallenge(hostKubeConfig(options.kubeconfig), options.name, key, waitMs);
+      io.out(`answered challenge ${nonce}`);
+    });
+  node
+    .command('verify')
+    .description("run the operator's verification pipeline offline; JSON verdicts (exit 0 verified, 3 not, 2 bad input)")
+    .required('-f, --file <sovereignnode.yaml>', 'the SovereignNode manifest(s)')
+    .required('--trust-anchors <file>', "the operator's trust configuration (the ConfigMap or its document)")
+    .option('--now <RFC3339>', 'verify as of this time')
+    .option('--nonce <nonce>', 'the challenge the proofs answer (default: the one in each status)')
+    .option('--ca <pem>', 'a CA to trust for did:web and status-list hosts, besides the system roots')
+    .handle<VerifyOptions>(async (options) => verifyNodes(options, io));
 }
 
 /** Runs exactly the operator's pipeline offline; returns the exit code (0 verified, 3 not). */
-export async function nodeVerify(args: string[], out: (line: string) => void): Promise<number> {
-  const values = parse(
-    args,
-    { file: { type: 'string', short: 'f' }, 'trust-anchors': { type: 'string' }, now: { type: 'string' }, nonce: { type: 'string' }, ca: { type: 'string' } },
-    VERIFY_USAGE,
-  );
-  const file = required(values, 'file', VERIFY_USAGE);
+async function verifyNodes(options: VerifyOptions, io: CliOutput): Promise<number> {
+  const { file } = options;
   let manifests;
   try {
     manifests = parseManifests(readText(file, '-f'), file);
@@ -52,17 +74,17 @@ export async function nodeVerify(args: string[], out: (line: string) => void): P
     if (!result.ok) throw new UsageError(`${file} (document ${m.index + 1}) is not a valid SovereignNode:\n${formatIssues(result.issues)}`);
     return result.value;
   });
-  const config = readTrustAnchors(required(values, 'trust-anchors', VERIFY_USAGE));
-  const nowMs = values.now ? epochSeconds(values.now as string, 'now') * 1000 : Date.now();
+  const config = readTrustAnchors(options.trustAnchors);
+  const nowMs = options.now ? epochSeconds(options.now, 'now') * 1000 : Date.now();
   const verifier = new TrustVerifier(config, {
-    fetcher: httpsFetcher({ ca: values.ca ? readText(values.ca as string, '--ca') : undefined }),
+    fetcher: httpsFetcher({ ca: options.ca ? caBundle(options.ca) : undefined }),
     now: () => nowMs,
   });
   const verdicts = [];
   for (const node of checked) {
     const published = node.status?.challenge;
-    const challenge: Challenge | undefined = values.nonce
-      ? { nonce: values.nonce as string }
+    const challenge: Challenge | undefined = options.nonce
+      ? { nonce: options.nonce }
       : published
         ? { nonce: published.nonce, issuedAt: published.issuedAt }
         : undefined;
@@ -77,6 +99,6 @@ export async function nodeVerify(args: string[], out: (line: string) => void): P
       expiresAt: verdict.expiresAt ?? null,
     });
   }
-  out(JSON.stringify(verdicts.length === 1 ? verdicts[0] : verdicts, null, 2));
+  io.out(JSON.stringify(verdicts.length === 1 ? verdicts[0] : verdicts, null, 2));
   return verdicts.every((v) => v.verified) ? 0 : 3;
 }

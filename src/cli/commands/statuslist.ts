@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { newStatusListFile, publishStatusList, type StatusListFile } from '../../trust/issue.ts';
 import { decodeBitstring, encodeBitstring, setBit } from '../../trust/status-list.ts';
-import { parse, readJson, required, seconds, UsageError } from '../args.ts';
+import type { CliCommand, CliOutput } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { readJson } from '../input.ts';
+import { seconds } from '../values.ts';
 import { readKeyFile } from './keyfile.ts';
-
-const USAGE = `empirectl statuslist new --url URL --out FILE [--purpose revocation|suspension]
-       empirectl statuslist revoke --list FILE --index I [--undo]
-       empirectl statuslist publish --list FILE --issuer-key FILE [--valid-for 1d] [--out FILE]`;
 
 function readList(path: string): StatusListFile {
   const list = readJson<StatusListFile>(path, '--list');
@@ -18,42 +17,46 @@ function readList(path: string): StatusListFile {
   return list;
 }
 
-export async function statusList(args: string[], out: (line: string) => void): Promise<void> {
-  const [verb, ...rest] = args;
-  if (verb === 'new') {
-    const values = parse(rest, { url: { type: 'string' }, out: { type: 'string' }, purpose: { type: 'string' } }, USAGE);
-    const url = required(values, 'url', USAGE);
-    if (!url.startsWith('https://')) throw new UsageError(`--url ${url}: status lists are fetched over https only`);
-    const purpose = (values.purpose as string | undefined) ?? 'revocation';
-    if (purpose !== 'revocation' && purpose !== 'suspension') throw new UsageError(`--purpose ${purpose}: use revocation or suspension`);
-    writeFileSync(required(values, 'out', USAGE), `${JSON.stringify(newStatusListFile(url, purpose), null, 2)}\n`);
-    return;
-  }
-  if (verb === 'revoke') {
-    const values = parse(rest, { list: { type: 'string' }, index: { type: 'string' }, undo: { type: 'boolean' } }, USAGE);
-    const path = required(values, 'list', USAGE);
-    const index = required(values, 'index', USAGE);
-    if (!/^\d+$/.test(index)) throw new UsageError(`--index ${index}: use a non-negative integer`);
-    const list = readList(path);
-    const bits = decodeBitstring(list.encodedList);
-    try {
-      setBit(bits, Number(index), !values.undo);
-    } catch (error) {
-      throw new UsageError(`--index ${index}: ${(error as Error).message}`);
-    }
-    writeFileSync(path, `${JSON.stringify({ ...list, encodedList: encodeBitstring(bits) }, null, 2)}\n`);
-    return;
-  }
-  if (verb === 'publish') {
-    const values = parse(rest, { list: { type: 'string' }, 'issuer-key': { type: 'string' }, 'valid-for': { type: 'string' }, out: { type: 'string' } }, USAGE);
-    const jwt = await publishStatusList(
-      readKeyFile(required(values, 'issuer-key', USAGE), 'issuer-key'),
-      readList(required(values, 'list', USAGE)),
-      seconds((values['valid-for'] as string | undefined) ?? '1d', 'valid-for'),
-    );
-    if (values.out) writeFileSync(values.out as string, `${jwt}\n`);
-    else out(jwt);
-    return;
-  }
-  throw new UsageError(`unknown statuslist command ${JSON.stringify(verb ?? '')}\nusage: ${USAGE}`);
+export function registerStatusList(program: CliCommand, io: CliOutput): void {
+  const statusList = program.command('statuslist').description("an issuer's Bitstring Status List: create, revoke entries, sign for publication");
+  statusList
+    .command('new')
+    .description('create an empty status list file')
+    .required('--url <url>', 'where the signed list will be published (https)')
+    .required('--out <file>', 'the status list file to write')
+    .option('--purpose <purpose>', 'revocation or suspension', 'revocation')
+    .handle<{ url: string; out: string; purpose: string }>(({ url, out, purpose }) => {
+      if (!url.startsWith('https://')) throw new UsageError(`--url ${url}: status lists are fetched over https only`);
+      if (purpose !== 'revocation' && purpose !== 'suspension') throw new UsageError(`--purpose ${purpose}: use revocation or suspension`);
+      writeFileSync(out, `${JSON.stringify(newStatusListFile(url, purpose), null, 2)}\n`);
+    });
+  statusList
+    .command('revoke')
+    .description("set (or with --undo clear) a credential's entry")
+    .required('--list <file>', 'the status list file')
+    .required('--index <n>', "the credential's --status-index")
+    .option('--undo', 'clear the entry instead')
+    .handle<{ list: string; index: string; undo?: boolean }>(({ list: path, index, undo }) => {
+      if (!/^\d+$/.test(index)) throw new UsageError(`--index ${index}: use a non-negative integer`);
+      const list = readList(path);
+      const bits = decodeBitstring(list.encodedList);
+      try {
+        setBit(bits, Number(index), !undo);
+      } catch (error) {
+        throw new UsageError(`--index ${index}: ${(error as Error).message}`);
+      }
+      writeFileSync(path, `${JSON.stringify({ ...list, encodedList: encodeBitstring(bits) }, null, 2)}\n`);
+    });
+  statusList
+    .command('publish')
+    .description('sign the list as a status-list credential (VC-JWT) to serve at its URL')
+    .required('--list <file>', 'the status list file')
+    .required('--issuer-key <file>', "the issuer's private key")
+    .option('--valid-for <duration>', 'how long the signed list is valid', '1d')
+    .option('--out <file>', 'write the JWT here instead of stdout')
+    .handle<{ list: string; issuerKey: string; validFor: string; out?: string }>(async (options) => {
+      const jwt = await publishStatusList(readKeyFile(options.issuerKey, 'issuer-key'), readList(options.list), seconds(options.validFor, 'valid-for'));
+      if (options.out) writeFileSync(options.out, `${jwt}\n`);
+      else io.out(jwt);
+    });
 }

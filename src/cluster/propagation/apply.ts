@@ -2,7 +2,7 @@
 // longer wanted; thin I/O around server-side apply. Only objects carrying the
 // ownership labels are ever changed or deleted.
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1PodTemplateSpec } from '@kubernetes/client-node';
-import { describeError, httpStatus, isConflict, isNotFound } from '../../operator/api-errors.ts';
+import { describeError, httpStatus, isConflict, isNotFound } from '../../runtime/api-errors.ts';
 import { referencedDependencies, type MemberDependency } from './dependencies.ts';
 import { FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY, MANAGED_SELECTOR, workloadSelector } from './labels.ts';
 import type { MemberWorkloadObject } from './render.ts';

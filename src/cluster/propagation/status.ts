@@ -3,6 +3,7 @@
 // Degraded), so `kubectl wait --for=condition=Ready` works. Pure.
 import type { V1Deployment, V1Job, V1StatefulSet } from '@kubernetes/client-node';
 import type { Condition, MemberWorkloadStatus } from '../../api/generated/types.ts';
+import type { ConditionInput } from '../../runtime/conditions.ts';
 
 export type MemberWorkload = V1Deployment | V1StatefulSet | V1Job;
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'Job';
@@ -12,8 +13,6 @@ export type MemberObservation =
   | { cluster: string; /** Replicas the decision gives this cluster. */ desired: number; object: MemberWorkload }
   | { cluster: string; desired: number; object: undefined }
   | { cluster: string; desired: number; unreachable: string };
-
-export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
 export interface AggregatedStatus {
   clusters: MemberWorkloadStatus[];

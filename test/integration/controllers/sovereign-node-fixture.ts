@@ -3,14 +3,17 @@
 // tests share, whichever ledger records the verdicts.
 import { CoreV1Api, CustomObjectsApi, type V1Node } from '@kubernetes/client-node';
 import type { SovereignNode } from '../../../src/api/generated/types.ts';
-import { MemberClusterPool } from '../../../src/cluster/pool.ts';
+import { SovereignNodeKind } from '../../../src/api/schema/sovereignnode.ts';
+import { MemberClients } from '../../../src/cluster/member-clients.ts';
 import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
 import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
-import { startSovereignNodeController } from '../../../src/controllers/sovereignnode-controller.ts';
+import { sovereignNodeController } from '../../../src/controllers/sovereignnode.ts';
 import { anchorsOf, type AnchorInput, type Ledger } from '../../../src/ledger/ledger.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
-import type { RunningController } from '../../../src/operator/controller.ts';
+import type { Controller } from '../../../src/runtime/controller.ts';
+import { Informers } from '../../../src/runtime/informer.ts';
+import { kindClient } from '../../../src/runtime/kind-client.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
 import { issueNodeCredential, newIdentity, proveNode, type Identity } from '../../../src/trust/issue.ts';
 import { TrustVerifier } from '../../../src/trust/verifier.ts';
@@ -26,7 +29,8 @@ export class SovereignNodeFixture {
   readonly cluster = uniqueName('paris');
   readonly prefix = uniqueName('trust');
   world!: TrustWorld;
-  controller!: RunningController;
+  controller!: Controller<SovereignNode>;
+  private informers?: Informers;
 
   /** The trust world's anchors, as the ledger must hold them before it accepts positive verdicts. */
   anchors(): AnchorInput[] {
@@ -55,11 +59,23 @@ export class SovereignNodeFixture {
   /** Starts the SovereignNode controller, recording on `ledger`. */
   async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
     const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem }) });
-    this.controller = await startSovereignNodeController({ host: host(), members: new MemberClusterPool(host()), verifier, ledger, log: createLogger({ level: 'error' }), retryAfterMs: 500 });
+    const log = createLogger({ level: 'error' });
+    this.informers = new Informers(host(), log);
+    this.controller = sovereignNodeController({
+      informer: this.informers.forKind<SovereignNode>(SovereignNodeKind),
+      nodes: kindClient<SovereignNode>(host(), SovereignNodeKind),
+      memberNodes: new MemberClients(host()),
+      verifier,
+      ledger,
+      log,
+      retryAfterMs: 500,
+    });
+    await this.controller.start();
   }
 
   async stop(): Promise<void> {
     await this.controller?.stop();
+    await this.informers?.stop();
     await this.world?.close();
   }
 

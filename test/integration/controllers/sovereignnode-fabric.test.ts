@@ -8,7 +8,7 @@ import { LedgerOutbox, OutboxLedger } from '../../../src/ledger/outbox.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import type { SovereigntyLedger } from '../../../src/ledger/ledger.ts';
 import { openFabricLedger } from '../../../src/ledger/open.ts';
-import { registry } from '../../../src/operator/metrics.ts';
+import { registry } from '../../../src/runtime/metrics.ts';
 import { TAINT_UNVERIFIED } from '../../../src/trust/node-labels.ts';
 import { eventually } from '../federation.ts';
 import { SovereignNodeFixture, taintKeys } from './sovereign-node-fixture.ts';

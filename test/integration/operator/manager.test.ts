@@ -8,8 +8,8 @@ import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
-import { slimWatch } from '../../../src/operator/slim-watch.ts';
-import { watchCollection } from '../../../src/operator/watch.ts';
+import { slimWatch } from '../../../src/runtime/slim-watch.ts';
+import { watchCollection } from '../../../src/runtime/watch.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
 
@@ -160,11 +160,21 @@ describe('two operator replicas', () => {
     await eventually(async () => expect(await verdict('second')).toBe('Verified'));
   }, 90_000);
 
-  it('shuts down on SIGTERM, releasing the lease', async () => {
-    const survivor = replicas.find((r) => r.process.alive)!;
-    await survivor.process.stop();
-    expect(await survivor.process.exited).toBe(0);
+  it('shuts down on SIGTERM, releasing the lease: a standby takes over at once, not after the lease lapses', async () => {
+    const leader = replicas.find((r) => r.process.alive)!;
+    expect(await isLeader(leader)).toBe(true);
+    const standby = await startReplica('c');
+    replicas.push(standby);
+    expect(await isLeader(standby)).toBe(false);
+    const stopping = Date.now();
+    await leader.process.stop();
+    expect(await leader.process.exited).toBe(0);
+    await eventually(async () => expect(await isLeader(standby)).toBe(true), 10_000, 50);
+    // Lease 3 s, retry every 600 ms: a released lease is taken at the standby's next round, well before it would lapse.
+    expect(Date.now() - stopping).toBeLessThan(2_000);
     const lease = await federation.host.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'cloud-empire-operator', namespace: 'cloud-empire' });
-    expect(lease.spec?.holderIdentity).toBeUndefined();
+    expect(lease.spec?.holderIdentity).toBe('c');
+    await createNode('third');
+    await eventually(async () => expect(await verdict('third')).toBe('Verified'));
   });
 });

@@ -116,6 +116,6 @@ describe('EmbeddedLedger', () => {
 
   it('exits 2 with the cause when there is no ledger to verify', async () => {
     expect(await cli('ledger', 'verify', '--dir', join(dir, 'nowhere'))).toMatchObject({ code: 2, out: expect.stringContaining('holds no embedded ledger') });
-    expect(await cli('ledger', 'check')).toMatchObject({ code: 2, out: expect.stringContaining('usage: empirectl ledger verify') });
+    expect(await cli('ledger', 'check')).toMatchObject({ code: 2, out: expect.stringMatching(/unknown command 'check'\nCommands: verify, /) });
   });
 });

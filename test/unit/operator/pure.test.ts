@@ -1,5 +1,5 @@
-import { setCondition } from '../../../src/operator/conditions.ts';
-import { WorkQueue } from '../../../src/operator/queue.ts';
+import { setCondition } from '../../../src/runtime/conditions.ts';
+import { WorkQueue } from '../../../src/runtime/queue.ts';
 import { applyTrustMarks, nodeTrustMarks } from '../../../src/trust/node-labels.ts';
 
 describe('trust marks on member Nodes', () => {

@@ -1,5 +1,6 @@
 import type { V1Deployment, V1Job, V1StatefulSet } from '@kubernetes/client-node';
-import { aggregateStatus, type ConditionInput } from '../../../src/cluster/propagation/status.ts';
+import type { ConditionInput } from '../../../src/runtime/conditions.ts';
+import { aggregateStatus } from '../../../src/cluster/propagation/status.ts';
 
 const deployment = (replicas: number, status: V1Deployment['status'], generation = 2): V1Deployment => ({
   metadata: { name: 'agent', generation },

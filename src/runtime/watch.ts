@@ -11,6 +11,9 @@ export interface WatchedCollection<T> {
   stop(): Promise<void>;
 }
 
+/** Opens a watch that calls `onChange` with every object added, changed or deleted (and all of them again after a relist). */
+export type OpenWatch<T> = (onChange: (object: T) => void) => WatchedCollection<T>;
+
 /**
  * A list+watch cache of one collection. client-node's informer stops on any
  * watch error but 410 Gone; this one starts again after a pause, and its

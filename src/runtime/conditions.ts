@@ -31,3 +31,7 @@ export function setCondition(conditions: Condition[] | undefined, input: Conditi
   else list.push(next);
   return list;
 }
+
+export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}

@@ -1,7 +1,11 @@
+import { isTerminal, type ReconcileResult } from './result.ts';
+
 /**
  * A work queue as client-go's: a key is processed by one worker at a time,
- * a key added while it is processed runs once more afterwards, failures back
- * off exponentially per key, and `addAfter` schedules a later look.
+ * a key added while it is processed runs once more afterwards, failures and
+ * `requeue` back off exponentially per key, `requeueAfter` schedules a later
+ * look, and a TerminalError is not retried. Stopping aborts the signal every
+ * running handler was given.
  */
 export interface QueueOptions {
   workers?: number;
@@ -9,7 +13,7 @@ export interface QueueOptions {
   maxDelayMs?: number;
 }
 
-export type Handler = (key: string) => Promise<{ requeueAfterMs?: number } | void>;
+export type Handler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | void>;
 
 export class WorkQueue {
   private readonly pending = new Set<string>();
@@ -17,15 +21,16 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   private readonly dirtyWhileActive = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
   private readonly handler: Handler;
   private readonly workers: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly abort = new AbortController();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  onError?: (key: string, error: unknown) => void;
+  onError?: (key: string, error: unknown, terminal: boolean) => void;
 
   constructor(handler: Handler, options: QueueOptions = {}) {
     this.handler = handler;
@@ -53,17 +58,22 @@ export class WorkQueue {
   /** Looks at `key` again after `ms`, unless an earlier look is already scheduled. */
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
-    const existing = this.timers.get(key) as (NodeJS.Timeout & { dueAt?: number }) | undefined;
     const dueAt = Date.now() + ms;
-    if (existing && (existing.dueAt ?? Infinity) <= dueAt) return;
-    if (existing) clearTimeout(existing);
+    const existing = this.timers.get(key);
+    if (existing && existing.dueAt <= dueAt) return;
+    if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
-    }, Math.max(0, ms)) as NodeJS.Timeout & { dueAt?: number };
-    timer.dueAt = dueAt;
+    }, Math.max(0, ms));
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, dueAt });
+  }
+
+  private backoff(key: string): void {
+    const attempts = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, attempts);
+    this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempts - 1)));
   }
 
   private pump(): void {
@@ -81,14 +91,23 @@ export class WorkQueue {
 
   private async process(key: string): Promise<void> {
     try {
-      const result = await this.handler(key);
-      this.failures.delete(key);
-      if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+      const result = await this.handler(key, this.abort.signal);
+      if (result?.requeue) {
+        this.backoff(key);
+      } else {
+        this.failures.delete(key);
+        if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+      }
     } catch (error) {
-      const attempts = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, attempts);
-      this.onError?.(key, error);
-      this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempts - 1)));
+      if (this.stopped) {
+        // Cancelled by stop(): nothing to retry.
+      } else if (isTerminal(error)) {
+        this.failures.delete(key);
+        this.onError?.(key, error, true);
+      } else {
+        this.onError?.(key, error, false);
+        this.backoff(key);
+      }
     } finally {
       this.active.delete(key);
       this.running--;
@@ -103,12 +122,15 @@ export class WorkQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Drops what is queued and scheduled, aborts running handlers and waits for them to return. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.order.length = 0;
     this.pending.clear();
+    this.dirtyWhileActive.clear();
+    this.abort.abort(new Error('the controller is stopping'));
     await this.idle();
   }
 }

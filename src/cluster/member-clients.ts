@@ -1,7 +1,8 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, VersionApi, type V1Node } from '@kubernetes/client-node';
 import type { MemberCluster } from '../api/generated/types.ts';
-import { GROUP, VERSION } from '../api/schema/common.ts';
-import { isNotFound } from '../operator/api-errors.ts';
+import { MemberClusterKind } from '../api/schema/membercluster.ts';
+import { isNotFound } from '../runtime/api-errors.ts';
+import { kindClient, type KindClient } from '../runtime/kind-client.ts';
 import { withConnectionReuse } from './keep-alive.ts';
 
 /** Why a member cluster cannot be reached; the reason goes into conditions. */
@@ -19,30 +20,45 @@ export interface MemberClient {
   core: CoreV1Api;
 }
 
+/** What controllers do to member Nodes: read one, and replace it with the resourceVersion read (409 on a race). */
+export interface MemberNodes {
+  readNode(cluster: string, name: string): Promise<V1Node>;
+  replaceNode(cluster: string, node: V1Node, fieldManager: string): Promise<V1Node>;
+}
+
+/** A member's API server version, or an error when it does not answer within `timeoutMs`. */
+export interface MemberVersions {
+  serverVersion(cluster: string, timeoutMs: number): Promise<string>;
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
 
 /**
  * Clients for member clusters, built from the kubeconfig Secret each
  * MemberCluster names and rebuilt when the Secret changes. Kubeconfigs never
  * leave this class: not in logs, not in errors, not in status.
  */
-export class MemberClusterPool {
-  private readonly custom: CustomObjectsApi;
+export class MemberClients implements MemberNodes, MemberVersions {
+  private readonly memberClusters: KindClient<MemberCluster>;
   private readonly core: CoreV1Api;
   private readonly cache = new Map<string, { secretVersion: string; client: MemberClient }>();
 
   constructor(host: KubeConfig) {
-    this.custom = host.makeApiClient(CustomObjectsApi);
+    this.memberClusters = kindClient<MemberCluster>(host, MemberClusterKind);
     this.core = host.makeApiClient(CoreV1Api);
   }
 
   async client(name: string): Promise<MemberClient> {
-    let member: MemberCluster;
-    try {
-      member = (await this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'memberclusters', name })) as MemberCluster;
-    } catch (error) {
-      if (isNotFound(error)) throw new MemberAccessError('MemberClusterNotFound', `MemberCluster ${name} does not exist`);
-      throw error;
-    }
+    const member = await this.memberClusters.get(name);
+    if (!member) throw new MemberAccessError('MemberClusterNotFound', `MemberCluster ${name} does not exist`);
     const ref = member.spec.kubeconfigSecretRef;
     const key = ref.key ?? 'kubeconfig';
     let secret;
@@ -73,5 +89,19 @@ export class MemberClusterPool {
     };
     this.cache.set(name, { secretVersion: version, client });
     return client;
+  }
+
+  async readNode(cluster: string, name: string): Promise<V1Node> {
+    return (await this.client(cluster)).core.readNode({ name });
+  }
+
+  async replaceNode(cluster: string, node: V1Node, fieldManager: string): Promise<V1Node> {
+    return (await this.client(cluster)).core.replaceNode({ name: node.metadata!.name!, body: node, fieldManager });
+  }
+
+  async serverVersion(cluster: string, timeoutMs: number): Promise<string> {
+    const client = await this.client(cluster);
+    const version = await withDeadline(client.kubeConfig.makeApiClient(VersionApi).getCode(), timeoutMs, `the API server of ${cluster}`);
+    return version.gitVersion;
   }
 }

@@ -1,0 +1,41 @@
+import { CommanderError } from 'commander';
+import { LedgerContractError, LedgerUnavailableError } from '../ledger/gateway.ts';
+import { debugRequested } from '../util/fatal.ts';
+import { printable } from '../util/printable.ts';
+import { CommandFailed } from './command.ts';
+import { UsageError } from './errors.ts';
+import { buildProgram } from './program.ts';
+
+/** Runs empirectl on `argv` (without node and the script) and returns the exit code; never exits the process. */
+export async function main(argv: string[], out = (line: string) => console.log(line), err = (line: string) => console.error(line)): Promise<number> {
+  // Text that reaches the terminal from input (file contents, arguments) is escaped once, here.
+  const errLine = (line: string) => err(printable(line));
+  const program = buildProgram({ out, err: errLine });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return program.exitCode ?? 0;
+  } catch (error) {
+    return report(error, errLine, debugRequested(argv));
+  }
+}
+
+function report(error: unknown, err: (line: string) => void, debug: boolean): number {
+  // Help and --version end parsing with exit code 0; a bare command group (help shown
+  // as an error) and every parse error are bad input. commander has printed them already.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  const command = error instanceof CommandFailed ? error.command : 'empirectl';
+  const cause = error instanceof CommandFailed ? error.cause : error;
+  if (cause instanceof UsageError) {
+    err(`${command}: ${cause.message}`);
+    return 2;
+  }
+  // A ledger's refusal or absence is an answer, not a crash: its message says what happened.
+  if (cause instanceof LedgerContractError || cause instanceof LedgerUnavailableError) {
+    err(`${command}: ${oneLine(cause.message)}`);
+    return 1;
+  }
+  err(`${command}: ${debug && cause instanceof Error && cause.stack ? cause.stack : oneLine(cause instanceof Error ? cause.message : String(cause))}`);
+  return 1;
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
