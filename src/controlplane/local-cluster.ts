@@ -232,13 +232,20 @@ export class LocalCluster {
         process: proc,
       });
     };
-    if (this.options.scheduler) starts.push(component(binaries.kubeScheduler(), 'system:kube-scheduler', []));
+    // client-go's default client limits (20 QPS for the controller-manager, 50 for the
+    // scheduler) would make them, not the operator, the bottleneck of benchmarks with
+    // thousands of pods on loopback.
+    const clientLimits = ['--kube-api-qps=1000', '--kube-api-burst=2000'];
+    if (this.options.scheduler) starts.push(component(binaries.kubeScheduler(), 'system:kube-scheduler', clientLimits));
     if (this.options.controllerManager) {
       starts.push(
         component(binaries.kubeControllerManager(), 'system:kube-controller-manager', [
           `--controllers=${CONTROLLERS.join(',')}`,
           '--use-service-account-credentials=true',
           '--concurrent-job-syncs=10',
+          '--concurrent-deployment-syncs=10',
+          '--concurrent-replicaset-syncs=10',
+          ...clientLimits,
         ]),
       );
     }
