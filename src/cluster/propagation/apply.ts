@@ -75,7 +75,7 @@ export class ImmutableJobError extends Error {
   }
 }
 
-function refOf(object: MemberObject): ObjectRef {
+export function refOf(object: MemberObject): ObjectRef {
   return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name };
 }
 
