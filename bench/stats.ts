@@ -57,3 +57,24 @@ export function rssMiBByKind(processes: readonly { name: string; pid: number | u
   }
   return memory;
 }
+
+/** CPU time (user + system) a process has used, in seconds, from /proc (Linux; 100 ticks per second); 0 when it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds summed per kind of process, as `rssMiBByKind`. */
+export function cpuSecondsByKind(processes: readonly { name: string; pid: number | undefined }[]): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const p of processes) {
+    const kind = p.name.replace(/\(.*\)$/, '');
+    used[kind] = (used[kind] ?? 0) + cpuSeconds(p.pid);
+  }
+  return used;
+}
