@@ -12,7 +12,7 @@ import { MANAGED_SELECTOR } from '../src/cluster/propagation/labels.ts';
 import { renderMemberWorkload } from '../src/cluster/propagation/render.ts';
 import { createFakeNode } from '../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../src/controlplane/federation.ts';
-import { cpuSecondsByKind, inParallel, rssMiBByKind, summarize } from './stats.ts';
+import { cpuSeconds, inParallel, rssMiB, summarize, sumByKind } from './stats.ts';
 
 const MEMBERS = ['paris', 'madrid', 'warsaw'] as const;
 const COUNTRY = { paris: 'FR', madrid: 'ES', warsaw: 'PL' } as const;
@@ -66,7 +66,7 @@ export async function benchMembers(workloads = Number(process.env.BENCH_MEMBERS_
     }
     console.error(`bench: members: applying ${workloads} workloads into ${MEMBERS.length} members`);
     const existMs: number[] = [];
-    const cpuBefore = cpuSecondsByKind([...federation.processes, { name: 'bench', pid: process.pid }]);
+    const cpuBefore = sumByKind([...federation.processes, { name: 'bench', pid: process.pid }], cpuSeconds);
     const t0 = performance.now();
     await inParallel(
       Array.from({ length: workloads }, (_, i) => i),
@@ -93,8 +93,8 @@ export async function benchMembers(workloads = Number(process.env.BENCH_MEMBERS_
       await new Promise((r) => setTimeout(r, 1000));
     }
     const allReadyMs = performance.now() - t0;
-    const memory = rssMiBByKind(federation.processes);
-    const cpuAfter = cpuSecondsByKind([...federation.processes, { name: 'bench', pid: process.pid }]);
+    const memory = sumByKind(federation.processes, rssMiB);
+    const cpuAfter = sumByKind([...federation.processes, { name: 'bench', pid: process.pid }], cpuSeconds);
     const cpuByComponent = Object.fromEntries(Object.entries(cpuAfter).map(([kind, s]) => [kind, Number((s - (cpuBefore[kind] ?? 0)).toFixed(1))]));
     const cpuTotal = Object.values(cpuByComponent).reduce((a, b) => a + b, 0);
     const exist = summarize(existMs, 1);

@@ -48,14 +48,14 @@ export function rssMiB(pid: number | undefined): number {
   }
 }
 
-/** RSS summed per kind of process (`kube-apiserver(paris)` counts as kube-apiserver). */
-export function rssMiBByKind(processes: readonly { name: string; pid: number | undefined }[]): Record<string, number> {
-  const memory: Record<string, number> = {};
+/** `measure` of each process summed per kind of process (`kube-apiserver(paris)` counts as kube-apiserver). */
+export function sumByKind(processes: readonly { name: string; pid: number | undefined }[], measure: (pid: number | undefined) => number): Record<string, number> {
+  const sums: Record<string, number> = {};
   for (const p of processes) {
     const kind = p.name.replace(/\(.*\)$/, '');
-    memory[kind] = Number(((memory[kind] ?? 0) + rssMiB(p.pid)).toFixed(1));
+    sums[kind] = Number(((sums[kind] ?? 0) + measure(p.pid)).toFixed(1));
   }
-  return memory;
+  return sums;
 }
 
 /** CPU time (user + system) a process has used, in seconds, from /proc (Linux; 100 ticks per second); 0 when it is gone. */
@@ -67,14 +67,4 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-/** CPU seconds summed per kind of process, as `rssMiBByKind`. */
-export function cpuSecondsByKind(processes: readonly { name: string; pid: number | undefined }[]): Record<string, number> {
-  const used: Record<string, number> = {};
-  for (const p of processes) {
-    const kind = p.name.replace(/\(.*\)$/, '');
-    used[kind] = (used[kind] ?? 0) + cpuSeconds(p.pid);
-  }
-  return used;
 }
