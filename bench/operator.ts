@@ -1,14 +1,18 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GpuPool } from '../src/api/generated/types.ts';
+import type { GpuPool, MemberCluster, SovereignNode } from '../src/api/generated/types.ts';
+import { GpuPoolKind } from '../src/api/schema/gpupool.ts';
+import { MemberClusterKind } from '../src/api/schema/membercluster.ts';
+import { SovereignNodeKind } from '../src/api/schema/sovereignnode.ts';
 import { REPO_ROOT } from '../src/controlplane/binaries.ts';
 import { LocalFederation } from '../src/controlplane/federation.ts';
 import { kubectl } from '../src/controlplane/kubectl.ts';
 import { freePort, ManagedProcess } from '../src/controlplane/process.ts';
 import { createLogger } from '../src/logging/logger.ts';
 import { OPERATOR_NODE_FLAGS } from '../src/operator/runtime-flags.ts';
+import { collectionPath, kindClient } from '../src/runtime/kind-client.ts';
 import { watchCollection } from '../src/runtime/watch.ts';
 import { issueNodeCredential, newIdentity } from '../src/trust/issue.ts';
 import { inParallel, summarize } from './stats.ts';
@@ -61,19 +65,45 @@ async function createNodes(kc: KubeConfig, cluster: string): Promise<void> {
   });
 }
 
-function procStats(pid: number | undefined): { rssMB: number; cpuTicks: number } {
-  if (!pid) return { rssMB: 0, cpuTicks: 0 };
-  try {
-    return readProcStats(pid);
-  } catch {
-    return { rssMB: 0, cpuTicks: 0 };
-  }
+/**
+ * The operator's RSS and CPU time from /proc. Throws when they cannot be read
+ * (no pid yet, the process gone, no VmRSS line): a missing reading must fail
+ * the benchmark, never count as 0 MB and meet the goal.
+ */
+export function procStats(pid: number | undefined): { rssMB: number; cpuTicks: number } {
+  if (!pid) throw new Error('the operator has no pid: it did not start');
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!rss) throw new Error(`/proc/${pid}/status has no VmRSS line: the operator has exited`);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { rssMB: Number(rss[1]) / 1024, cpuTicks: Number(stat[11]) + Number(stat[12]) };
 }
 
-function readProcStats(pid: number): { rssMB: number; cpuTicks: number } {
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return { rssMB: rss ? Number(rss[1]) / 1024 : 0, cpuTicks: Number(stat[11]) + Number(stat[12]) };
+/** Samples peak RSS; the first failed reading is kept and fails the run when read. */
+export class RssSampler {
+  private peak = 0;
+  private samples = 0;
+  private failure?: Error;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(pid: () => number | undefined, everyMs = 200) {
+    this.timer = setInterval(() => {
+      try {
+        this.peak = Math.max(this.peak, procStats(pid()).rssMB);
+        this.samples++;
+      } catch (error) {
+        this.failure ??= error as Error;
+      }
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  /** Stops sampling; the peak in MB, or an error when any reading failed or none was taken. */
+  stop(): number {
+    clearInterval(this.timer);
+    if (this.failure) throw new Error(`could not read the operator's RSS: ${this.failure.message}`);
+    if (!this.samples) throw new Error("no RSS sample of the operator was taken");
+    return this.peak;
+  }
 }
 
 export async function benchOperator(): Promise<Record<string, unknown>> {
@@ -91,20 +121,21 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
 
     const issuer = newIdentity({ method: 'key' });
     const core = host.makeApiClient(CoreV1Api);
-    const custom = host.makeApiClient(CustomObjectsApi);
+    const gpuPools = kindClient<GpuPool>(host, GpuPoolKind);
+    const memberClusters = kindClient<MemberCluster>(host, MemberClusterKind);
+    const sovereignNodes = kindClient<SovereignNode>(host, SovereignNodeKind);
     await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
     await core.createNamespacedConfigMap({
       namespace: 'cloud-empire',
       body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: bench}]\naudience: urn:bench\nrequireProofOfPossession: false\n` } },
     });
-    const create = (plural: string, body: object) => custom.createClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural, body });
     for (const m of MEMBERS) {
       await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } } });
-      await create('memberclusters', { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } });
-      await create('gpupools', { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'GpuPool', metadata: { name: `${m}-h100` }, spec: { memberCluster: m, nodeSelector: { matchLabels: { pool: 'bench' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, provider: 'ovhcloud' } });
+      await memberClusters.create({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } });
+      await gpuPools.create({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'GpuPool', metadata: { name: `${m}-h100` }, spec: { memberCluster: m, nodeSelector: { matchLabels: { pool: 'bench' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, provider: 'ovhcloud' } });
       await inParallel(Array.from({ length: POOL_NODES }, (_, i) => nodeObject(m, i).metadata!.name!), 8, async (nodeName) => {
         const did = newIdentity({ method: 'key' }).did;
-        await create('sovereignnodes', {
+        await sovereignNodes.create({
           apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: nodeName },
           spec: { memberCluster: m, nodeName, did, credential: await issueNodeCredential(issuer.key, { subject: did, memberCluster: m, nodeName, countryCode: 'FR', validForSeconds: 86_400 }) },
         });
@@ -116,13 +147,12 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     const t1 = performance.now();
     const flags = process.env.BENCH_OPERATOR_NODE_OPTIONS !== undefined ? [] : [...OPERATOR_NODE_FLAGS];
     operator = new ManagedProcess('operator', process.execPath, [...flags, join(REPO_ROOT, 'src', 'operator', 'main.ts'), `--kubeconfig=${hostFile}`, '--leader-elect=false', `--ledger-dir=${join(dir, 'ledger')}`, `--http-addr=127.0.0.1:${port}`], join(dir, 'operator.log'), { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NODE_OPTIONS: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '', ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}) });
-    let peakRss = 0;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, procStats(operator?.pid).rssMB)), 200);
+    const sampler = new RssSampler(() => operator?.pid);
     const pools = watchCollection<GpuPool>({
       name: 'bench-gpupools',
       kubeConfig: host,
-      path: '/apis/cloudempire.eu/v1alpha1/gpupools',
-      list: async () => (await custom.listClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'gpupools' })) as KubernetesListObject<GpuPool>,
+      path: collectionPath(GpuPoolKind),
+      list: () => gpuPools.list(),
       onChange: (pool) => onPool(pool),
       log: createLogger({ level: 'error' }),
     });
@@ -180,7 +210,7 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
       await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error(`change ${i} not seen within 30 s`)), 30_000))]);
       latencies.push(performance.now() - started);
     }
-    clearInterval(sampler);
+    const peakRss = sampler.stop();
     await pools.stop();
     const latency = summarize(latencies, 0);
     const steady = procStats(operator.pid!);

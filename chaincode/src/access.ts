@@ -43,6 +43,8 @@ const RULES: Record<string, Rule> = {
   'DataAccess:CheckAccess': { kind: 'anyMember' },
   'DataAccess:RevokeGrant': { kind: 'dataOwnerOrganization' },
   'DataAccess:RecordAccess': { kind: 'operatorOrDataOwner' },
+  'LedgerHead:PutHead': { kind: 'trustAuthority', roles: ['operator'] },
+  'LedgerHead:GetHead': { kind: 'anyMember' },
 };
 
 export function caller(ctx: Context): string {

@@ -5,7 +5,7 @@ import { getPolicy } from './dataset-policy.ts';
 import { requireOwnerEndorsement } from './key-endorsement.ts';
 import { ContractError } from './errors.ts';
 import { emit, getJson, key, putJson, txTime } from './ledger-context.ts';
-import { EVENTS, type AccessVerdict, type GrantRecord, type PlacementDecision, type PlacementRequest } from './records.ts';
+import { EVENTS, type AccessReasonCode, type AccessVerdict, type GrantRecord, type PlacementDecision, type PlacementRequest } from './records.ts';
 import { SovereignContract } from './sovereign-contract.ts';
 import { attestationForDid } from './trust-registry.ts';
 import * as v from './validation.ts';
@@ -56,7 +56,7 @@ async function requireGrant(ctx: Context, id: string): Promise<GrantRecord> {
 /** Judges one use of a grant by one node at the transaction's time; the reasons are stable codes. */
 async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise<AccessVerdict> {
   const at = txTime(ctx);
-  const verdict = (allowed: boolean, reason: string, message: string): AccessVerdict => ({ grantId: grant.grantId, nodeDid, allowed, reason, message, at });
+  const verdict = (allowed: boolean, reason: AccessReasonCode, message: string): AccessVerdict => ({ grantId: grant.grantId, nodeDid, allowed, reason, message, at });
   if (grant.revoked) return verdict(false, 'GrantRevoked', `grant ${grant.grantId} was revoked at ${grant.revokedAt} by ${grant.revokedBy}`);
   if (grant.expiresAt <= at) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
   if (!grant.nodeDids.includes(nodeDid)) return verdict(false, 'NodeNotBound', `grant ${grant.grantId} is bound to ${grant.nodeDids.length} other node(s), not ${nodeDid}`);

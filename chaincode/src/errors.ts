@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'DecisionReplayed',
   'UntrustedIssuer',
   'UnknownTransaction',
+  'StaleHead',
 ] as const;
 export type ContractErrorCode = (typeof ERROR_CODES)[number];
 

@@ -2,11 +2,12 @@
 // embedded ledger imports the same list.
 import { DataAccessContract } from './data-access.ts';
 import { DatasetPolicyContract } from './dataset-policy.ts';
+import { LedgerHeadContract } from './ledger-head.ts';
 import { PlacementContract } from './placement.ts';
 import { TrustRegistryContract } from './trust-registry.ts';
 
-export { DataAccessContract, DatasetPolicyContract, PlacementContract, TrustRegistryContract };
-export const contracts = [TrustRegistryContract, DatasetPolicyContract, PlacementContract, DataAccessContract];
+export { DataAccessContract, DatasetPolicyContract, LedgerHeadContract, PlacementContract, TrustRegistryContract };
+export const contracts = [TrustRegistryContract, DatasetPolicyContract, PlacementContract, DataAccessContract, LedgerHeadContract];
 export * from './records.ts';
 export { parseContractError, ContractError } from './errors.ts';
 export { TRUST_AUTHORITY_MSP, ROLE_ATTRIBUTE, ownerCollection } from './access.ts';

@@ -91,8 +91,25 @@ export interface PlacementRequest {
   targets: PlacementTarget[];
 }
 
+/** Why a placement target is refused: stable codes a client can act on, as the trust pipeline's reasons are. */
+export const PLACEMENT_REASON_CODES = [
+  'NoNodes',
+  'NodeNotAttested',
+  'AttestationDidMismatch',
+  'NodeNotVerified',
+  'AttestationExpired',
+  'CountryMismatch',
+  'ProviderMismatch',
+  'DatasetUnknown',
+  'PurposeNotAllowed',
+  'CountryNotAllowed',
+  'JurisdictionNotAllowed',
+  'ProviderNotAllowed',
+] as const;
+export type PlacementReasonCode = (typeof PLACEMENT_REASON_CODES)[number];
+
 export interface Reason {
-  code: string;
+  code: PlacementReasonCode;
   message: string;
 }
 
@@ -135,13 +152,27 @@ export interface GrantRecord {
   revokedBy?: string;
 }
 
+/** Why one use of a data-access grant is allowed or refused. */
+export const ACCESS_REASON_CODES = ['Allowed', 'GrantRevoked', 'GrantExpired', 'NodeNotBound', 'DatasetUnknown', 'PurposeNotAllowed', 'NodeNotVerified', 'AttestationExpired'] as const;
+export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];
+
 export interface AccessVerdict {
   grantId: string;
   nodeDid: string;
   allowed: boolean;
-  reason: string;
+  reason: AccessReasonCode;
   message: string;
   at: string;
+}
+
+/** How far an operator's embedded ledger reached, as recorded on Fabric. */
+export interface LedgerHeadRecord {
+  ledgerId: string;
+  height: number;
+  hash: string;
+  recordedAt: string;
+  recordedBy: string;
+  txId: string;
 }
 
 /** Event names the contracts emit; clients subscribe by these. */

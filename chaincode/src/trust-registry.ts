@@ -56,6 +56,8 @@ export class TrustRegistryContract extends SovereignContract {
       registeredBy: caller(ctx),
       registeredAt: txTime(ctx),
     };
+    // An anchor without countries would vouch for any country: refused, not read as "all".
+    if (!record.countries.length) throw new ContractError('InvalidArgument', `anchor.countries of ${record.did} must list the countries (ISO 3166-1 alpha-2) it may attest`);
     await putJson(ctx, key(ctx, ANCHOR, record.did), record);
     return canonicalJson(record);
   }
@@ -105,9 +107,15 @@ async function assertAnchored(ctx: Context, attestation: AttestationRecord): Pro
   if (!attestation.issuer) throw new ContractError('UntrustedIssuer', `a verified attestation of ${where} must name its issuer`);
   const anchor = await getJson<TrustAnchorRecord>(ctx, key(ctx, ANCHOR, attestation.issuer));
   if (!anchor) throw new ContractError('UntrustedIssuer', `${attestation.issuer} is not a registered trust anchor, so it cannot vouch for ${where}; the trust authority's admin registers anchors (TrustRegistry:PutTrustAnchor)`);
-  if (anchor.countries.length && !anchor.countries.includes(attestation.countryCode ?? '')) {
-    throw new ContractError('UntrustedIssuer', `${attestation.issuer} may attest ${anchor.countries.join(', ')}, not ${attestation.countryCode ?? 'no country'} (${where})`);
+  if (!anchorMayAttest(anchor, attestation.countryCode)) {
+    const may = anchor.countries.length ? anchor.countries.join(', ') : 'no country (it was registered without countries)';
+    throw new ContractError('UntrustedIssuer', `${attestation.issuer} may attest ${may}, not ${attestation.countryCode ?? 'no country'} (${where})`);
   }
+}
+
+/** Whether an anchor may vouch for a node in `country`; one registered without countries (an older record) may vouch for none. */
+export function anchorMayAttest(anchor: Pick<TrustAnchorRecord, 'countries'>, country: string | undefined): boolean {
+  return Array.isArray(anchor.countries) && country !== undefined && anchor.countries.includes(country);
 }
 
 /** Whether two verdicts on a node say the same thing, whenever they were observed or recorded. */

@@ -26,11 +26,6 @@ export interface MemberNodes {
   replaceNode(cluster: string, node: V1Node, fieldManager: string): Promise<V1Node>;
 }
 
-/** A member's API server version, or an error when it does not answer within `timeoutMs`. */
-export interface MemberVersions {
-  serverVersion(cluster: string, timeoutMs: number): Promise<string>;
-}
-
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
@@ -46,7 +41,13 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
  * MemberCluster names and rebuilt when the Secret changes. Kubeconfigs never
  * leave this class: not in logs, not in errors, not in status.
  */
-export class MemberClients implements MemberNodes, MemberVersions {
+/** The member's API server version, or an error when it does not answer within `timeoutMs`. */
+export async function serverVersion(client: MemberClient, timeoutMs: number): Promise<string> {
+  const version = await withDeadline(client.kubeConfig.makeApiClient(VersionApi).getCode(), timeoutMs, `the API server of ${client.name}`);
+  return version.gitVersion;
+}
+
+export class MemberClients implements MemberNodes {
   private readonly memberClusters: KindClient<MemberCluster>;
   private readonly core: CoreV1Api;
   private readonly cache = new Map<string, { secretVersion: string; client: MemberClient }>();
@@ -97,11 +98,5 @@ export class MemberClients implements MemberNodes, MemberVersions {
 
   async replaceNode(cluster: string, node: V1Node, fieldManager: string): Promise<V1Node> {
     return (await this.client(cluster)).core.replaceNode({ name: node.metadata!.name!, body: node, fieldManager });
-  }
-
-  async serverVersion(cluster: string, timeoutMs: number): Promise<string> {
-    const client = await this.client(cluster);
-    const version = await withDeadline(client.kubeConfig.makeApiClient(VersionApi).getCode(), timeoutMs, `the API server of ${cluster}`);
-    return version.gitVersion;
   }
 }

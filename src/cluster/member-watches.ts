@@ -3,7 +3,7 @@ import type { Logger } from 'winston';
 import type { Subscribe } from '../runtime/informer.ts';
 import { slimWatch } from '../runtime/slim-watch.ts';
 import type { WatchedCollection } from '../runtime/watch.ts';
-import type { MemberClient, MemberClients } from './member-clients.ts';
+import { serverVersion, type MemberClient, type MemberClients } from './member-clients.ts';
 
 // What the capacity controllers read of a member's Nodes and Pods; the rest
 // (images, managed fields, conditions, volumes…) is not kept. At 15,000 nodes
@@ -40,6 +40,17 @@ export interface MemberSnapshot {
   pods: readonly V1Pod[];
 }
 
+/** One health probe of a member: its API server's version, and its cached Nodes. */
+export interface MemberProbe {
+  version: string;
+  nodes: readonly V1Node[];
+}
+
+/** Probes a member; throws MemberAccessError (or the API error) when it cannot be reached or does not answer in time. */
+export interface MemberProber {
+  probe(cluster: string, timeoutMs: number): Promise<MemberProbe>;
+}
+
 /** What the capacity controllers read of members: their caches, and which member changed. */
 export interface MemberCaches {
   /** Throws MemberAccessError (or the API error) when the member cannot be reached. */
@@ -53,7 +64,7 @@ export interface MemberCaches {
  * needs a cluster and restarted when its kubeconfig changes. `onChange` says
  * which cluster changed, so controllers can wake what depends on it.
  */
-export class MemberWatches implements MemberCaches {
+export class MemberWatches implements MemberCaches, MemberProber {
   private readonly views = new Map<string, { client: MemberClient; view: Promise<MemberView> }>();
   private readonly members: MemberClients;
   private readonly log: Logger;
@@ -76,6 +87,12 @@ export class MemberWatches implements MemberCaches {
 
   private notify(cluster: string): void {
     for (const listener of this.listeners) listener(cluster);
+  }
+
+  /** The kubeconfig Secret is resolved once for the caches and the version call. */
+  async probe(cluster: string, timeoutMs: number): Promise<MemberProbe> {
+    const view = await this.view(cluster);
+    return { version: await serverVersion(view.client, timeoutMs), nodes: view.nodes.list() };
   }
 
   /** The cluster's synced Node and Pod caches; throws MemberAccessError when it cannot be reached. */

@@ -1,6 +1,7 @@
 // What the MemberCluster reconciler decides, as pure functions of what it read.
 import type { V1Node } from '@kubernetes/client-node';
 import type { ClusterTaint, GpuCapacity, MemberCluster, MemberClusterStatus, SovereignNode } from '../api/generated/types.ts';
+import type { MemberProbe } from '../cluster/member-watches.ts';
 import { setCondition } from '../runtime/conditions.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import { verifiedNodeNames } from '../trust/verified-nodes.ts';
@@ -27,11 +28,6 @@ export function deviceCapacity(nodes: readonly V1Node[], verified: ReadonlySet<s
   return [...totals.values()].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
 }
 
-/** A successful probe: the member's version and its cached Nodes. */
-export interface MemberProbe {
-  version: string;
-  nodes: readonly V1Node[];
-}
 
 export interface MemberClusterTiming {
   /** How often a member is probed. */

@@ -1,21 +1,20 @@
 import type { Logger } from 'winston';
 import type { MemberCluster, SovereignNode } from '../api/generated/types.ts';
-import { MemberAccessError, type MemberVersions } from '../cluster/member-clients.ts';
-import type { MemberCaches } from '../cluster/member-watches.ts';
+import { MemberAccessError } from '../cluster/member-clients.ts';
+import type { MemberCaches, MemberProbe, MemberProber } from '../cluster/member-watches.ts';
 import { describeError, isConflict } from '../runtime/api-errors.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { SharedInformer } from '../runtime/informer.ts';
 import type { KindClient } from '../runtime/kind-client.ts';
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from '../runtime/result.ts';
-import { memberClusterStatus, memberStatusWorthWriting, UNREACHABLE_TAINT, type MemberProbe } from './membercluster-status.ts';
+import { memberClusterStatus, memberStatusWorthWriting, UNREACHABLE_TAINT } from './membercluster-status.ts';
 import type { MemberFailure } from './gpupool-status.ts';
 
 export { deviceCapacity, UNREACHABLE_TAINT } from './membercluster-status.ts';
 
 export interface MemberClusterReconcilerDeps {
   memberClusters: KindClient<MemberCluster>;
-  members: MemberCaches;
-  versions: MemberVersions;
+  members: MemberProber;
   sovereignNodes: () => readonly SovereignNode[];
   log: Logger;
   /** How often a member is probed. */
@@ -36,10 +35,7 @@ export class MemberClusterReconciler implements Reconciler {
 
   private async probe(name: string): Promise<MemberProbe | MemberFailure> {
     try {
-      // The snapshot resolves the member's client (kubeconfig Secret) for the caches; the version call is the probe.
-      const snapshot = await this.deps.members.snapshot(name);
-      const version = await this.deps.versions.serverVersion(name, this.deps.probeTimeoutMs ?? 5_000);
-      return { version, nodes: snapshot.nodes };
+      return await this.deps.members.probe(name, this.deps.probeTimeoutMs ?? 5_000);
     } catch (error) {
       if (isConflict(error)) throw error;
       return { reason: error instanceof MemberAccessError ? error.reason : 'Unreachable', message: describeError(error) };
@@ -66,8 +62,9 @@ export class MemberClusterReconciler implements Reconciler {
   }
 }
 
-export interface MemberClusterControllerDeps extends Omit<MemberClusterReconcilerDeps, 'sovereignNodes'> {
+export interface MemberClusterControllerDeps extends Omit<MemberClusterReconcilerDeps, 'sovereignNodes' | 'members'> {
   informer: SharedInformer<MemberCluster>;
+  members: MemberProber & Pick<MemberCaches, 'onChange'>;
   sovereignNodes: SharedInformer<SovereignNode>;
 }
 

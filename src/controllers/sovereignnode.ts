@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { SovereignNode } from '../api/generated/types.ts';
 import { MemberAccessError, type MemberNodes } from '../cluster/member-clients.ts';
@@ -10,6 +9,7 @@ import type { SharedInformer } from '../runtime/informer.ts';
 import type { KindClient } from '../runtime/kind-client.ts';
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from '../runtime/result.ts';
 import { sameJson } from '../util/canonical-json.ts';
+import { sha256Hex } from '../util/sha256.ts';
 import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
 import type { TrustVerifier, Verdict } from '../trust/verifier.ts';
@@ -33,7 +33,6 @@ export interface SovereignNodeReconcilerDeps {
   newNonce?: () => string;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Why the member Node could not be marked, for the NodeBound condition. */
 function bindFailure(error: unknown, node: SovereignNode): Extract<BindOutcome, { ok: false }> {
@@ -114,7 +113,7 @@ export class SovereignNodeReconciler implements Reconciler {
         jurisdiction: verdict.jurisdiction,
         provider: verdict.provider,
         expiresAt: verdict.expiresAt,
-        credentialDigest: digest(node.spec.credential),
+        credentialDigest: sha256Hex(node.spec.credential),
         observedAt: now.toISOString(),
       });
       this.ledgerOutcome('committed');

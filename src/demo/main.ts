@@ -10,11 +10,14 @@ import { catalogTable } from '../catalog/catalog.ts';
 import { readCatalog } from '../catalog/source.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
 import { verifyLedger } from '../ledger/embedded/verify.ts';
+import { ConfigMapHeadCheckpoint } from '../ledger/kube-head-checkpoint.ts';
 import { createLogger } from '../logging/logger.ts';
 import { startOperator, type RunningOperator } from '../operator/operator.ts';
 import { kindClient } from '../runtime/kind-client.ts';
 import { answerChallenge } from '../trust/node-agent.ts';
-import type { KeyFile } from '../trust/issue.ts';
+import { didOfKey, type KeyFile } from '../trust/issue.ts';
+import { verifyingKeyOfDid } from '../trust/signing-key.ts';
+import { loadOrCreateOperatorKey } from '../operator/identity.ts';
 import { demoNodeKeys, OPERATOR_NAMESPACE, startDemoFederation } from './federation.ts';
 import { DEMO_SOVEREIGN_NODES } from './inventory.ts';
 
@@ -91,9 +94,11 @@ try {
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);
   const ledgerDir = join(federation.dir, 'ledger');
-  const check = verifyLedger(ledgerDir);
-  console.log(`ledger (embedded, hash-chained): ${check.blocks} blocks, ${check.transactions} transactions, ${check.ok ? 'intact' : `ALTERED: ${check.problem}`}`);
-  console.log(`                      check it yourself: node src/cli/empirectl.ts ledger verify --dir ${ledgerDir}`);
+  const operatorDid = didOfKey(await loadOrCreateOperatorKey(host, OPERATOR_NAMESPACE));
+  const head = await new ConfigMapHeadCheckpoint(host, OPERATOR_NAMESPACE).read();
+  const check = verifyLedger(ledgerDir, { operator: verifyingKeyOfDid(operatorDid), expectHead: head });
+  console.log(`ledger (embedded, hash-chained, signed): ${check.blocks} blocks, ${check.transactions} transactions, ${check.ok ? 'intact' : `ALTERED: ${check.problem}`}`);
+  console.log(`                      check it yourself: node src/cli/empirectl.ts ledger verify --dir ${ledgerDir} --operator ${operatorDid} --kubeconfig ${hostKubeconfig} --namespace ${OPERATOR_NAMESPACE}`);
 } catch (error) {
   await stop();
   throw error;

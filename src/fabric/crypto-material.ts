@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '../../chaincode/src/access.ts';
+import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '@cloud-empire/chaincode/access';
 import { fabricBinaries } from '../controlplane/binaries.ts';
 
 /** Fabric CA's certificate extension for attributes: ClientIdentity.getAttributeValue reads it. */

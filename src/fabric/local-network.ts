@@ -70,12 +70,25 @@ export class LocalFabricNetwork {
   readonly processes: ManagedProcess[];
   private readonly ownsDir: boolean;
   private readonly ports: Ports;
+  private readonly packageIds: Record<PeerOrg, string>;
 
-  private constructor(info: FabricNetworkInfo, processes: ManagedProcess[], ownsDir: boolean, ports: Ports) {
+  private constructor(info: FabricNetworkInfo, processes: ManagedProcess[], ownsDir: boolean, ports: Ports, packageIds: Record<PeerOrg, string>) {
     this.info = info;
     this.processes = processes;
     this.ownsDir = ownsDir;
     this.ports = ports;
+    this.packageIds = packageIds;
+  }
+
+  /** Stops an organization's chaincode server, not its peer: the peer stays up and answers that it cannot reach the chaincode. */
+  async stopChaincodeServer(org: PeerOrg): Promise<void> {
+    const server = this.processes.find((p) => p.name === `chaincode-${org}`);
+    await server?.stop(5000);
+    if (server) this.processes.splice(this.processes.indexOf(server), 1);
+  }
+
+  async startChaincodeServer(org: PeerOrg): Promise<void> {
+    this.processes.push(await startChaincodeServer(this.info.dir, org, this.ports.peers[org].server, this.packageIds[org], false));
   }
 
   /** Stops an organization's peer (an outage); `startPeer` brings it back with its ledger. */
@@ -150,7 +163,7 @@ export class LocalFabricNetwork {
       await waitForGossip(info);
       log('fabric: each peer reaches the other organization through discovery');
       writeFileSync(join(dir, 'network.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
-      return new LocalFabricNetwork(info, processes, !options.dir, ports);
+      return new LocalFabricNetwork(info, processes, !options.dir, ports, packageIds);
     } catch (error) {
       await Promise.allSettled(processes.reverse().map((p) => p.stop(2000)));
       if (!options.dir) rmSync(dir, { recursive: true, force: true });

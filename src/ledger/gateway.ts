@@ -32,8 +32,11 @@ export interface EventCheckpoint {
   txId?: string;
 }
 
+/** Which ledger runs the chaincode. */
+export type LedgerKind = 'embedded' | 'fabric';
+
 export interface ContractGateway {
-  readonly kind: 'embedded' | 'fabric';
+  readonly kind: LedgerKind;
   submit(fn: string, args: string[], options?: SubmitOptions): Promise<Submitted>;
   evaluate(fn: string, args: string[], options?: SubmitOptions): Promise<string>;
   /** Chaincode events from the checkpoint on (from the first block without one), live until `signal` aborts. */

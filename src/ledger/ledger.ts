@@ -5,18 +5,19 @@ import type {
   DatasetPolicy,
   DatasetPolicyInput,
   GrantRecord,
+  LedgerHeadRecord,
   PlacementDecision,
   PlacementRequest,
   RecordedDecision,
   StoredAttestation,
   TrustAnchorRecord,
-} from '../../chaincode/src/records.ts';
-import { DETAILS_TRANSIENT_KEY } from '../../chaincode/src/dataset-policy.ts';
+} from '@cloud-empire/chaincode/records';
+import { DETAILS_TRANSIENT_KEY } from '@cloud-empire/chaincode/dataset-policy';
 import { canonicalJson } from '../util/canonical-json.ts';
-import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint } from './gateway.ts';
+import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint, LedgerKind } from './gateway.ts';
 
-export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, PlacementDecision, PlacementRequest, RecordedDecision, StoredAttestation, TrustAnchorRecord };
-export { LedgerContractError, LedgerUnavailableError } from './gateway.ts';
+export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, LedgerHeadRecord, PlacementDecision, PlacementRequest, RecordedDecision, StoredAttestation, TrustAnchorRecord };
+export { LedgerContractError, LedgerUnavailableError, type LedgerKind } from './gateway.ts';
 
 export type AnchorInput = Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>;
 
@@ -34,7 +35,7 @@ export interface LedgerReceipt {
 
 /** What the operator needs from the ledger, whichever implementation runs the chaincode. */
 export interface Ledger {
-  readonly kind: 'embedded' | 'fabric';
+  readonly kind: LedgerKind;
   recordAttestation(record: AttestationRecord): Promise<LedgerReceipt>;
   authorizePlacement(request: PlacementRequest): Promise<PlacementDecision>;
   recordPlacement(request: PlacementRequest): Promise<RecordedDecision & { blockNumber?: number }>;
@@ -57,7 +58,7 @@ export class SovereigntyLedger implements Ledger {
     this.onClose = onClose;
   }
 
-  get kind(): 'embedded' | 'fabric' {
+  get kind(): LedgerKind {
     return this.gateway.kind;
   }
 
@@ -144,6 +145,15 @@ export class SovereigntyLedger implements Ledger {
 
   events(options: { checkpoint?: EventCheckpoint; signal: AbortSignal }): AsyncIterable<ChaincodeEventRecord> {
     return this.gateway.events(options);
+  }
+
+  /** Records how far an embedded ledger reached (as the operator); refused as StaleHead when it moves back or rewrites a height. */
+  async putLedgerHead(ledgerId: string, head: { height: number; hash: string }): Promise<LedgerHeadRecord> {
+    return JSON.parse((await this.gateway.submit('LedgerHead:PutHead', [ledgerId, canonicalJson(head)])).result) as LedgerHeadRecord;
+  }
+
+  async getLedgerHead(ledgerId: string): Promise<LedgerHeadRecord> {
+    return JSON.parse(await this.gateway.evaluate('LedgerHead:GetHead', [ledgerId])) as LedgerHeadRecord;
   }
 
   async probe(): Promise<void> {

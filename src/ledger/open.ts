@@ -1,5 +1,5 @@
-import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '../../chaincode/src/access.ts';
-import { EmbeddedLedger } from './embedded/embedded-ledger.ts';
+import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '@cloud-empire/chaincode/access';
+import { EmbeddedLedger, type EmbeddedLedgerOptions } from './embedded/embedded-ledger.ts';
 import type { FabricConnection } from './fabric/fabric-gateway.ts';
 import type { LedgerIdentity } from './embedded/stub.ts';
 import { SovereigntyLedger, type AnchorInput } from './ledger.ts';
@@ -19,13 +19,14 @@ export const EMBEDDED_TRUST_ADMIN_IDENTITY: LedgerIdentity = {
 };
 
 /**
- * Opens the embedded ledger in `dir` and a client of it acting as the
- * operator; closing the client closes the ledger. With `trustAnchors`, the
+ * Opens the embedded ledger in `dir` (its blocks signed with `signer`, its
+ * head kept in `checkpoint`) and a client of it acting as the operator;
+ * closing the client closes the ledger. With `trustAnchors`, the
  * ledger's anchors are first made to match them (as the trust admin), since
  * the contract accepts positive verdicts only from registered anchors.
  */
-export async function openEmbeddedLedger(dir: string, options: { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity } = {}): Promise<SovereigntyLedger> {
-  const store = EmbeddedLedger.open(dir);
+export async function openEmbeddedLedger(dir: string, options: EmbeddedLedgerOptions & { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity }): Promise<SovereigntyLedger> {
+  const store = await EmbeddedLedger.open(dir, options);
   try {
     if (options.trustAnchors) await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(options.trustAnchors);
   } catch (error) {

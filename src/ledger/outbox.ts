@@ -1,10 +1,12 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'winston';
-import { sameVerdict } from '../../chaincode/src/trust-registry.ts';
-import { replaceFileDurably, wholeLines } from '../util/line-files.ts';
+import { sameVerdict } from '@cloud-empire/chaincode/trust-registry';
+import { ensureDirDurably, nodeFileSystem, openForAppend, type FileSystem } from '../util/file-system.ts';
+import { parseJsonRecord, readRecordLines, replaceFileDurably } from '../util/line-files.ts';
 import { Serial } from '../util/serial.ts';
-import { LedgerContractError, LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerReceipt, type SovereigntyLedger } from './ledger.ts';
+import { LedgerContractError, LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerKind, type LedgerReceipt, type SovereigntyLedger } from './ledger.ts';
+
+export const OUTBOX_FILE = 'outbox.jsonl';
 
 export interface OutboxEntry {
   id: number;
@@ -20,22 +22,26 @@ export interface OutboxEntry {
  */
 export class LedgerOutbox {
   private readonly path: string;
+  private readonly fs: FileSystem;
   private items: OutboxEntry[];
   private nextId: number;
 
-  private constructor(path: string, items: OutboxEntry[]) {
+  private constructor(path: string, items: OutboxEntry[], fs: FileSystem) {
     this.path = path;
+    this.fs = fs;
     this.items = items;
     this.nextId = items.reduce((max, e) => Math.max(max, e.id), 0) + 1;
   }
 
-  static open(dir: string): LedgerOutbox {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, 'outbox.jsonl');
-    // A torn last line is a record whose enqueue was never acknowledged: drop it.
-    const { kept } = wholeLines(existsSync(path) ? readFileSync(path, 'utf8') : '');
-    const items = kept.split('\n').filter(Boolean).map((line) => JSON.parse(line) as OutboxEntry);
-    return new LedgerOutbox(path, items);
+  static open(dir: string, fs: FileSystem = nodeFileSystem): LedgerOutbox {
+    ensureDirDurably(fs, dir);
+    const path = join(dir, OUTBOX_FILE);
+    // A torn last line is a record whose enqueue was never acknowledged: it is dropped (and rewritten away on the next removal).
+    const text = fs.exists(path) ? fs.readFile(path) : '';
+    const lines = readRecordLines(text, (line) => parseJsonRecord<OutboxEntry>(line), path);
+    const outbox = new LedgerOutbox(path, lines.records, fs);
+    if (lines.torn || lines.unterminated) outbox.rewrite();
+    return outbox;
   }
 
   get size(): number {
@@ -51,12 +57,12 @@ export class LedgerOutbox {
     const last = this.items.findLast((e) => e.record.memberCluster === record.memberCluster && e.record.nodeName === record.nodeName);
     if (last && sameVerdict(last.record, record)) return last;
     const entry: OutboxEntry = { id: this.nextId++, record, queuedAt: new Date().toISOString() };
-    const fd = openSync(this.path, 'a', 0o600);
+    const fd = openForAppend(this.fs, this.path, 'a');
     try {
-      writeSync(fd, `${JSON.stringify(entry)}\n`);
-      fsyncSync(fd);
+      this.fs.write(fd, `${JSON.stringify(entry)}\n`);
+      this.fs.datasync(fd);
     } finally {
-      closeSync(fd);
+      this.fs.close(fd);
     }
     this.items.push(entry);
     return entry;
@@ -65,7 +71,11 @@ export class LedgerOutbox {
   remove(ids: Set<number>): void {
     if (!ids.size) return;
     this.items = this.items.filter((e) => !ids.has(e.id));
-    replaceFileDurably(this.path, this.items.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    this.rewrite();
+  }
+
+  private rewrite(): void {
+    replaceFileDurably(this.path, this.items.map((e) => `${JSON.stringify(e)}\n`).join(''), this.fs);
   }
 }
 
@@ -91,7 +101,7 @@ export class OutboxLedger implements Ledger {
     this.log = log;
   }
 
-  get kind(): 'embedded' | 'fabric' {
+  get kind(): LedgerKind {
     return this.inner.kind;
   }
 

@@ -12,6 +12,7 @@ import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
 import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
+import { embeddedLedgerIntegrity } from './ledger-integrity.ts';
 import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
 import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
@@ -85,7 +86,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const { host, log } = options;
   withConnectionReuse(host);
   const trust = await loadTrustConfig(host, options.namespace);
-  const ledger = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust) });
+  const ledger = options.fabricConnectionDir
+    ? await openRemoteLedger(options, trust)
+    : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
   const members = new MemberClients(host);
   const watches = new MemberWatches(members, log);
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.
@@ -98,7 +101,6 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       informer: informers.forKind<MemberCluster>(MemberClusterKind),
       memberClusters: kindClient(host, MemberClusterKind),
       members: watches,
-      versions: members,
       sovereignNodes,
       log,
       probeIntervalMs: options.probeIntervalMs,

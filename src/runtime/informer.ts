@@ -2,6 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { KindDefinition } from '../api/schema/kind.ts';
 import { collectionPath, kindClient } from './kind-client.ts';
+import { objectKey } from './objects.ts';
 import { watchCollection, type OpenWatch, type WatchedCollection } from './watch.ts';
 
 export type Listener<E> = (event: E) => void;
@@ -57,10 +58,7 @@ export class SharedInformer<T> {
 
 /** The keys of the cached objects `predicate` picks: what a change elsewhere wakes. */
 export function keysWhere<T extends KubernetesObject>(informer: Pick<SharedInformer<T>, 'list'>, predicate: (object: T) => boolean): string[] {
-  return informer
-    .list()
-    .filter(predicate)
-    .map((o) => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata!.name!));
+  return informer.list().filter(predicate).map(objectKey);
 }
 
 /** One SharedInformer per Cloud Empire kind on the host, made on first use. */

@@ -2,7 +2,7 @@ import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type Kube
 import { GROUP, VERSION } from '../api/schema/common.ts';
 import type { KindDefinition } from '../api/schema/kind.ts';
 import { isNotFound } from './api-errors.ts';
-import { parseKey, type ObjectRef } from './objects.ts';
+import { objectKey, parseKey, type ObjectRef } from './objects.ts';
 
 /** The API path of a kind's collection, across namespaces unless one is given. */
 export function collectionPath(kind: KindDefinition, namespace?: string): string {
@@ -35,9 +35,6 @@ function refOf(kind: KindDefinition, key: string): ObjectRef & { namespace: stri
   return { namespace: ref.namespace, name: ref.name };
 }
 
-const keyOfObject = (object: KubernetesObject) =>
-  object.metadata?.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : (object.metadata?.name ?? '');
-
 /** A typed client of one Cloud Empire kind, cluster-scoped or namespaced as its definition says. */
 export function kindClient<T extends KubernetesObject>(host: KubeConfig, kind: KindDefinition): KindClient<T> {
   const custom = host.makeApiClient(CustomObjectsApi);
@@ -64,13 +61,13 @@ export function kindClient<T extends KubernetesObject>(host: KubeConfig, kind: K
       return (await (namespaced ? custom.createNamespacedCustomObject({ ...base, namespace: namespace!, body: object }) : custom.createClusterCustomObject({ ...base, body: object }))) as T;
     },
     async update(object) {
-      const { namespace, name } = refOf(kind, keyOfObject(object));
+      const { namespace, name } = refOf(kind, objectKey(object));
       return (await (namespaced
         ? custom.replaceNamespacedCustomObject({ ...base, namespace: namespace!, name, body: object })
         : custom.replaceClusterCustomObject({ ...base, name, body: object }))) as T;
     },
     async updateStatus(object) {
-      const { namespace, name } = refOf(kind, keyOfObject(object));
+      const { namespace, name } = refOf(kind, objectKey(object));
       return (await (namespaced
         ? custom.replaceNamespacedCustomObjectStatus({ ...base, namespace: namespace!, name, body: object })
         : custom.replaceClusterCustomObjectStatus({ ...base, name, body: object }))) as T;

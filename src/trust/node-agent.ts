@@ -1,9 +1,10 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { SovereignNode } from '../api/generated/types.ts';
 import { GROUP, VERSION } from '../api/schema/common.ts';
+import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { proveNode, type KeyFile } from './issue.ts';
 
-const api = { group: GROUP, version: VERSION, plural: 'sovereignnodes' };
+const api = { group: GROUP, version: VERSION, plural: SovereignNodeKind.plural };
 
 /**
  * What a node agent does: wait for the challenge the operator published in

@@ -1,2 +1,2 @@
 // The contracts hash and store canonical JSON too; one implementation serves both sides.
-export { canonicalJson, sameJson } from '../../chaincode/src/canonical-json.ts';
+export { canonicalJson, sameJson } from '@cloud-empire/chaincode/canonical-json';

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileCheckpoint, followEvents } from '../../src/ledger/event-follower.ts';
+import { FabricHeadCheckpoint } from '../../src/ledger/fabric-head-checkpoint.ts';
 import type { AttestationRecord, PlacementRequest, SovereigntyLedger } from '../../src/ledger/ledger.ts';
 
 /** One client per party, each acting as its own organization's identity. */
@@ -78,6 +79,10 @@ export function contractSuite(setup: () => LedgerParties): void {
     // A positive verdict needs a registered issuer, attesting a country that issuer may attest.
     await expect(parties.operator.recordAttestation({ ...paris(), issuer: 'did:web:rogue.example.com' })).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not a registered trust anchor') });
     await expect(parties.operator.recordAttestation(attestation(id('gpu-warsaw'), 'PL'))).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not PL') });
+    // An anchor without countries would attest any country (fail open): it cannot be registered, so its verdicts stay refused.
+    const everywhere = 'did:web:everywhere.example.eu';
+    await expect(parties.trustAdmin.putTrustAnchor({ did: everywhere, name: 'No countries', countries: [] })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('anchor.countries') });
+    await expect(parties.operator.recordAttestation({ ...attestation(id('gpu-anywhere'), 'FR'), issuer: everywhere })).rejects.toMatchObject({ code: 'UntrustedIssuer' });
     const receipt = await parties.operator.recordAttestation(paris());
     await parties.operator.recordAttestation(madrid());
     expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, countryCode: 'FR', txId: receipt.txId });
@@ -87,6 +92,20 @@ export function contractSuite(setup: () => LedgerParties): void {
     const late = await parties.operator.recordAttestation({ ...paris(), verified: false, reason: 'PROOF_MISSING', observedAt: '2020-01-01T00:00:00Z' });
     expect(late.txId).not.toBe(receipt.txId);
     expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, txId: receipt.txId });
+  });
+
+  it("keeps an embedded ledger's head: only the operator writes it, and it never moves back or changes a recorded height", async () => {
+    const checkpoint = new FabricHeadCheckpoint(parties.operator, id('operator-ledger'));
+    const hash = (c: string) => c.repeat(64);
+    expect(await checkpoint.read()).toBeUndefined();
+    await checkpoint.write({ height: 3, hash: hash('a') });
+    await checkpoint.write({ height: 3, hash: hash('a') }); // the same head again is a no-op
+    await checkpoint.write({ height: 5, hash: hash('b') });
+    expect(await new FabricHeadCheckpoint(parties.provider, id('operator-ledger')).read()).toEqual({ height: 5, hash: hash('b') });
+    await expect(checkpoint.write({ height: 4, hash: hash('c') })).rejects.toMatchObject({ code: 'StaleHead', message: expect.stringContaining('never moves back') });
+    await expect(checkpoint.write({ height: 5, hash: hash('d') })).rejects.toMatchObject({ code: 'StaleHead', message: expect.stringContaining('rewritten') });
+    await expect(new FabricHeadCheckpoint(parties.trustAdmin, id('operator-ledger')).write({ height: 9, hash: hash('e') })).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(parties.operator.putLedgerHead(id('operator-ledger'), { height: -1, hash: hash('f') })).rejects.toMatchObject({ code: 'InvalidArgument' });
   });
 
   it("refuses a provider's and the operator's attempts to rewrite a tenant's policy", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '../../chaincode/src/access.ts';
-import { EmbeddedLedger } from '../../src/ledger/embedded/embedded-ledger.ts';
+import { ROLE_ATTRIBUTE, TRUST_AUTHORITY_MSP } from '@cloud-empire/chaincode/access';
+import type { EmbeddedLedger } from '../../src/ledger/embedded/embedded-ledger.ts';
+import { blocksPath } from '../../src/ledger/embedded/files.ts';
 import type { LedgerIdentity } from '../../src/ledger/embedded/stub.ts';
 import { SovereigntyLedger } from '../../src/ledger/ledger.ts';
 import { EMBEDDED_OPERATOR_IDENTITY } from '../../src/ledger/open.ts';
@@ -19,6 +19,6 @@ export function embeddedParties(ledger: EmbeddedLedger): LedgerParties {
     trustAdmin: as(TRUST_ADMIN),
     tenant: as(TENANT),
     provider: as(PROVIDER),
-    blockText: () => readFileSync(join(ledger.dir, 'blocks.log'), 'utf8'),
+    blockText: () => readFileSync(blocksPath(ledger.dir), 'utf8'),
   };
 }

@@ -1,8 +1,8 @@
 // empirectl's Fabric-side ledger commands: what a data owner or the trust
 // authority's admin does with its own identity (a connection directory).
 import { parse as parseYaml } from 'yaml';
-import { parseDetails, parsePolicy } from '../../../chaincode/src/dataset-policy.ts';
-import { ContractError } from '../../../chaincode/src/errors.ts';
+import { parseDetails, parsePolicy } from '@cloud-empire/chaincode/dataset-policy';
+import { ContractError } from '@cloud-empire/chaincode/errors';
 import { FabricConnectionError, readFabricConnection } from '../../ledger/fabric/connection-files.ts';
 import { anchorsOf, type SovereigntyLedger } from '../../ledger/ledger.ts';
 import { openFabricLedger } from '../../ledger/open.ts';

@@ -1,13 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { contracts } from '../../../chaincode/src/index.ts';
-import { parseContractError } from '../../../chaincode/src/errors.ts';
+import { contracts } from '@cloud-empire/chaincode';
+import { parseContractError } from '@cloud-empire/chaincode/errors';
 import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
+import { ensureDirDurably, nodeFileSystem, type FileSystem } from '../../util/file-system.ts';
 import { Serial } from '../../util/serial.ts';
-import { BlockLog, type Block } from './block-log.ts';
+import { sha256Hex } from '../../util/sha256.ts';
+import { BlockLog, readBlocks, type Block } from './block-log.ts';
+import type { BlockSigner } from './block-signature.ts';
 import { ContractRunner } from './contract-runner.ts';
+import { blocksPath, PRIVATE_FILE_SUFFIX, privateDirOf } from './files.ts';
+import { CheckpointWriter, type HeadCheckpoint } from './head-checkpoint.ts';
 import { PrivateStore, type PrivateEntry } from './private-store.ts';
 import { collectionOwner, EmbeddedStub, type Invocation, type LedgerIdentity, type Simulated } from './stub.ts';
 import { WorldState, type KeyWrite } from './world-state.ts';
@@ -41,21 +44,34 @@ function decodeWrite(write: LedgerTransaction['writes'][number]): KeyWrite {
   return { key: write.key, value: write.valueBase64 !== undefined ? Buffer.from(write.valueBase64, 'base64') : Buffer.from(write.value ?? '', 'utf8') };
 }
 
-function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+export interface EmbeddedLedgerOptions {
+  /** The operator's key: signs every block and checks every block read back. */
+  signer: BlockSigner;
+  /** The head kept outside the ledger's volume; opening refuses a log behind it. */
+  checkpoint: HeadCheckpoint;
+  fs?: FileSystem;
+}
+
+/** Thrown when the ledger's files were altered: opening refuses rather than serve a rewritten history. */
+export class LedgerIntegrityError extends Error {
+  override readonly name = 'LedgerIntegrityError';
 }
 
 /**
  * The single-machine ledger: the chaincode's own contract classes run in
  * this process over a world state rebuilt from a hash-chained block log.
  * Transactions execute one at a time (so there are no MVCC conflicts to
- * retry), commit in groups (one write and one fdatasync per block), and are
- * acknowledged only once their block is on disk. A failed write breaks the
- * ledger until it is reopened, because memory would be ahead of the disk.
+ * retry), commit in groups (one write and one fdatasync per block, signed by
+ * the operator), and are acknowledged only once their block is on disk; the
+ * head checkpoint outside the volume follows each block. A failed write
+ * breaks the ledger until it is reopened, because memory would be ahead of
+ * the disk.
  */
 export class EmbeddedLedger {
   readonly dir: string;
-  private readonly log: BlockLog;
+  private readonly blockLog: BlockLog;
+  private readonly fs: FileSystem;
+  private readonly checkpoints: CheckpointWriter;
   private readonly state = new WorldState();
   private readonly validation = new WorldState();
   private readonly collections = new Map<string, WorldState>();
@@ -68,45 +84,66 @@ export class EmbeddedLedger {
   private committedTransactions = 0;
   private broken?: Error;
 
-  private constructor(dir: string, build: (ledger: EmbeddedLedger) => BlockLog) {
+  private constructor(dir: string, options: EmbeddedLedgerOptions, checkpointed: number, build: (ledger: EmbeddedLedger) => BlockLog) {
     this.dir = dir;
+    this.fs = options.fs ?? nodeFileSystem;
+    this.checkpoints = new CheckpointWriter(options.checkpoint, checkpointed);
     this.emitter.setMaxListeners(0);
-    this.log = build(this);
+    this.blockLog = build(this);
   }
 
-  /** Opens the ledger in `dir`, recovering a torn last block; an altered block refuses to open. */
-  static open(dir: string): EmbeddedLedger {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const privateDir = join(dir, 'private');
+  /**
+   * Opens the ledger in `dir`, recovering a torn last block. It refuses (a
+   * LedgerIntegrityError) a block that does not hash, link or carry the
+   * operator's signature, a log behind the checkpointed head, and a private
+   * value that is missing or does not match the hash its block holds.
+   */
+  static async open(dir: string, options: EmbeddedLedgerOptions): Promise<EmbeddedLedger> {
+    const fs = options.fs ?? nodeFileSystem;
+    const expectHead = await options.checkpoint.read();
+    ensureDirDurably(fs, dir);
+    const privateDir = privateDirOf(dir);
     const pending = new Map<string, Map<string, PrivateEntry[]>>();
-    return new EmbeddedLedger(dir, (ledger) => {
-      if (existsSync(privateDir)) {
-        for (const file of readdirSync(privateDir).filter((f) => f.endsWith('.jsonl'))) {
-          const mspId = file.slice(0, -'.jsonl'.length);
-          const { store, entries } = PrivateStore.open(privateDir, mspId);
-          ledger.privateStores.set(mspId, store);
-          pending.set(mspId, entries);
-        }
-      }
+    const ledger = new EmbeddedLedger(dir, options, expectHead?.height ?? 0, (ledger) => {
       try {
-        return BlockLog.open(join(dir, 'blocks.log'), (block) => ledger.replay(block as Block<LedgerTransaction>, pending), {
+        if (fs.exists(privateDir)) {
+          for (const file of fs.readdir(privateDir).filter((f) => f.endsWith(PRIVATE_FILE_SUFFIX))) {
+            const mspId = file.slice(0, -PRIVATE_FILE_SUFFIX.length);
+            const { store, entries } = PrivateStore.open(privateDir, mspId, fs);
+            ledger.privateStores.set(mspId, store);
+            pending.set(mspId, entries);
+          }
+        }
+        return BlockLog.open(blocksPath(dir), {
+          signer: options.signer,
+          expectHead: expectHead && { ...expectHead },
+          onBlock: (block) => ledger.replay(block as Block<LedgerTransaction>, pending),
           beforeWrite: () => {
             for (const store of ledger.privateStores.values()) store.sync();
           },
+          fs,
         });
       } catch (error) {
         for (const store of ledger.privateStores.values()) store.close();
-        throw error;
+        throw new LedgerIntegrityError(`${(error as Error).message.replace('the checkpoint', options.checkpoint.where)}`, { cause: error });
       }
     });
+    // A log ahead of its checkpoint (a crash between the two) moves the checkpoint up now.
+    try {
+      await ledger.checkpoints.reach(ledger.blockLog.head);
+    } catch (error) {
+      await ledger.close();
+      throw new LedgerUnavailableError(`the embedded ledger opened, but its head could not be checkpointed in ${options.checkpoint.where}: ${(error as Error).message}`);
+    }
+    return ledger;
   }
 
   get blocks(): number {
-    return this.log.blocks;
+    return this.blockLog.blocks;
   }
 
   get recoveredTornWrite(): boolean {
-    return this.log.recoveredTornWrite;
+    return this.blockLog.recoveredTornWrite;
   }
 
   /** A client of this ledger acting as `identity`. */
@@ -127,12 +164,13 @@ export class EmbeddedLedger {
         timestamp: invocation.timestamp.toISOString(),
         writes: simulated.writes.map((w) => (w.value === undefined ? { key: w.key, delete: true as const } : { key: w.key, ...encodeValue(w.value) })),
         validationParameters: simulated.validationWrites.length ? simulated.validationWrites.map((w) => ({ key: w.key, policyBase64: Buffer.from(w.value!).toString('base64') })) : undefined,
-        privateWrites: [...simulated.privateWrites].flatMap(([collection, writes]) => writes.map((w) => ({ collection, key: w.key, hash: w.value && sha256(w.value) }))),
+        privateWrites: [...simulated.privateWrites].flatMap(([collection, writes]) => writes.map((w) => ({ collection, key: w.key, hash: w.value && sha256Hex(w.value) }))),
         event: simulated.event && { name: simulated.event.name, payload: Buffer.from(simulated.event.payload).toString('utf8') },
-        responseHash: sha256(result),
+        responseHash: sha256Hex(result),
       };
-      // A transaction that changed nothing (a retry of a recorded fact) is answered, not committed.
-      if (!tx.writes.length && !tx.privateWrites.length && !tx.validationParameters && !tx.event) return { tx, result, block: undefined };
+      // A transaction that changed nothing (a retry of a recorded fact) is answered, not committed; but
+      // only once the blocks holding what it read are on disk, since its answer vouches for them.
+      if (!tx.writes.length && !tx.privateWrites.length && !tx.validationParameters && !tx.event) return { tx, result, block: undefined, durable: this.blockLog.durable() };
       try {
         this.storePrivate(tx.txId, simulated);
       } catch (error) {
@@ -141,17 +179,14 @@ export class EmbeddedLedger {
       }
       // Applied now so the next transaction reads it; acknowledged only when the block is on disk.
       this.applyCommitted(simulated);
-      return { tx, result, block: this.log.append(tx) };
+      return { tx, result, block: this.blockLog.append(tx), durable: undefined };
     });
-    const { tx, result, block } = await executed;
-    if (!block) return { txId: tx.txId, result };
-    let committed: Block;
-    try {
-      committed = (await block) as Block;
-    } catch (error) {
-      this.broken = error as Error;
-      throw new LedgerUnavailableError(`the embedded ledger could not commit: ${(error as Error).message}`);
+    const { tx, result, block, durable } = await executed;
+    if (!block) {
+      await this.acknowledge(durable!);
+      return { txId: tx.txId, result };
     }
+    const { block: committed } = await this.acknowledge(block.then((b) => ({ height: b.number + 1, hash: b.hash, block: b })));
     if (tx.event) this.emitter.emit('event', { blockNumber: committed.number, txId: tx.txId, name: tx.event.name, payload: tx.event.payload } satisfies ChaincodeEventRecord);
     return { txId: tx.txId, blockNumber: committed.number, result };
   }
@@ -160,7 +195,7 @@ export class EmbeddedLedger {
   async evaluate(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions = {}): Promise<string> {
     return this.executing.run(async () => {
       this.assertUsable();
-      await this.log.settled();
+      await this.blockLog.settled();
       this.assertUsable();
       return (await this.simulate(this.invocation(identity, fn, args, options))).result;
     });
@@ -173,11 +208,9 @@ export class EmbeddedLedger {
     try {
       let next = options.checkpoint?.blockNumber ?? 0;
       let skipThrough = options.checkpoint?.txId;
-      const text = readFileSync(join(this.dir, 'blocks.log'), 'utf8');
-      for (const line of text.split('\n')) {
+      const path = blocksPath(this.dir);
+      for (const block of readBlocks(this.fs.readFile(path), path).records as Block<LedgerTransaction>[]) {
         if (options.signal.aborted) return;
-        if (!line) continue;
-        const block = JSON.parse(line) as Block<LedgerTransaction>;
         if (block.number < next) continue;
         for (const tx of block.txs) {
           if (skipThrough) {
@@ -202,9 +235,37 @@ export class EmbeddedLedger {
 
   async close(): Promise<void> {
     await this.executing.idle();
-    await this.log.settled();
-    this.log.close();
+    await this.blockLog.settled();
+    await this.checkpoints.idle();
+    this.blockLog.close();
     for (const store of this.privateStores.values()) store.close();
+  }
+
+  /**
+   * Waits until a block is on disk, then moves the checkpoint up to it. The
+   * checkpoint trails by at most the write in flight; while its writes fail,
+   * acknowledgements wait for it (and fail), so the ledger never runs on
+   * without a head kept outside its volume.
+   */
+  private async acknowledge<T extends { height: number; hash: string }>(onDisk: Promise<T>): Promise<T> {
+    let head: T;
+    try {
+      head = await onDisk;
+    } catch (error) {
+      this.broken = error as Error;
+      throw new LedgerUnavailableError(`the embedded ledger could not commit: ${(error as Error).message}`);
+    }
+    const checkpointed = this.checkpoints.reach(head);
+    if (!this.checkpoints.failing) {
+      checkpointed.catch(() => undefined); // seen by the next acknowledgement through `failing`
+      return head;
+    }
+    try {
+      await checkpointed;
+    } catch (error) {
+      throw new LedgerUnavailableError(`the block is on disk, but its head could not be checkpointed in ${this.checkpoints.where} (${(error as Error).message}); it is retried with the next transaction`);
+    }
+    return head;
   }
 
   private assertUsable(): void {
@@ -215,7 +276,7 @@ export class EmbeddedLedger {
     if (options.endorsingOrganizations) throw new Error('endorsingOrganizations names Fabric peers; the embedded ledger executes every transaction itself');
     this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp);
     return {
-      txId: sha256(Buffer.concat([randomBytes(24), Buffer.from(identity.mspId), Buffer.from(identity.id)])),
+      txId: sha256Hex(Buffer.concat([randomBytes(24), Buffer.from(identity.mspId), Buffer.from(identity.id)])),
       channel: EMBEDDED_CHANNEL,
       fn,
       args,
@@ -252,7 +313,7 @@ export class EmbeddedLedger {
       const owner = collectionOwner(collection)!;
       let store = this.privateStores.get(owner);
       if (!store) {
-        store = PrivateStore.open(join(this.dir, 'private'), owner).store;
+        store = PrivateStore.open(privateDirOf(this.dir), owner, this.fs).store;
         this.privateStores.set(owner, store);
       }
       store.append(writes.map((w) => ({ txId, collection, key: w.key, value: w.value && Buffer.from(w.value).toString('utf8') })));
@@ -266,16 +327,26 @@ export class EmbeddedLedger {
     for (const [collection, writes] of simulated.privateWrites) this.collectionState(collection).apply(writes, version);
   }
 
-  /** Rebuilds state from one verified block; a private value is applied only if it matches the hash its block holds. */
+  /**
+   * Rebuilds state from one block whose hash and signature were checked;
+   * each private value must be in its owner's store and match the hash the
+   * block holds, or the ledger refuses to open (its details were lost or
+   * altered at rest).
+   */
   private replay(block: Block<LedgerTransaction>, pending: Map<string, Map<string, PrivateEntry[]>>): void {
     for (const tx of block.txs) {
       const version = ++this.committedTransactions;
       this.state.apply(tx.writes.map(decodeWrite), version);
       if (tx.validationParameters) this.validation.apply(tx.validationParameters.map((p) => ({ key: p.key, value: Buffer.from(p.policyBase64, 'base64') })), version);
       for (const write of tx.privateWrites) {
-        const entry = pending.get(collectionOwner(write.collection) ?? '')?.get(tx.txId)?.find((e) => e.collection === write.collection && e.key === write.key);
-        const matches = write.hash === undefined ? entry !== undefined && entry.value === undefined : entry?.value !== undefined && sha256(entry.value) === write.hash;
-        if (matches) this.collectionState(write.collection).apply([{ key: write.key, value: entry!.value === undefined ? undefined : Buffer.from(entry!.value) }], version);
+        const owner = collectionOwner(write.collection) ?? '';
+        const entry = pending.get(owner)?.get(tx.txId)?.find((e) => e.collection === write.collection && e.key === write.key);
+        const matches = write.hash === undefined ? entry !== undefined && entry.value === undefined : entry?.value !== undefined && sha256Hex(entry.value) === write.hash;
+        if (!matches) {
+          const what = entry ? 'does not match the hash in its block' : `is missing from ${owner}'s private store`;
+          throw new Error(`block ${block.number}: the private value ${JSON.stringify(write.key)} of ${write.collection} (tx ${tx.txId}) ${what}; the private store was altered or lost`);
+        }
+        this.collectionState(write.collection).apply([{ key: write.key, value: entry!.value === undefined ? undefined : Buffer.from(entry!.value) }], version);
       }
       const t = Date.parse(tx.timestamp);
       if (t > this.lastTimestamp) this.lastTimestamp = t;

@@ -1,6 +1,7 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutTornTail, wholeLines } from '../../util/line-files.ts';
+import { ensureDirDurably, nodeFileSystem, openForAppend, type FileSystem } from '../../util/file-system.ts';
+import { parseJsonRecord, readRecordLines, repairTail, type RecordLines } from '../../util/line-files.ts';
+import { PRIVATE_FILE_SUFFIX } from './files.ts';
 
 export interface PrivateEntry {
   txId: string;
@@ -10,6 +11,21 @@ export interface PrivateEntry {
   value?: string;
 }
 
+function parseEntry(line: string): PrivateEntry | undefined {
+  const entry = parseJsonRecord<PrivateEntry>(line);
+  const ok = entry && typeof entry.txId === 'string' && typeof entry.collection === 'string' && typeof entry.key === 'string' && (entry.value === undefined || typeof entry.value === 'string');
+  return ok ? entry : undefined;
+}
+
+/** An organization's private-data file as read, without repairing it: its entries and whether its tail is torn. */
+export function readPrivateEntries(fs: FileSystem, path: string): RecordLines<PrivateEntry> {
+  return readRecordLines(fs.readFile(path), parseEntry, path);
+}
+
+export function privateStoreFile(mspId: string): string {
+  return `${mspId}${PRIVATE_FILE_SUFFIX}`;
+}
+
 /**
  * One organization's private data, outside the blocks (a block carries only
  * each value's hash, as on Fabric). Entries are appended as a transaction
@@ -17,44 +33,49 @@ export interface PrivateEntry {
  * a transaction that never reached a block are ignored when replayed.
  */
 export class PrivateStore {
+  private readonly fs: FileSystem;
   private readonly fd: number;
   private dirty = false;
 
-  private constructor(fd: number) {
+  private constructor(fs: FileSystem, fd: number) {
+    this.fs = fs;
     this.fd = fd;
   }
 
-  /** Opens the organization's file, cutting a torn last line, and hands back its entries by transaction. */
-  static open(dir: string, mspId: string): { store: PrivateStore; entries: Map<string, PrivateEntry[]> } {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, `${mspId}.jsonl`);
-    const fd = openSync(path, 'a+', 0o600);
-    const lines = wholeLines(readFileSync(path, 'utf8'));
-    cutTornTail(fd, lines);
+  /** Opens (or creates) the organization's file, cutting a torn last line, and hands back its entries by transaction. */
+  static open(dir: string, mspId: string, fs: FileSystem = nodeFileSystem): { store: PrivateStore; entries: Map<string, PrivateEntry[]> } {
+    ensureDirDurably(fs, dir);
+    const path = join(dir, privateStoreFile(mspId));
+    const fd = openForAppend(fs, path);
     const entries = new Map<string, PrivateEntry[]>();
-    for (const line of lines.kept.split('\n')) {
-      if (!line) continue;
-      const entry = JSON.parse(line) as PrivateEntry;
-      const list = entries.get(entry.txId) ?? [];
-      list.push(entry);
-      entries.set(entry.txId, list);
+    try {
+      const lines = readPrivateEntries(fs, path);
+      repairTail(fs, fd, lines);
+      for (const entry of lines.records) {
+        const list = entries.get(entry.txId) ?? [];
+        list.push(entry);
+        entries.set(entry.txId, list);
+      }
+    } catch (error) {
+      fs.close(fd);
+      throw error;
     }
-    return { store: new PrivateStore(fd), entries };
+    return { store: new PrivateStore(fs, fd), entries };
   }
 
   append(entries: PrivateEntry[]): void {
     if (!entries.length) return;
-    writeSync(this.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    this.fs.write(this.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     this.dirty = true;
   }
 
   sync(): void {
     if (!this.dirty) return;
-    fdatasyncSync(this.fd);
+    this.fs.datasync(this.fd);
     this.dirty = false;
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.fs.close(this.fd);
   }
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ChaincodeProposal, ChaincodeResponse, ChaincodeStub, ClientIdentity, Iterators, SerializedIdentity, SplitCompositekey, StateQueryResponse, Timestamp } from 'fabric-shim-api';
 import Long from 'long';
 import type { KeyWrite, WorldState } from './world-state.ts';
+import { sha256 } from '../../util/sha256.ts';
 
 /** Who submits: what a Fabric client's X.509 certificate would say. */
 export interface LedgerIdentity {
@@ -239,7 +239,7 @@ export class EmbeddedStub implements ChaincodeStub {
 
   async getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
     const value = this.world.collection(collection, collectionOwner(collection) ?? '')?.get(key)?.value;
-    return value ? createHash('sha256').update(value).digest() : new Uint8Array();
+    return value ? sha256(value) : new Uint8Array();
   }
 
   async putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, GatewayError, signers, StatusCode, type Contract, type Gateway, type Network } from '@hyperledger/fabric-gateway';
-import { parseContractError } from '../../../chaincode/src/errors.ts';
+import { parseContractError } from '@cloud-empire/chaincode/errors';
 import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
 
 /** Where the peer is and who we are: read from files or a Secret, never logged. */
@@ -30,27 +30,66 @@ interface Deadlines {
 
 const DEFAULT_DEADLINES: Deadlines = { evaluateMs: 5_000, endorseMs: 15_000, submitMs: 5_000, commitStatusMs: 60_000 };
 const RETRYABLE_VALIDATION = new Set<number>([StatusCode.MVCC_READ_CONFLICT, StatusCode.PHANTOM_READ_CONFLICT]);
-const UNREACHABLE_GRPC = new Set<number>([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED, grpc.status.RESOURCE_EXHAUSTED]);
 
 /**
  * Sorts the gateway's four error kinds (endorse, submit, commit status,
- * commit) into the two the operator acts on: the contract refused
- * (LedgerContractError, with its code) or the ledger could not be reached or
- * could not commit (LedgerUnavailableError: fail closed, retry later).
+ * commit) into the two the operator acts on. Only a contract's own error
+ * code is a refusal (LedgerContractError: retrying the same call cannot
+ * help). Everything else — ABORTED from a chaincode server that is down, no
+ * endorsers, endorsement or commit timeouts, UNAVAILABLE, DEADLINE_EXCEEDED —
+ * is an outage (LedgerUnavailableError: fail closed, keep the verdict, retry
+ * later), because mistaking an outage for a refusal would drop a verdict.
  */
 export function classifyGatewayError(error: unknown): Error {
   if (error instanceof LedgerContractError || error instanceof LedgerUnavailableError) return error;
   if (error instanceof GatewayError) {
-    const texts = [error.message, ...error.details.map((d) => d.message)];
-    for (const text of texts) {
+    for (const text of [error.message, ...error.details.map((d) => d.message)]) {
       const parsed = parseContractError(text);
       if (parsed) return new LedgerContractError(parsed.code, parsed.message);
     }
-    if (UNREACHABLE_GRPC.has(error.code)) return new LedgerUnavailableError(`Fabric gateway unreachable (${error.name}, gRPC ${grpc.status[error.code]}): ${error.message}`);
     const detail = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
-    return new LedgerContractError('ChaincodeError', `${error.name}: ${error.message}${detail ? ` (${detail})` : ''}`);
+    return new LedgerUnavailableError(`Fabric ledger unavailable (${error.name}, gRPC ${grpc.status[error.code] ?? error.code}): ${error.message}${detail ? ` (${detail})` : ''}`);
   }
   return new LedgerUnavailableError(`Fabric gateway failed: ${(error as Error).message}`);
+}
+
+/** The part of a gateway Contract that submitting uses: what the MVCC retries need, and a test can fake. */
+export interface TransactionSubmitter {
+  submitAsync(fn: string, options: { arguments: string[]; transientData?: Record<string, Uint8Array>; endorsingOrganizations?: string[] }): Promise<{
+    getResult(): Uint8Array;
+    getStatus(): Promise<{ successful: boolean; code: number; transactionId: string; blockNumber: bigint }>;
+  }>;
+}
+
+/**
+ * Submits a transaction and waits for its commit. A transaction invalidated
+ * by an MVCC or phantom-read conflict (another transaction changed what it
+ * read) is endorsed and submitted again, up to `retries` times with a growing
+ * pause; still conflicting after that is an outage (retried later), not a
+ * refusal. Any other invalidation (an endorsement policy not met) is the
+ * ledger's refusal.
+ */
+export async function submitWithConflictRetries(contract: TransactionSubmitter, fn: string, args: string[], options: SubmitOptions | undefined, retries: number, pauseMs = 50): Promise<Submitted> {
+  for (let attempt = 0; ; attempt++) {
+    let submitted;
+    let status;
+    try {
+      submitted = await contract.submitAsync(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations });
+      status = await submitted.getStatus();
+    } catch (error) {
+      throw classifyGatewayError(error);
+    }
+    if (status.successful) return { txId: status.transactionId, blockNumber: Number(status.blockNumber), result: Buffer.from(submitted.getResult()).toString('utf8') };
+    const reason = Object.entries(StatusCode).find(([, code]) => code === status.code)?.[0] ?? String(status.code);
+    if (RETRYABLE_VALIDATION.has(status.code)) {
+      if (attempt < retries) {
+        await new Promise((r) => setTimeout(r, pauseMs * 2 ** attempt));
+        continue;
+      }
+      throw new LedgerUnavailableError(`transaction ${status.transactionId} still conflicted (${reason}) after ${retries} retries; it is tried again later`);
+    }
+    throw new LedgerContractError('TransactionInvalid', `transaction ${status.transactionId} was not committed: ${reason}`);
+  }
 }
 
 function transientData(options?: SubmitOptions): Record<string, Uint8Array> | undefined {
@@ -89,25 +128,8 @@ export class FabricGateway implements ContractGateway {
     this.conflictRetries = connection.conflictRetries ?? 3;
   }
 
-  async submit(fn: string, args: string[], options?: SubmitOptions): Promise<Submitted> {
-    for (let attempt = 0; ; attempt++) {
-      let submitted;
-      let status;
-      try {
-        submitted = await this.contract.submitAsync(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations });
-        status = await submitted.getStatus();
-      } catch (error) {
-        throw classifyGatewayError(error);
-      }
-      if (status.successful) return { txId: status.transactionId, blockNumber: Number(status.blockNumber), result: Buffer.from(submitted.getResult()).toString('utf8') };
-      if (RETRYABLE_VALIDATION.has(status.code) && attempt < this.conflictRetries) {
-        // Another transaction changed what this one read: endorse again against the new state.
-        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        continue;
-      }
-      const reason = Object.entries(StatusCode).find(([, code]) => code === status.code)?.[0] ?? String(status.code);
-      throw new LedgerContractError('TransactionInvalid', `transaction ${status.transactionId} was not committed: ${reason}`);
-    }
+  submit(fn: string, args: string[], options?: SubmitOptions): Promise<Submitted> {
+    return submitWithConflictRetries(this.contract, fn, args, options, this.conflictRetries);
   }
 
   async evaluate(fn: string, args: string[], options?: SubmitOptions): Promise<string> {

@@ -1,13 +1,14 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyChain } from '../../../src/ledger/embedded/block-log.ts';
+import { verifyLedger } from '../../../src/ledger/embedded/verify.ts';
 import type { SovereigntyLedger } from '../../../src/ledger/ledger.ts';
 import { openEmbeddedLedger } from '../../../src/ledger/open.ts';
 import { publishStatusList, type Identity } from '../../../src/trust/issue.ts';
 import { LABEL_COUNTRY, LABEL_JURISDICTION, LABEL_VERIFIED, TAINT_REVOKED, TAINT_UNVERIFIED } from '../../../src/trust/node-labels.ts';
 import { decodeBitstring, encodeBitstring, setBit } from '../../../src/trust/status-list.ts';
+import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { eventually } from '../federation.ts';
 import { host, SovereignNodeFixture, taintKeys } from './sovereign-node-fixture.ts';
 
@@ -15,6 +16,7 @@ const api = { group: 'cloudempire.eu', version: 'v1alpha1', plural: 'sovereignno
 const fx = new SovereignNodeFixture();
 let ledger: SovereigntyLedger;
 let ledgerDir: string;
+const signer = operatorKey();
 
 async function republishStatusList(revokedIndex: number): Promise<void> {
   const bits = decodeBitstring(fx.world.statusList.encodedList);
@@ -26,7 +28,7 @@ async function republishStatusList(revokedIndex: number): Promise<void> {
 beforeAll(async () => {
   ledgerDir = mkdtempSync(join(tmpdir(), 'cloud-empire-ledger-'));
   await fx.prepare();
-  ledger = await openEmbeddedLedger(ledgerDir, { trustAnchors: fx.anchors() });
+  ledger = await openEmbeddedLedger(join(ledgerDir, 'ledger'), { trustAnchors: fx.anchors(), ...ledgerOptions(join(ledgerDir, 'head.json'), signer) });
   await fx.start(ledger);
 });
 
@@ -57,8 +59,7 @@ describe('SovereignNode controller on real control planes', () => {
     expect(node.metadata?.labels).toMatchObject({ [LABEL_VERIFIED]: 'true', [LABEL_COUNTRY]: 'FR', [LABEL_JURISDICTION]: 'EU' });
     // The operator's taints are gone; the owner's own taint stays.
     expect(taintKeys(node)).toEqual(['example.com/dedicated:NoSchedule']);
-    const log = readFileSync(join(ledgerDir, 'blocks.log'), 'utf8');
-    expect(verifyChain(log)).toMatchObject({ ok: true });
+    expect(verifyLedger(join(ledgerDir, 'ledger'), { operator: signer })).toMatchObject({ ok: true });
     expect(await ledger.getAttestation(fx.cluster, verified.nodeName)).toMatchObject({ sovereignNode: `${fx.prefix}-good`, verified: true, countryCode: 'FR', jurisdiction: 'EU' });
   });
 

@@ -8,6 +8,8 @@ import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
 import { readFabricConnection, writeFabricConnection } from '../../../src/ledger/fabric/connection-files.ts';
 import { LedgerUnavailableError } from '../../../src/ledger/ledger.ts';
+import { LedgerOutbox, OutboxLedger } from '../../../src/ledger/outbox.ts';
+import { createLogger } from 'winston';
 import { openFabricLedger } from '../../../src/ledger/open.ts';
 import { eventually } from '../federation.ts';
 import { contractSuite } from '../../ledger/contract-suite.ts';
@@ -75,6 +77,29 @@ describe('the operator on Fabric', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('keeps a verdict in the outbox while the chaincode servers are down (the peers up), and records it when they return', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fabric-outbox-'));
+    const { info } = network;
+    const fabric = await openFabricLedger({ ...connectionTo(info, info.peers.provider, info.identities.operator), deadlines: { evaluateMs: 5000, endorseMs: 5000, submitMs: 5000, commitStatusMs: 10000 } });
+    const ledger = new OutboxLedger(fabric, LedgerOutbox.open(dir), createLogger({ silent: true }));
+    try {
+      // Either organization's peer may endorse, so both servers go down; the peers keep answering (ABORTED).
+      await network.stopChaincodeServer('provider');
+      await network.stopChaincodeServer('tenant');
+      await expect(ledger.recordAttestation(attestationFor('chaincode-outage'))).rejects.toBeInstanceOf(LedgerUnavailableError);
+      expect(ledger.pending).toBe(1);
+      expect(LedgerOutbox.open(dir).entries().map((e) => e.record.nodeName)).toEqual(['chaincode-outage']);
+      await network.startChaincodeServer('provider');
+      await network.startChaincodeServer('tenant');
+      ledger.start(500);
+      await eventually(async () => expect(ledger.pending).toBe(0), 90_000, 500);
+      expect(await parties.tenant.getAttestation('paris', 'chaincode-outage')).toMatchObject({ verified: true });
+    } finally {
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('lets the trust admin, and only the trust admin, sync the anchors with empirectl', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-anchors-'));

@@ -1,5 +1,5 @@
-import { evaluateTargets, type PlacementFacts } from '../../../chaincode/src/placement-policy.ts';
-import type { DatasetPolicy, PlacementRequest, StoredAttestation } from '../../../chaincode/src/records.ts';
+import { evaluateTargets, type PlacementFacts } from '@cloud-empire/chaincode/placement-policy';
+import type { DatasetPolicy, PlacementRequest, StoredAttestation } from '@cloud-empire/chaincode/records';
 
 const NOW = '2026-11-24T12:00:00.000Z';
 

@@ -18,6 +18,7 @@ import { issueNodeCredential, newIdentity, proveNode } from '../../../src/trust/
 import { TAINT_REVOKED, TAINT_UNVERIFIED } from '../../../src/trust/node-labels.ts';
 import { TrustVerifier } from '../../../src/trust/verifier.ts';
 import { FakeKind, FakeMemberNodes } from '../../helpers/fake-kube.ts';
+import { ledgerOptions } from '../../ledger/ledger-keys.ts';
 
 const log = createLogger({ level: 'error' });
 const signal = new AbortController().signal;
@@ -47,7 +48,7 @@ async function world(options: { ledger?: (config: TrustConfig) => Promise<Ledger
   else {
     const dir = mkdtempSync(join(tmpdir(), 'cloud-empire-unit-'));
     dirs.push(dir);
-    ledger = await openEmbeddedLedger(dir, { trustAnchors: anchorsOf(config) });
+    ledger = await openEmbeddedLedger(join(dir, 'ledger'), { trustAnchors: anchorsOf(config), ...ledgerOptions(join(dir, 'head.json')) });
   }
   const records: string[] = [];
   const counted: Ledger = { kind: ledger.kind, recordAttestation: async (r) => (records.push(r.reason), ledger.recordAttestation(r)), authorizePlacement: ledger.authorizePlacement, recordPlacement: ledger.recordPlacement, probe: ledger.probe, close: ledger.close };
@@ -78,7 +79,7 @@ describe('SovereignNode reconciler', () => {
       ledger: async () => {
         const dir = mkdtempSync(join(tmpdir(), 'cloud-empire-unit-'));
         dirs.push(dir);
-        return openEmbeddedLedger(dir);
+        return openEmbeddedLedger(join(dir, 'ledger'), ledgerOptions(join(dir, 'head.json')));
       },
     });
     const result = await w.reconciler.reconcile('paris-n1', signal);
@@ -98,7 +99,7 @@ describe('SovereignNode reconciler', () => {
       ledger: async (config) => {
         const dir = mkdtempSync(join(tmpdir(), 'cloud-empire-unit-'));
         dirs.push(dir);
-        const real: SovereigntyLedger = await openEmbeddedLedger(dir, { trustAnchors: anchorsOf(config) });
+        const real: SovereigntyLedger = await openEmbeddedLedger(join(dir, 'ledger'), { trustAnchors: anchorsOf(config), ...ledgerOptions(join(dir, 'head.json')) });
         // What the embedded ledger throws when its block's fdatasync fails.
         return {
           kind: real.kind,
@@ -238,8 +239,7 @@ describe('MemberCluster reconciler', () => {
     const clock = { now: T0, up: false };
     const reconciler = new MemberClusterReconciler({
       memberClusters,
-      members: { snapshot: async () => ({ nodes: [], pods: [] }), onChange: () => () => undefined },
-      versions: { serverVersion: async () => (clock.up ? 'v1.34.4' : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
+      members: { probe: async () => (clock.up ? { version: 'v1.34.4', nodes: [] } : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
       sovereignNodes: () => [],
       log,
       unreachableGraceMs: 2_000,

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { EmbeddedLedger } from '../../../src/ledger/embedded/embedded-ledger.ts';
 import { contractSuite } from '../../ledger/contract-suite.ts';
 import { embeddedParties } from '../../ledger/embedded-parties.ts';
+import { ledgerOptions } from '../../ledger/ledger-keys.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cloud-empire-contracts-'));
-const ledger = EmbeddedLedger.open(dir);
+const ledger = await EmbeddedLedger.open(join(dir, 'ledger'), ledgerOptions(join(dir, 'head.json')));
 
 afterAll(async () => {
   await ledger.close();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPERATOR_NODE_FLAGS } from '../../src/operator/runtime-flags.ts';
+import { OPERATOR_NODE_FLAGS } from '../../../src/operator/runtime-flags.ts';
 
-describe('runtime', () => {
+describe('the operator process', () => {
   it('launches the operator with the heap flags the memory benchmark measured', () => {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8'));
     expect(pkg.scripts.operator).toBe(`node ${OPERATOR_NODE_FLAGS.join(' ')} src/operator/main.ts`);
   });
 
