@@ -1,4 +1,5 @@
 import type { RegisterCommand } from '../command.ts';
+import { registerAudit } from './audit.ts';
 import { registerCatalog } from './catalog.ts';
 import { registerCompletion } from './completion.ts';
 import { registerCredential } from './credential.ts';
@@ -19,5 +20,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerNode,
   registerCatalog,
   registerLedger,
+  registerAudit,
   registerCompletion,
 ];
