@@ -105,7 +105,8 @@ export function registerAudit(program: CliCommand, io: CliOutput): void {
     .argument('<file>', 'the certificate (VC-JWT)')
     .option('--operator <did>', "the operator's did:key the certificate must be issued by")
     .option('--ledger-dir <dir>', 'also check every claim against this ledger and its meter journal')
-    .handle<{ operator?: string; ledgerDir?: string }>((options, command) => runCertificateVerify(command.args[0], options, io));
+    // commander gives options also named on `certificate` to it, wherever they are typed: read both.
+    .handle<{ operator?: string; ledgerDir?: string }>((_options, command) => runCertificateVerify(command.args[0], command.optsWithGlobals(), io));
 }
 
 /** Writes to FILE.tmp, syncs and renames: a crash or a refused ledger never leaves a half file under the name asked for. */
