@@ -59,18 +59,6 @@ export function parseFormat(value: string, kind: ExportKind): ExportFormat {
 
 const wants = (request: ExportRequest, kind: AuditKind) => request.kind === 'all' || request.kind === kind;
 
-async function* selected(inputs: AuditInputs, request: ExportRequest): AsyncGenerator<AuditRecord> {
-  if (request.kind !== 'metering') {
-    for await (const record of inputs.ledger.records()) if (wants(request, record.kind) && inRange(record.recordedAt, request.range)) yield record;
-  }
-  if (wants(request, 'metering')) {
-    for await (const interval of inputs.metering()) {
-      const clipped = clipInterval(interval, request.range);
-      if (clipped) yield clipped;
-    }
-  }
-}
-
 export interface ExportResult {
   rows: number;
   byKind: Record<string, number>;
@@ -93,9 +81,20 @@ export async function exportAudit(inputs: AuditInputs, request: ExportRequest, s
     },
   });
   const byKind: Record<string, number> = {};
-  for await (const record of selected(inputs, request)) {
-    await writer.append(request.format === 'focus' ? focusRow(record as MeteringRecord) : auditRow(record));
+  // Two plain loops, not a generator between source and writer: a million rows pay no extra promise each.
+  /** True when a row group is full and must be flushed. */
+  const add = (record: AuditRecord): boolean => {
     byKind[record.kind] = (byKind[record.kind] ?? 0) + 1;
+    return writer.add(request.format === 'focus' ? focusRow(record as MeteringRecord) : auditRow(record));
+  };
+  if (request.kind !== 'metering') {
+    for await (const record of inputs.ledger.records()) if (wants(request, record.kind) && inRange(record.recordedAt, request.range) && add(record)) await writer.flush();
+  }
+  if (wants(request, 'metering')) {
+    for await (const interval of inputs.metering()) {
+      const clipped = clipInterval(interval, request.range);
+      if (clipped && add(clipped)) await writer.flush();
+    }
   }
   return { rows: await writer.close(), byKind };
 }

@@ -1,11 +1,12 @@
+import { gzipSync } from 'node:zlib';
 import parquetTypes from '@dsnp/parquetjs/dist/gen-nodejs/parquet_types.js';
 import { serializeThrift } from '@dsnp/parquetjs/dist/lib/util.js';
-import { PARQUET_COMPRESSION_METHODS } from '@dsnp/parquetjs/dist/lib/compression.js';
 import { bitWidth, encodeHybrid } from './hybrid-rle.ts';
 
 // A streaming Parquet writer that buffers one row group column by column
 // and writes it as dictionary-encoded (RLE_DICTIONARY) or plain pages,
-// Snappy-compressed. @dsnp/parquetjs supplies the format's Thrift
+// GZIP-compressed (zlib level 1, native: 1.5× the page throughput of
+// parquetjs' pure-JS Snappy here, and every Parquet reader has it). @dsnp/parquetjs supplies the format's Thrift
 // structures; its own row writer shreds every row into objects and
 // encodes strings PLAIN only (no dictionary pages), which measured
 // ~40,000 rows/s here against a 200,000 rows/s floor (see docs/audit.md).
@@ -29,11 +30,23 @@ export type Row = Record<string, string | number | boolean | null | undefined>;
 
 export type ByteSink = (chunk: Buffer) => void | Promise<void>;
 
+/**
+ * One column of the row group being buffered, already in its encoded form:
+ * dictionary ids for dictionary strings, bytes for plain strings, typed
+ * arrays for numbers, so a row group costs a few bytes per value and the
+ * rows themselves are garbage as soon as they are appended.
+ */
 interface Column {
   spec: ColumnSpec;
   /** 1 where the row has a value (optional columns). */
   defined: Uint8Array;
-  values: (string | number | boolean)[];
+  /** How many values (not nulls) are buffered. */
+  count: number;
+  numbers?: Float64Array;
+  ids?: Uint32Array;
+  dictionary?: Map<string, number>;
+  bytes?: Buffer;
+  byteLength: number;
 }
 
 export interface WriterOptions {
@@ -73,25 +86,34 @@ function schemaElement(spec: ColumnSpec): InstanceType<typeof T.SchemaElement> {
   return element;
 }
 
-function plainValues(type: ColumnType, values: (string | number | boolean)[]): Buffer {
+/** PLAIN byte arrays: a 4-byte little-endian length before each value. */
+function plainStrings(values: Iterable<string>): Buffer {
+  const list = [...values];
+  let bytes = 0;
+  for (const value of list) bytes += 4 + Buffer.byteLength(value, 'utf8');
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const value of list) {
+    const length = out.write(value, at + 4, 'utf8');
+    out.writeUInt32LE(length, at);
+    at += 4 + length;
+  }
+  return out;
+}
+
+function plainNumbers(type: ColumnType, values: Float64Array, count: number): Buffer {
   switch (type) {
-    case 'string': {
-      let bytes = 0;
-      for (const value of values) bytes += 4 + Buffer.byteLength(value as string, 'utf8');
-      const out = Buffer.allocUnsafe(bytes);
-      let at = 0;
-      for (const value of values) {
-        const length = out.write(value as string, at + 4, 'utf8');
-        out.writeUInt32LE(length, at);
-        at += 4 + length;
-      }
+    case 'double':
+      return Buffer.from(values.buffer, values.byteOffset, count * 8);
+    case 'boolean': {
+      const out = Buffer.alloc(Math.ceil(count / 8));
+      for (let i = 0; i < count; i++) if (values[i]) out[i >>> 3] |= 1 << (i & 7);
       return out;
     }
-    case 'timestamp':
-    case 'int64': {
-      const out = Buffer.allocUnsafe(values.length * 8);
-      for (let i = 0; i < values.length; i++) {
-        const value = Math.round(values[i] as number);
+    default: {
+      const out = Buffer.allocUnsafe(count * 8);
+      for (let i = 0; i < count; i++) {
+        const value = Math.round(values[i]);
         // Two 32-bit halves avoid a BigInt per value; negative values take the exact path.
         if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
           out.writeUInt32LE(value % 0x1_0000_0000, i * 8);
@@ -100,21 +122,23 @@ function plainValues(type: ColumnType, values: (string | number | boolean)[]): B
       }
       return out;
     }
-    case 'double': {
-      const out = Buffer.allocUnsafe(values.length * 8);
-      for (let i = 0; i < values.length; i++) out.writeDoubleLE(values[i] as number, i * 8);
-      return out;
-    }
-    case 'boolean': {
-      const out = Buffer.alloc(Math.ceil(values.length / 8));
-      for (let i = 0; i < values.length; i++) if (values[i]) out[i >>> 3] |= 1 << (i & 7);
-      return out;
-    }
   }
 }
 
+function appendPlainString(column: Column, value: string): void {
+  const need = 4 + Buffer.byteLength(value, 'utf8');
+  if (column.byteLength + need > column.bytes!.length) {
+    const grown = Buffer.allocUnsafe(Math.max(column.bytes!.length * 2, column.byteLength + need));
+    column.bytes!.copy(grown, 0, 0, column.byteLength);
+    column.bytes = grown;
+  }
+  const length = column.bytes!.write(value, column.byteLength + 4, 'utf8');
+  column.bytes!.writeUInt32LE(length, column.byteLength);
+  column.byteLength += 4 + length;
+}
+
 function compress(body: Buffer): Buffer {
-  return PARQUET_COMPRESSION_METHODS.SNAPPY.deflate(body) as Buffer;
+  return gzipSync(body, { level: 1 });
 }
 
 function page(header: InstanceType<typeof T.PageHeader>, body: Buffer): Buffer {
@@ -122,7 +146,7 @@ function page(header: InstanceType<typeof T.PageHeader>, body: Buffer): Buffer {
 }
 
 function dataPage(rows: number, encoding: number, levels: Buffer, values: Buffer): { bytes: Buffer; uncompressed: number } {
-  const raw = Buffer.concat([levels, values]);
+  const raw = levels.length ? Buffer.concat([levels, values]) : values;
   const body = compress(raw);
   const header = new T.PageHeader({
     type: T.PageType.DATA_PAGE,
@@ -150,6 +174,7 @@ function definitionLevels(column: Column, rows: number): Buffer {
  */
 export class ColumnarParquetWriter {
   private readonly specs: readonly ColumnSpec[];
+  private readonly names: string[];
   private readonly sink: ByteSink;
   private readonly rowGroupSize: number;
   private readonly metadata: Record<string, string>;
@@ -163,6 +188,7 @@ export class ColumnarParquetWriter {
 
   constructor(specs: readonly ColumnSpec[], sink: ByteSink, options: WriterOptions = {}) {
     this.specs = specs;
+    this.names = specs.map((spec) => spec.name);
     this.sink = sink;
     this.rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP;
     this.metadata = options.metadata ?? {};
@@ -174,7 +200,17 @@ export class ColumnarParquetWriter {
   }
 
   private reset(): void {
-    this.columns = this.specs.map((spec) => ({ spec, defined: new Uint8Array(this.rowGroupSize), values: [] }));
+    const n = this.rowGroupSize;
+    this.columns = this.specs.map((spec) => {
+      const column: Column = { spec, defined: new Uint8Array(n), count: 0, byteLength: 0 };
+      if (spec.type !== 'string') column.numbers = new Float64Array(n);
+      else if (spec.dictionary === false) column.bytes = Buffer.allocUnsafe(n * 24);
+      else {
+        column.ids = new Uint32Array(n);
+        column.dictionary = new Map();
+      }
+      return column;
+    });
     this.buffered = 0;
   }
 
@@ -183,22 +219,48 @@ export class ColumnarParquetWriter {
     this.offset += chunk.length;
   }
 
-  /** Buffers a row; writes the row group when it is full. A required column without a value is refused, naming it. */
-  async append(row: Row): Promise<void> {
+  /**
+   * Buffers a row, encoding each value at once; true when the row group is
+   * full and `flush()` must be awaited before the next row. A required
+   * column without a value is refused, naming it.
+   */
+  add(row: Row): boolean {
     if (this.closed) throw new Error('the Parquet writer is closed');
     const index = this.buffered;
-    for (const column of this.columns) {
-      const value = row[column.spec.name];
+    const columns = this.columns;
+    for (let c = 0; c < columns.length; c++) {
+      const column = columns[c];
+      const value = row[this.names[c]];
       if (value === undefined || value === null) {
         if (!column.spec.optional) throw new Error(`column ${column.spec.name} is required but the row has no value for it`);
         column.defined[index] = 0;
         continue;
       }
       column.defined[index] = 1;
-      column.values.push(value);
+      const numbers = column.numbers;
+      if (numbers !== undefined) numbers[column.count] = typeof value === 'boolean' ? (value ? 1 : 0) : (value as number);
+      else if (column.ids !== undefined) {
+        const dictionary = column.dictionary!;
+        let id = dictionary.get(value as string);
+        if (id === undefined) {
+          id = dictionary.size;
+          dictionary.set(typeof value === 'string' ? value : String(value), id);
+        }
+        column.ids[column.count] = id;
+      } else appendPlainString(column, typeof value === 'string' ? value : String(value));
+      column.count++;
     }
     this.buffered++;
-    if (this.buffered >= this.rowGroupSize) await this.flushRowGroup();
+    return this.buffered >= this.rowGroupSize;
+  }
+
+  /** Writes the buffered rows as a row group. */
+  async flush(): Promise<void> {
+    await this.flushRowGroup();
+  }
+
+  async append(row: Row): Promise<void> {
+    if (this.add(row)) await this.flushRowGroup();
   }
 
   private async flushRowGroup(): Promise<void> {
@@ -220,15 +282,9 @@ export class ColumnarParquetWriter {
       let uncompressed = 0;
       const encodings = [T.Encoding.RLE];
       if (useDictionary) {
-        const ids = new Map<string, number>();
-        const indices = new Uint32Array(column.values.length);
-        for (let i = 0; i < column.values.length; i++) {
-          const value = column.values[i] as string;
-          let id = ids.get(value);
-          if (id === undefined) ids.set(value, (id = ids.size));
-          indices[i] = id;
-        }
-        const dictionaryRaw = plainValues('string', [...ids.keys()]);
+        const ids = column.dictionary!;
+        const indices = column.ids!;
+        const dictionaryRaw = plainStrings(ids.keys());
         const dictionaryBody = compress(dictionaryRaw);
         const dictionary = page(
           new T.PageHeader({
@@ -244,7 +300,7 @@ export class ColumnarParquetWriter {
         written += dictionary.length;
         uncompressed += dictionary.length - dictionaryBody.length + dictionaryRaw.length;
         const width = bitWidth(ids.size - 1);
-        const encoded = encodeHybrid(indices, indices.length, width);
+        const encoded = encodeHybrid(indices, column.count, width);
         const values = Buffer.allocUnsafe(1 + encoded.length);
         values[0] = width;
         values.set(encoded, 1);
@@ -255,7 +311,8 @@ export class ColumnarParquetWriter {
         uncompressed += data.uncompressed;
         encodings.push(T.Encoding.PLAIN, T.Encoding.RLE_DICTIONARY);
       } else {
-        const data = dataPage(rows, T.Encoding.PLAIN, levels, plainValues(column.spec.type, column.values));
+        const values = column.bytes ? column.bytes.subarray(0, column.byteLength) : plainNumbers(column.spec.type, column.numbers!, column.count);
+        const data = dataPage(rows, T.Encoding.PLAIN, levels, values);
         await this.emit(data.bytes);
         written += data.bytes.length;
         uncompressed += data.uncompressed;
@@ -265,7 +322,7 @@ export class ColumnarParquetWriter {
         type: physicalType(column.spec.type),
         encodings,
         path_in_schema: [column.spec.name],
-        codec: T.CompressionCodec.SNAPPY,
+        codec: T.CompressionCodec.GZIP,
         num_values: rows,
         total_uncompressed_size: uncompressed,
         total_compressed_size: written,

@@ -46,12 +46,28 @@ export function encodeHybrid(values: ArrayLike<number>, count: number, width: nu
     sink.reserve(total);
     const out = sink.bytes;
     const base = sink.length;
-    out.fill(0, base, base + total);
-    let bit = 0;
-    for (let i = 0; i < groups * 8; i++) {
-      const index = groupsStart + i;
-      const value = index < count ? values[index] : 0;
-      for (let b = 0; b < width; b++, bit++) if ((value >>> b) & 1) out[base + (bit >>> 3)] |= 1 << (bit & 7);
+    const end = groupsStart + groups * 8;
+    if (width <= 24) {
+      // An accumulator of at most 7 + 24 bits: one shift and one store per byte.
+      let acc = 0;
+      let bits = 0;
+      let at = base;
+      for (let index = groupsStart; index < end; index++) {
+        acc |= (index < count ? values[index] : 0) << bits;
+        bits += width;
+        while (bits >= 8) {
+          out[at++] = acc & 0xff;
+          acc >>>= 8;
+          bits -= 8;
+        }
+      }
+    } else {
+      out.fill(0, base, base + total);
+      let bit = 0;
+      for (let index = groupsStart; index < end; index++) {
+        const value = index < count ? values[index] : 0;
+        for (let b = 0; b < width; b++, bit++) if ((value >>> b) & 1) out[base + (bit >>> 3)] |= 1 << (bit & 7);
+      }
     }
     sink.length += total;
     groups = 0;
