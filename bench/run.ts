@@ -4,7 +4,9 @@ import { cpus, totalmem } from 'node:os';
 import { benchAudit } from './audit.ts';
 import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
+import { benchMembers } from './members.ts';
 import { benchOperator } from './operator.ts';
+import { benchScheduler } from './scheduler.ts';
 import { benchTrust } from './trust.ts';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -12,6 +14,8 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   trust: () => benchTrust(),
   operator: () => benchOperator(),
   ledger: () => benchLedger(),
+  scheduler: () => benchScheduler(),
+  members: () => benchMembers(),
   audit: () => benchAudit(),
 };
 
