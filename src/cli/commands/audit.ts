@@ -177,7 +177,7 @@ async function operatorKey(options: CertificateOptions): Promise<KeyFile> {
       throw error instanceof UsageError ? error : new UsageError(`--key ${options.key} is not a JSON key file (key.jwk)`);
     }
   }
-  const core = hostKubeConfig(options.kubeconfig).makeApiClient(CoreV1Api);
+  const core = (await hostKubeConfig(options.kubeconfig)).makeApiClient(CoreV1Api);
   const secret = await core.readNamespacedSecret({ name: OPERATOR_IDENTITY_SECRET, namespace: options.operatorNamespace });
   const data = secret.data?.['key.jwk'];
   if (!data) throw new UsageError(`Secret ${options.operatorNamespace}/${OPERATOR_IDENTITY_SECRET} has no key.jwk`);
