@@ -1,8 +1,9 @@
 // GPU metering on a real local federation: kwok runs a labelled Job pod
 // holding two GPUs of a verified pool node for a few seconds, and the
 // operator's meter records its interval in the journal beside the ledger,
-// priced, with the node's DID; the export reads it back.
-import { BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+// priced, with the node's DID; the export endpoint serves it to a service
+// account that RBAC allows, after a real TokenReview and SubjectAccessReview.
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
+import { AUDIT_EXPORT_PATH, auditExportRoute, kubeAuthorizer } from '../../../src/operator/audit-route.ts';
+import { startHttp } from '../../../src/operator/http.ts';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { capturingLogger } from '../../helpers/secret-scan.ts';
@@ -108,4 +111,32 @@ describe('GPU metering', () => {
     expect(interval.gpuHours).toBeCloseTo((2 * seconds) / 3600, 9);
     expect(interval.cost).toBeCloseTo(interval.gpuHours * 3.6, 9);
   }, 150_000);
+
+  it('serves the export only to a caller that RBAC allows to get /audit/export', async () => {
+    const core = host().makeApiClient(CoreV1Api);
+    await core.createNamespacedServiceAccount({ namespace: 'cloud-empire', body: { metadata: { name: 'finance-exporter' } } });
+    const token = (await core.createNamespacedServiceAccountToken({ name: 'finance-exporter', namespace: 'cloud-empire', body: { spec: { audiences: [], expirationSeconds: 600 } } })).status!.token;
+    const http = await startHttp({ host: '127.0.0.1', port: 0, ready: () => true, routes: { [AUDIT_EXPORT_PATH]: auditExportRoute({ ledgerDir, fabric: false, authorizer: kubeAuthorizer(host()), log: logs.log }) } });
+    try {
+      const get = (bearer?: string) => fetch(`http://${http.address}${AUDIT_EXPORT_PATH}?kind=metering&format=focus`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      expect((await get()).status).toBe(401);
+      expect((await get('not-a-token')).status).toBe(401);
+      const forbidden = await get(token);
+      expect([forbidden.status, await forbidden.text()]).toEqual([403, 'system:serviceaccount:cloud-empire:finance-exporter may not get /audit/export\n']);
+      const rbac = host().makeApiClient(RbacAuthorizationV1Api);
+      await rbac.createClusterRole({ body: { metadata: { name: 'cloud-empire-audit-export' }, rules: [{ nonResourceURLs: [AUDIT_EXPORT_PATH], verbs: ['get'] }] } });
+      await rbac.createClusterRoleBinding({
+        body: { metadata: { name: 'finance-exporter-audit' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cloud-empire-audit-export' }, subjects: [{ kind: 'ServiceAccount', name: 'finance-exporter', namespace: 'cloud-empire' }] },
+      });
+      const allowed = await eventually(async () => {
+        const answer = await get(token);
+        expect(answer.status).toBe(200);
+        return Buffer.from(await answer.arrayBuffer());
+      });
+      expect(allowed.subarray(0, 4).toString()).toBe('PAR1');
+      expect(allowed.subarray(-4).toString()).toBe('PAR1');
+    } finally {
+      await http.close();
+    }
+  }, 60_000);
 });
