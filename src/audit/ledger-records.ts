@@ -119,7 +119,7 @@ export function placementRecords(tx: CommittedTransaction, recordedAt: number, d
   });
 }
 
-function grantRecord(tx: CommittedTransaction, recordedAt: number, grant: GrantRecord, event: 'granted' | 'revoked'): AccessRecord {
+export function grantRecord(tx: CommittedTransaction, recordedAt: number, grant: GrantRecord, event: 'granted' | 'revoked'): AccessRecord {
   return {
     kind: 'access',
     txId: tx.txId,

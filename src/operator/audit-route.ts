@@ -2,6 +2,7 @@ import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kuber
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'winston';
 import { exportAudit, ExportRequestError, meteringFromDir, parseFormat, parseKind, parseRange } from '../audit/export.ts';
+import { JournalAuditSource } from '../audit/event-journal.ts';
 import { EmbeddedAuditSource } from '../audit/source.ts';
 import type { BlockVerifier } from '../ledger/embedded/block-signature.ts';
 import type { Route } from './http.ts';
@@ -81,8 +82,7 @@ export function auditExportRoute(options: { ledgerDir: string; fabric: boolean; 
       if (error instanceof ExportRequestError) return reply(400, error.message.replace(/--(\w+)/g, '$1'));
       throw error;
     }
-    if (options.fabric) return reply(501, 'exports read the embedded ledger; on Fabric run `empirectl audit export` against a ledger directory');
-    const source = new EmbeddedAuditSource(options.ledgerDir, options.operator);
+    const source = options.fabric ? new JournalAuditSource(options.ledgerDir) : new EmbeddedAuditSource(options.ledgerDir, options.operator);
     res.writeHead(200, { 'content-type': 'application/vnd.apache.parquet', 'content-disposition': `attachment; filename="audit-${request.kind}.parquet"` });
     try {
       const result = await exportAudit({ ledger: source, metering: meteringFromDir(options.ledgerDir) }, request, responseSink(res));

@@ -9,6 +9,7 @@ import { MemberClients } from '../cluster/member-clients.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
 import { GpuMeter } from '../cluster/gpu-meter.ts';
 import { MeteringLog } from '../audit/metering-log.ts';
+import { runAuditJournal } from '../audit/event-journal.ts';
 import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
 import { gpuPoolController } from '../controllers/gpupool.ts';
 import { memberClusterController } from '../controllers/membercluster.ts';
@@ -78,12 +79,12 @@ async function warnOnAnchorDrift(ledger: SovereigntyLedger, trust: TrustConfig, 
  * Fabric through an outbox in the ledger directory: verdicts made while the
  * network is unreachable are kept on disk and recorded, in order, when it returns.
  */
-async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): Promise<OutboxLedger> {
+async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): Promise<{ ledger: OutboxLedger; fabric: SovereigntyLedger }> {
   const fabric = await openFabricLedger(readFabricConnection(options.fabricConnectionDir!));
   await warnOnAnchorDrift(fabric, trust, options.log);
   const ledger = new OutboxLedger(fabric, LedgerOutbox.open(options.ledgerDir), options.log);
   ledger.start();
-  return ledger;
+  return { ledger, fabric };
 }
 
 /**
@@ -115,8 +116,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const { host, log } = options;
   withConnectionReuse(host);
   const trust = await loadTrustConfig(host, options.namespace);
-  const ledger = options.fabricConnectionDir
-    ? await openRemoteLedger(options, trust)
+  const remote = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : undefined;
+  // On Fabric the audit trail is journaled from the chaincode events (the embedded ledger's blocks are read directly).
+  const auditJournal = remote && runAuditJournal(remote.fabric, options.ledgerDir, log);
+  const ledger = remote
+    ? remote.ledger
     : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
   const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, log);
@@ -140,6 +144,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const gpuMeter = meterGpus(informers, watches, sovereignNodes, options);
   const stop = async () => {
     await gpuMeter.stop();
+    await auditJournal?.stop();
     await Promise.allSettled(controllers.map((c) => c.stop()));
     await informers.stop();
     await watches.stop();

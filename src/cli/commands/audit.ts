@@ -1,9 +1,12 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { checkClaimsAgainstLedger, signCertificate, sovereigntyClaims, verifyCertificate } from '../../audit/certificate.ts';
 import { exportAudit, ExportRequestError, meteringFromDir, parseFormat, parseInstant, parseKind, parseRange, type ExportResult } from '../../audit/export.ts';
 import { closedIntervals } from '../../audit/metering-log.ts';
-import { AuditLedgerError, EmbeddedAuditSource } from '../../audit/source.ts';
+import { AUDIT_JOURNAL_FILE, JournalAuditSource } from '../../audit/event-journal.ts';
+import { AuditLedgerError, EmbeddedAuditSource, type AuditSource } from '../../audit/source.ts';
+import { blocksPath } from '../../ledger/embedded/files.ts';
 import { indexLedger, verifyExport } from '../../audit/verify-export.ts';
 import { OPERATOR_IDENTITY_SECRET } from '../../operator/identity.ts';
 import type { KeyFile } from '../../trust/issue.ts';
@@ -40,7 +43,7 @@ function usage<T>(parse: () => T): T {
   }
 }
 
-function ledgerSource(options: SourceOptions): { dir: string; source: EmbeddedAuditSource } {
+function ledgerSource(options: SourceOptions): { dir: string; source: AuditSource } {
   const dir = options.ledgerDir ?? process.env.LEDGER_DIR ?? DEFAULT_LEDGER_DIR;
   let operator;
   if (options.operator) {
@@ -50,6 +53,8 @@ function ledgerSource(options: SourceOptions): { dir: string; source: EmbeddedAu
       throw new UsageError(`--operator: ${(error as Error).message}`);
     }
   }
+  // A Fabric operator's directory holds the journal of the chaincode events instead of blocks.
+  if (!existsSync(blocksPath(dir)) && existsSync(join(dir, AUDIT_JOURNAL_FILE))) return { dir, source: new JournalAuditSource(dir) };
   return { dir, source: new EmbeddedAuditSource(dir, operator) };
 }
 
