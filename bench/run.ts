@@ -3,6 +3,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
+import { benchMembers } from './members.ts';
 import { benchOperator } from './operator.ts';
 import { benchTrust } from './trust.ts';
 
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   trust: () => benchTrust(),
   operator: () => benchOperator(),
   ledger: () => benchLedger(),
+  members: () => benchMembers(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

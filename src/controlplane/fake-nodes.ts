@@ -1,4 +1,5 @@
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
+import { KWOK_NODE_ANNOTATION, KWOK_NODE_ANNOTATION_VALUE } from './kwok.ts';
 
 export interface FakeNodeSpec {
   name: string;
@@ -13,8 +14,11 @@ export interface FakeNodeSpec {
 
 /**
  * A Node object with no kubelet behind it: the real kube-scheduler binds pods
- * to it by its labels, taints and allocatable resources, and the pods stay
- * Pending-bound, which is enough to see where work landed.
+ * to it by its labels, taints and allocatable resources. Where the cluster
+ * runs kwok, a ready node is handed to it once fully described (so kwok never
+ * sees it without its capacity): it heartbeats and runs the bound pods. A node
+ * with `ready: false` is a dead kubelet: nothing heartbeats it, its pods stay
+ * Pending.
  */
 export async function createFakeNode(kc: KubeConfig, spec: FakeNodeSpec): Promise<V1Node> {
   const core = kc.makeApiClient(CoreV1Api);
@@ -30,7 +34,10 @@ export async function createFakeNode(kc: KubeConfig, spec: FakeNodeSpec): Promis
   const node = await core.readNode({ name: spec.name });
   node.spec = { ...node.spec, taints: spec.taints ?? [] };
   await core.replaceNode({ name: spec.name, body: node });
-  return setFakeNodeStatus(kc, spec);
+  const described = await setFakeNodeStatus(kc, spec);
+  if (spec.ready === false) return described;
+  described.metadata = { ...described.metadata, annotations: { ...described.metadata?.annotations, [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE } };
+  return core.replaceNode({ name: spec.name, body: described });
 }
 
 export async function setFakeNodeStatus(kc: KubeConfig, spec: FakeNodeSpec): Promise<V1Node> {
