@@ -5,6 +5,7 @@ import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
 import { benchMembers } from './members.ts';
 import { benchOperator } from './operator.ts';
+import { benchScheduler } from './scheduler.ts';
 import { benchTrust } from './trust.ts';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   operator: () => benchOperator(),
   ledger: () => benchLedger(),
   members: () => benchMembers(),
+  scheduler: () => benchScheduler(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

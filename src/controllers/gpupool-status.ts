@@ -51,6 +51,7 @@ export function gpuPoolStatus(
     capacity: capacity.capacity,
     allocatable: capacity.allocatable,
     allocated: capacity.allocated,
+    nodeCapacity: capacity.perNode,
     countries,
   });
   status.conditions = setCondition(

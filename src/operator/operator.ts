@@ -1,12 +1,15 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import type { FederatedWorkload, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
 import { GpuPoolKind } from '../api/schema/gpupool.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { withConnectionReuse } from '../cluster/keep-alive.ts';
 import { MemberClients } from '../cluster/member-clients.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
+import { federatedWorkloadController } from '../controllers/federatedworkload.ts';
+import { HostApiDependencies, HostWorkloadEvents, MemberApiWorkloads } from '../controllers/federatedworkload-members.ts';
 import { gpuPoolController } from '../controllers/gpupool.ts';
 import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
@@ -38,6 +41,8 @@ export interface OperatorOptions {
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
   probeIntervalMs?: number;
   unreachableGraceMs?: number;
+  /** How soon a FederatedWorkload whose members are converging is looked at again (default 2 s). */
+  workloadProgressRequeueMs?: number;
 }
 
 export interface RunningOperator {
@@ -94,11 +99,13 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.
   const informers = new Informers(host, log);
   const sovereignNodes = informers.forKind<SovereignNode>(SovereignNodeKind);
+  const memberClusters = informers.forKind<MemberCluster>(MemberClusterKind);
+  const gpuPools = informers.forKind<GpuPool>(GpuPoolKind);
   const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
   const controllers: Runnable[] = [
     sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
     memberClusterController({
-      informer: informers.forKind<MemberCluster>(MemberClusterKind),
+      informer: memberClusters,
       memberClusters: kindClient(host, MemberClusterKind),
       members: watches,
       sovereignNodes,
@@ -106,7 +113,21 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       probeIntervalMs: options.probeIntervalMs,
       unreachableGraceMs: options.unreachableGraceMs,
     }),
-    gpuPoolController({ informer: informers.forKind<GpuPool>(GpuPoolKind), pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
+    gpuPoolController({ informer: gpuPools, pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
+    federatedWorkloadController({
+      informer: informers.forKind<FederatedWorkload>(FederatedWorkloadKind),
+      workloads: kindClient(host, FederatedWorkloadKind),
+      memberClusters,
+      sovereignNodes,
+      gpuPools,
+      ledger,
+      members: new MemberApiWorkloads(members),
+      host: new HostApiDependencies(host),
+      events: new HostWorkloadEvents(host),
+      trust,
+      log,
+      progressingRequeueMs: options.workloadProgressRequeueMs,
+    }),
   ];
   const stop = async () => {
     await Promise.allSettled(controllers.map((c) => c.stop()));

@@ -78,7 +78,11 @@ const replicaScheduling = withRules(
   object(
     {
       type: string({ enum: ['Duplicated', 'Divided'], default: 'Divided', description: 'Duplicated: every selected cluster runs all replicas.' }),
-      'divisionPreference?': string({ enum: ['Balanced', 'Aggregated', 'Weighted'], default: 'Balanced' }),
+      'divisionPreference?': string({
+        enum: ['Balanced', 'Aggregated', 'Weighted', 'Dynamic'],
+        default: 'Balanced',
+        description: 'Balanced: even; Aggregated: fewest clusters; Weighted: static weights; Dynamic: in proportion to free verified capacity.',
+      }),
       'weights?': listMap(
         object({ clusterName: objectName('A member cluster.'), weight: integer({ minimum: 1, maximum: 1000 }) }),
         ['clusterName'],
@@ -115,6 +119,18 @@ const placement: Schema = withRules(
         description: 'Clusters tried in this order when no cluster passes the other rules.',
       }),
       'maxPricePerGpuHour?': price('Refuse GPU pools that cost more per GPU-hour.'),
+      'failback?': object(
+        {
+          policy: string({
+            enum: ['Never', 'WhenRecovered'],
+            default: 'Never',
+            description:
+              'After a failover, Never keeps the share where it moved (no flapping); WhenRecovered decides afresh once every cluster it left has been Ready for stabilizationSeconds.',
+          }),
+          'stabilizationSeconds?': integer({ minimum: 0, maximum: 86_400, default: 300, description: 'How long a recovered cluster must stay Ready before the share moves back.' }),
+        },
+        { title: 'Failback', description: 'What happens to a share moved away from an unreachable cluster once that cluster returns.' },
+      ),
     },
     { title: 'Placement' },
   ),
@@ -179,24 +195,61 @@ const clusterPlacement = object(
   {
     cluster: objectName('Member cluster.'),
     'pool?': objectName('GpuPool used in that cluster.'),
-    replicas: integer({ minimum: 0 }),
+    replicas: integer({ minimum: 0, description: 'Replicas, or for a Job its parallelism share.' }),
+    'completions?': integer({ minimum: 0, description: "For a Job: this cluster's share of the completions." }),
     'score?': integer({ minimum: 0, maximum: 100 }),
+    'country?': string({ maxLength: 2, description: 'Attested country of the nodes the replicas may use.' }),
+    'provider?': string({ maxLength: 63 }),
+    'nodes?': integer({ minimum: 0, description: 'Verified nodes the replicas may use (their DIDs go to the ledger).' }),
   },
   { title: 'ClusterPlacement' },
 );
+
+const refusal = {
+  plugin: string({ maxLength: 64, description: 'The filter plugin that refused.' }),
+  'code?': string({ maxLength: 64, description: 'Machine-readable reason code.' }),
+  reason: string({ maxLength: 1024, description: 'Why, in one sentence.' }),
+};
+
+const pluginScores = listMap(
+  object({ plugin: string({ maxLength: 64 }), score: integer({ minimum: 0, maximum: 100 }) }, { title: 'PluginScore' }),
+  ['plugin'],
+  { maxItems: 16 },
+);
+
+const poolRefusal = listMap(object({ pool: objectName('GpuPool.'), ...refusal }, { title: 'PoolRefusal' }), ['pool'], { maxItems: 64 });
 
 const status: Schema = object({
   'observedGeneration?': observedGeneration(),
   'conditions?': conditions(),
   'decision?': object(
     {
-      placements: listMap(clusterPlacement, ['cluster'], { maxItems: 128 }),
+      placements: listMap(clusterPlacement, ['cluster'], { maxItems: 1024 }),
       'refused?': listMap(
-        object({ cluster: objectName('Member cluster.'), plugin: string({ maxLength: 64 }), reason: string({ maxLength: 1024 }) }),
+        object({ cluster: objectName('Member cluster.'), ...refusal, 'pools?': poolRefusal }, { title: 'ClusterRefusal' }),
         ['cluster'],
-        { maxItems: 128 },
+        { maxItems: 1024 },
+      ),
+      'scores?': listMap(
+        object(
+          {
+            cluster: objectName('Member cluster.'),
+            score: integer({ minimum: 0, maximum: 100, description: 'Weighted total.' }),
+            plugins: pluginScores,
+            'pool?': objectName('The pool chosen in this cluster.'),
+            'refusedPools?': poolRefusal,
+          },
+          { title: 'ClusterScore' },
+        ),
+        ['cluster'],
+        { maxItems: 1024 },
+      ),
+      'unschedulable?': object(
+        { code: string({ maxLength: 64 }), message: string({ maxLength: 4096 }) },
+        { description: 'Set when nothing could be placed: why, across all clusters.' },
       ),
       'ledgerTxId?': string({ maxLength: 256 }),
+      'decisionId?': string({ maxLength: 253, description: 'The id the ledger recorded this decision under (for its removal and for audits).' }),
       'decidedAt?': string({ format: 'date-time' }),
     },
     { title: 'PlacementDecision' },
@@ -218,6 +271,13 @@ const status: Schema = object({
   ),
   'replicas?': integer({ minimum: 0 }),
   'readyReplicas?': integer({ minimum: 0 }),
+  'failover?': object(
+    {
+      from: set(objectName('A member cluster the share left.'), { maxItems: 128 }),
+      at: string({ format: 'date-time' }),
+    },
+    { title: 'Failover', description: 'The clusters the last failover moved shares away from, for placement.failback.' },
+  ),
 });
 
 export const FederatedWorkloadKind: KindDefinition = {
