@@ -36,6 +36,8 @@ export interface OperatorOptions {
   /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode, and `ledgerDir` keeps its outbox. */
   fabricConnectionDir?: string;
   log: Logger;
+  /** A ledger already open (the demo and tests share one embedded ledger with a data owner); otherwise one is opened from the options above. */
+  ledger?: Ledger;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
@@ -91,7 +93,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const { host, log } = options;
   withConnectionReuse(host);
   const trust = await loadTrustConfig(host, options.namespace);
-  const ledger = options.fabricConnectionDir
+  const ledger = options.ledger
+    ? options.ledger
+    : options.fabricConnectionDir
     ? await openRemoteLedger(options, trust)
     : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
   const members = new MemberClients(host);
