@@ -27,7 +27,7 @@ export interface WorkloadEvents {
 }
 
 /** A member that does not answer within this long counts as unreachable for this reconcile. */
-const MEMBER_DEADLINE_MS = 10_000;
+const MEMBER_DEADLINE_MS = 5_000;
 
 function withDeadline<T>(cluster: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -93,6 +93,22 @@ export function unreachableClusters(members: readonly MemberCluster[]): Set<stri
   return new Set(members.filter((m) => m.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE)).map((m) => m.metadata.name!));
 }
 
+/**
+ * Members not to call now: tainted unreachable, or whose last probe failed
+ * (Ready=False). Their objects are left as they are and looked at again once
+ * the MemberCluster controller sees them answer, instead of every reconcile
+ * waiting for a member that does not answer.
+ */
+export function membersNotAnswering(members: readonly MemberCluster[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of members) {
+    const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
+    if (m.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE)) out.set(m.metadata.name!, `tainted ${TAINT_UNREACHABLE}: ${ready?.message ?? 'unreachable past its grace'}`);
+    else if (ready?.status === 'False') out.set(m.metadata.name!, `its last probe failed (${ready.reason}: ${ready.message})`);
+  }
+  return out;
+}
+
 /** The recorded clusters the decision leaves because they became unreachable: a failover. */
 export function failedOverFrom(recorded: readonly ClusterPlacement[], decision: Decision, unreachable: ReadonlySet<string>): string[] {
   const chosen = new Set(decision.placements.map((p) => p.cluster));

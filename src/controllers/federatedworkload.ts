@@ -43,6 +43,7 @@ import {
   failedOverFrom,
   FEDERATED_WORKLOAD_FINALIZER,
   ledgerRefusals,
+  membersNotAnswering,
   needsNewDecision,
   placementRequest,
   recordedPlacements,
@@ -141,7 +142,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
       propagation = await this.propagate(fw, placements, federation, territory);
       stop();
     }
-    const observations = await this.observe(fw, placements, propagation.unreachable);
+    const silent = membersNotAnswering(federation.memberClusters);
+    const observations = await this.observe(fw, placements, new Map([...silent, ...propagation.unreachable]));
     const aggregated = aggregateStatus(fw.metadata.generation ?? 0, kind, observations);
     const conditions = aggregated.conditions.map((c) => ({ ...c }));
     if (fw.spec.suspend) {
@@ -289,12 +291,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const chosen = new Set(placements.map((p) => p.cluster));
     const unreachable = new Map<string, string>();
     const problems: string[] = [];
-    const tainted = unreachableClusters(federation.memberClusters);
+    const silent = membersNotAnswering(federation.memberClusters);
     const counts = new Map<string, number>();
     const stale: string[] = [];
     for (const member of federation.memberClusters as MemberCluster[]) {
       const cluster = member.metadata.name!;
-      if (chosen.has(cluster) || tainted.has(cluster)) continue;
+      if (chosen.has(cluster) || silent.has(cluster)) continue;
       try {
         const left = await this.deps.members.prune(cluster, key, []);
         if (left.length) stale.push(cluster);
@@ -308,8 +310,9 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const cache = new Map<string, MemberObject | null>();
     for (const placement of placements) {
       const cluster = placement.cluster;
-      if (tainted.has(cluster)) {
-        unreachable.set(cluster, 'tainted cloudempire.eu/unreachable by the MemberCluster controller');
+      const why = silent.get(cluster);
+      if (why) {
+        unreachable.set(cluster, why);
         continue;
       }
       let objects: MemberObject[];
@@ -374,8 +377,15 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const key = workloadKey(fw);
     const now = new Date(this.deps.now?.() ?? Date.now());
     const blocked: string[] = [];
-    for (const member of this.deps.federation().memberClusters) {
+    const members = this.deps.federation().memberClusters;
+    const silent = membersNotAnswering(members);
+    for (const member of members) {
       const cluster = member.metadata.name!;
+      const why = silent.get(cluster);
+      if (why) {
+        blocked.push(`${cluster}: cannot be reached (${why})`);
+        continue;
+      }
       try {
         const left = await this.deps.members.prune(cluster, key, []);
         if (left.length) blocked.push(`${cluster}: ${left.length} object(s) still being deleted`);

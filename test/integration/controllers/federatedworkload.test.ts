@@ -185,21 +185,32 @@ describe('FederatedWorkload controller on a real federation', () => {
   });
 
   it('moves the share of a member whose API server stops, and removes the stale copy when it returns', async () => {
-    await apply(workload('mover', deployment(1), { placement: { clusterAffinity: { clusterNames: ['madrid'] }, fallback: ['paris'] } }));
-    await eventually(async () => expect(await ownedIn('madrid', 'mover')).toEqual(['Deployment/mover']), 60_000, 250);
-    await federation.member('madrid').stopApiServer();
+    await apply(workload('mover', deployment(1), { placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } }));
+    const home = await eventually(async () => {
+      const placed = (await fw('mover')).status?.decision?.placements.map((p) => p.cluster) ?? [];
+      expect(placed).toHaveLength(1);
+      expect(await ownedIn(placed[0] as Member, 'mover')).toEqual(['Deployment/mover']);
+      return placed[0] as Member;
+    }, 60_000, 250);
+    const away: Member = home === 'paris' ? 'madrid' : 'paris';
+    await federation.member(home).stopApiServer();
     try {
       await eventually(async () => {
         const mover = await fw('mover');
-        expect(mover.status?.decision?.placements.map((p) => p.cluster)).toEqual(['paris']);
+        expect(mover.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
         expect(condition(mover, 'Scheduled')).toMatchObject({ reason: 'FailedOver' });
-      }, 60_000, 250);
-      await eventually(async () => expect(await ownedIn('paris', 'mover')).toEqual(['Deployment/mover']), 30_000, 250);
+        expect(mover.status?.failover?.from).toEqual([home]);
+      }, 60_000, 250).catch(async (error) => {
+        throw new Error(`${(error as Error).message}\nstatus: ${JSON.stringify((await fw('mover')).status)}`);
+      });
+      await eventually(async () => expect(await ownedIn(away, 'mover')).toEqual(['Deployment/mover']), 30_000, 250);
     } finally {
-      await federation.member('madrid').startApiServer();
+      await federation.member(home).startApiServer();
     }
-    await eventually(async () => expect(await ownedIn('madrid', 'mover')).toEqual([]), 90_000, 500);
-  });
+    // Back: its stale copy is removed, and the share stays where it moved (failback Never, the default).
+    await eventually(async () => expect(await ownedIn(home, 'mover')).toEqual([]), 60_000, 500);
+    expect((await fw('mover')).status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
+  }, 200_000);
 
   it('deleting a FederatedWorkload leaves nothing behind in any member', async () => {
     await custom().deleteNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name: 'agent' });
@@ -207,5 +218,5 @@ describe('FederatedWorkload controller on a real federation', () => {
       await expect(fw('agent')).rejects.toMatchObject({ code: 404 });
     }, 60_000, 250);
     for (const m of Object.keys(MEMBERS) as Member[]) expect(await ownedIn(m, 'agent')).toEqual([]);
-  });
+  }, 90_000);
 });
