@@ -1,5 +1,5 @@
 import { LocalFederation } from '../src/controlplane/federation.ts';
-import { rssMiBByKind, summarize } from './stats.ts';
+import { rssMiB, summarize, sumByKind } from './stats.ts';
 
 const GOAL_WARM_START_MS = 15_000;
 
@@ -15,7 +15,7 @@ export async function benchControlPlane(iterations = 3): Promise<Record<string, 
     if (i === iterations - 1) {
       // Let post-start hooks and controllers settle before reading RSS.
       await new Promise((r) => setTimeout(r, 10_000));
-      memory = rssMiBByKind(federation.processes);
+      memory = sumByKind(federation.processes, rssMiB);
     }
     const t1 = performance.now();
     await federation.stop();

@@ -4,6 +4,7 @@
 // kwok until Ready. The floor under issue 12's `propagation` figures (time
 // until every member object exists, workloads/s until all are Ready).
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { loadavg } from 'node:os';
 import type { FederatedWorkload } from '../src/api/generated/types.ts';
 import { withConnectionReuse } from '../src/cluster/keep-alive.ts';
 import { MemberPropagation } from '../src/cluster/propagation/apply.ts';
@@ -11,7 +12,7 @@ import { MANAGED_SELECTOR } from '../src/cluster/propagation/labels.ts';
 import { renderMemberWorkload } from '../src/cluster/propagation/render.ts';
 import { createFakeNode } from '../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../src/controlplane/federation.ts';
-import { inParallel, rssMiBByKind, summarize } from './stats.ts';
+import { cpuSeconds, inParallel, rssMiB, summarize, sumByKind } from './stats.ts';
 
 const MEMBERS = ['paris', 'madrid', 'warsaw'] as const;
 const COUNTRY = { paris: 'FR', madrid: 'ES', warsaw: 'PL' } as const;
@@ -65,6 +66,7 @@ export async function benchMembers(workloads = Number(process.env.BENCH_MEMBERS_
     }
     console.error(`bench: members: applying ${workloads} workloads into ${MEMBERS.length} members`);
     const existMs: number[] = [];
+    const cpuBefore = sumByKind([...federation.processes, { name: 'bench', pid: process.pid }], cpuSeconds);
     const t0 = performance.now();
     await inParallel(
       Array.from({ length: workloads }, (_, i) => i),
@@ -87,10 +89,14 @@ export async function benchMembers(workloads = Number(process.env.BENCH_MEMBERS_
     while (Date.now() < deadline) {
       ready = (await Promise.all(clients.map((c) => readyCount(c.apps)))).reduce((a, b) => a + b, 0);
       if (ready >= workloads * MEMBERS.length) break;
-      await new Promise((r) => setTimeout(r, 250));
+      // Listing every Deployment of three members is not free for their API servers: poll once a second.
+      await new Promise((r) => setTimeout(r, 1000));
     }
     const allReadyMs = performance.now() - t0;
-    const memory = rssMiBByKind(federation.processes);
+    const memory = sumByKind(federation.processes, rssMiB);
+    const cpuAfter = sumByKind([...federation.processes, { name: 'bench', pid: process.pid }], cpuSeconds);
+    const cpuByComponent = Object.fromEntries(Object.entries(cpuAfter).map(([kind, s]) => [kind, Number((s - (cpuBefore[kind] ?? 0)).toFixed(1))]));
+    const cpuTotal = Object.values(cpuByComponent).reduce((a, b) => a + b, 0);
     const exist = summarize(existMs, 1);
     const readyPerS = Number(((workloads * 1000) / allReadyMs).toFixed(1));
     return {
@@ -106,6 +112,11 @@ export async function benchMembers(workloads = Number(process.env.BENCH_MEMBERS_
       readyWorkloadsPerS: readyPerS,
       goals: { existP99Ms: GOAL_EXIST_P99_MS, readyWorkloadsPerS: GOAL_READY_PER_S },
       ratios: { existP99ToGoal: Number((exist.p99 / GOAL_EXIST_P99_MS).toFixed(2)), readyPerSToGoal: Number((readyPerS / GOAL_READY_PER_S).toFixed(2)) },
+      // What the run cost in CPU, whatever else the machine ran: on a machine of its own with
+      // C cores, workloads/s to Ready is bounded by about C / cpuSecondsPerWorkload.
+      cpuSecondsByComponent: cpuByComponent,
+      cpuSecondsPerWorkload: Number((cpuTotal / workloads).toFixed(3)),
+      loadAverage1m: Number(loadavg()[0].toFixed(1)),
       rssMiBByComponent: memory,
       benchProcessRssMiB: Number((process.memoryUsage().rss / 2 ** 20).toFixed(1)),
     };

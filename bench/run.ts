@@ -13,8 +13,8 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   trust: () => benchTrust(),
   operator: () => benchOperator(),
   ledger: () => benchLedger(),
-  members: () => benchMembers(),
   scheduler: () => benchScheduler(),
+  members: () => benchMembers(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -48,12 +48,23 @@ export function rssMiB(pid: number | undefined): number {
   }
 }
 
-/** RSS summed per kind of process (`kube-apiserver(paris)` counts as kube-apiserver). */
-export function rssMiBByKind(processes: readonly { name: string; pid: number | undefined }[]): Record<string, number> {
-  const memory: Record<string, number> = {};
+/** `measure` of each process summed per kind of process (`kube-apiserver(paris)` counts as kube-apiserver). */
+export function sumByKind(processes: readonly { name: string; pid: number | undefined }[], measure: (pid: number | undefined) => number): Record<string, number> {
+  const sums: Record<string, number> = {};
   for (const p of processes) {
     const kind = p.name.replace(/\(.*\)$/, '');
-    memory[kind] = Number(((memory[kind] ?? 0) + rssMiB(p.pid)).toFixed(1));
+    sums[kind] = Number(((sums[kind] ?? 0) + measure(p.pid)).toFixed(1));
   }
-  return memory;
+  return sums;
+}
+
+/** CPU time (user + system) a process has used, in seconds, from /proc (Linux; 100 ticks per second); 0 when it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }

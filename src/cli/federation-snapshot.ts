@@ -1,15 +1,11 @@
 // The offline federation file `explain` reads and `federation snapshot`
-// writes: MemberClusters, SovereignNodes and GpuPools with their status, as
+// writes (no Kubernetes client here: see federation-live.ts): MemberClusters, SovereignNodes and GpuPools with their status, as
 // one multi-document YAML.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
 import { API_VERSION } from '../api/schema/common.ts';
 import { validate, type KindName } from '../api/validate.ts';
-import { GpuPoolKind } from '../api/schema/gpupool.ts';
-import { MemberClusterKind } from '../api/schema/membercluster.ts';
-import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
-import { kindClient } from '../runtime/kind-client.ts';
 import type { FederationObjects } from '../scheduler/snapshot-builder.ts';
 import { UsageError } from './errors.ts';
 
@@ -44,16 +40,6 @@ export function parseFederationFile(text: string, source: string): FederationObj
   });
   if (!objects.memberClusters.length) throw new UsageError(`${source}: not a snapshot: it holds no MemberCluster (write one with \`empirectl federation snapshot > federation.yaml\`)`);
   return objects;
-}
-
-/** The federation as a host API server describes it now. */
-export async function readFederation(host: KubeConfig): Promise<FederationObjects> {
-  const [memberClusters, sovereignNodes, gpuPools] = await Promise.all([
-    kindClient<MemberCluster>(host, MemberClusterKind).list(),
-    kindClient<SovereignNode>(host, SovereignNodeKind).list(),
-    kindClient<GpuPool>(host, GpuPoolKind).list(),
-  ]);
-  return { memberClusters: memberClusters.items, sovereignNodes: sovereignNodes.items, gpuPools: gpuPools.items };
 }
 
 // Server-set metadata says nothing about placement and would not validate offline.

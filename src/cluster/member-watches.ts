@@ -44,8 +44,8 @@ export interface MemberSnapshot {
 export interface MemberProbe {
   version: string;
   nodes: readonly V1Node[];
-  /** The member's pods, so free verified CPU and memory can be reported. */
-  pods: readonly V1Pod[];
+  /** Unfinished pods, whose requests come off the free CPU and memory placement may use. */
+  pods?: readonly V1Pod[];
 }
 
 /** Probes a member; throws MemberAccessError (or the API error) when it cannot be reached or does not answer in time. */

@@ -68,7 +68,7 @@ export function memberClusterStatus(
       nodeCount: probe.nodes.length,
       verifiedNodeCount: probe.nodes.filter((n) => verified.has(n.metadata!.name!)).length,
       gpus: deviceCapacity(probe.nodes, verified),
-      verifiedResources: verifiedResources(probe.nodes, probe.pods, verified),
+      verifiedResources: verifiedResources(probe.nodes, probe.pods ?? [], verified),
     });
     delete status.unreachableSince;
     status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'Reachable', message: `API server ${probe.version} answers`, observedGeneration: generation }, now);

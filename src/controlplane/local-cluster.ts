@@ -41,15 +41,20 @@ export interface ClusterAccess {
 
 export const ADMIN_USER = 'cloud-empire-admin';
 
-// Only what workloads need to turn into bound pods. The node lifecycle
-// controller stays off: nodes that kwok does not manage send no heartbeats and
-// would be tainted.
+// Only what workloads need to turn into pods, and what evicts them from nodes
+// tainted NoExecute (a revoked credential). The taint eviction controller
+// needs the node lifecycle controller (its pod index by node comes from it),
+// which in turn taints nodes whose heartbeats stop: kwok heartbeats every fake
+// node of a cluster that runs a controller-manager, except the ones described
+// as not ready (a dead kubelet is tainted, as in a real cluster).
 const CONTROLLERS = [
   'deployment-controller',
   'replicaset-controller',
   'statefulset-controller',
   'job-controller',
   'garbage-collector-controller',
+  'node-lifecycle-controller',
+  'taint-eviction-controller',
   'namespace-controller',
   'serviceaccount-controller',
 ];
@@ -245,6 +250,8 @@ export class LocalCluster {
           '--concurrent-job-syncs=10',
           '--concurrent-deployment-syncs=10',
           '--concurrent-replicaset-syncs=10',
+          // kwok heartbeats at most every 22 s; a slow shared machine must not look like dead nodes.
+          '--node-monitor-grace-period=60s',
           ...clientLimits,
         ]),
       );

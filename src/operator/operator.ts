@@ -38,6 +38,8 @@ export interface OperatorOptions {
   log: Logger;
   /** A ledger already open (the demo and tests share one embedded ledger with a data owner); otherwise one is opened from the options above. */
   ledger?: Ledger;
+  /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
+  memberSecretNamespaces?: string[];
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
@@ -98,14 +100,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     : options.fabricConnectionDir
     ? await openRemoteLedger(options, trust)
     : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
-  const members = new MemberClients(host);
+  const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, log);
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.
   const informers = new Informers(host, log);
   const sovereignNodes = informers.forKind<SovereignNode>(SovereignNodeKind);
   const memberClusters = informers.forKind<MemberCluster>(MemberClusterKind);
   const gpuPools = informers.forKind<GpuPool>(GpuPoolKind);
-  const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
+  const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem, log }) });
   const controllers: Runnable[] = [
     sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
     memberClusterController({

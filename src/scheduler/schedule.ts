@@ -112,11 +112,21 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
   let refusals: PoolRefusal[] | undefined;
   // Only pools offering the requested device are judged now; the refusals of
   // the others are worked out when someone reads them (explain, status).
-  pools: for (const pool of cluster.poolsByResource.get(request.gpu.resourceName) ?? []) {
+  const offered = cluster.poolsByResource.get(request.gpu.resourceName);
+  const running = podsIn(options.current, cluster.name) > 0;
+  if (offered && offered.free > 0 && offered.maxNodeFree < perPod && !running) {
+    // No node of any pool has that many free: the cluster is refused without judging each pool (explain still lists them).
+    const refusal: Refusal =
+      offered.free < perPod
+        ? { plugin: GPU_FIT, code: 'InsufficientGpus', reason: `cluster ${cluster.name} has ${offered.free} ${request.gpu.resourceName} free on verified nodes, a pod needs ${perPod}` }
+        : { plugin: GPU_FIT, code: 'PodDoesNotFitOnANode', reason: `a pod needs ${perPod} ${request.gpu.resourceName} on one node; the most free on a verified node of cluster ${cluster.name} is ${offered.maxNodeFree}` };
+    return refused(cluster.name, refusal, new LazyPools(() => allPoolRefusals(state, cluster, poolFilters)));
+  }
+  pools: for (const pool of offered?.pools ?? []) {
     for (const plugin of poolFilters) {
       const refusal = plugin.filterPool(state, cluster, pool);
       if (refusal) {
-        (refusals ??= []).push({ pool: pool.name, ...refusal });
+        (refusals ??= []).push({ pool: pool.name, plugin: refusal.plugin, code: refusal.code, reason: refusal.reason });
         continue pools;
       }
     }
@@ -127,7 +137,7 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
       if (!choice || slots > choice.slots || (slots === choice.slots && cheaper(pool, choice.pool))) choice = { pool, group, slots };
     }
   }
-  const others = cluster.pools.length - (cluster.poolsByResource.get(request.gpu.resourceName)?.length ?? 0);
+  const others = cluster.pools.length - (offered?.pools.length ?? 0);
   const pools = others || refusals ? new LazyPools(() => (others ? allPoolRefusals(state, cluster, poolFilters) : refusals)) : undefined;
   if (!choice) {
     const first = refusals?.[0];
@@ -150,7 +160,7 @@ function allPoolRefusals(state: CycleState, cluster: ClusterInfo, poolFilters: r
     for (const plugin of poolFilters) {
       const refusal = plugin.filterPool(state, cluster, pool);
       if (refusal) {
-        out.push({ pool: pool.name, ...refusal });
+        out.push({ pool: pool.name, plugin: refusal.plugin, code: refusal.code, reason: refusal.reason });
         break;
       }
     }
@@ -296,7 +306,9 @@ function split(ranked: readonly Ranked[], request: WorkloadRequest, options: Res
 
 function placementsOf(ranked: readonly { candidate: Candidate; score?: number }[], counts: readonly number[], request: WorkloadRequest): Placement[] {
   const chosen = ranked.map((r, i) => ({ r, pods: counts[i] })).filter((x) => x.pods > 0);
-  const completions = request.completions === undefined ? undefined : splitCompletions(chosen.map((x) => x.pods), request.completions);
+  // Duplicated: every cluster runs the whole Job; Divided: the completions follow the parallelism shares.
+  const completions =
+    request.completions === undefined ? undefined : request.duplicated ? chosen.map(() => request.completions!) : splitCompletions(chosen.map((x) => x.pods), request.completions);
   return chosen
     .map(({ r, pods }, i) => {
       const { cluster, pool, group, country } = r.candidate;

@@ -84,15 +84,24 @@ export interface ClusterInfo {
   cpuMillisBase: number;
   pools: readonly PoolInfo[];
   /** The pools by device resource name, in name order: a decision looks only at the pools offering what it asks for. */
-  poolsByResource: ReadonlyMap<string, readonly PoolInfo[]>;
+  poolsByResource: ReadonlyMap<string, ResourcePools>;
 }
 
-export function indexPools(pools: readonly PoolInfo[]): ReadonlyMap<string, readonly PoolInfo[]> {
-  const index = new Map<string, PoolInfo[]>();
+export interface ResourcePools {
+  pools: readonly PoolInfo[];
+  /** The most devices free on any one verified node of these pools: a pod needing more fits none of them. */
+  maxNodeFree: number;
+  free: number;
+}
+
+export function indexPools(pools: readonly PoolInfo[]): ReadonlyMap<string, ResourcePools> {
+  const index = new Map<string, { pools: PoolInfo[]; maxNodeFree: number; free: number }>();
   for (const pool of pools) {
-    const list = index.get(pool.resourceName);
-    if (list) list.push(pool);
-    else index.set(pool.resourceName, [pool]);
+    let entry = index.get(pool.resourceName);
+    if (!entry) index.set(pool.resourceName, (entry = { pools: [], maxNodeFree: 0, free: 0 }));
+    entry.pools.push(pool);
+    entry.free += pool.free;
+    for (const group of pool.groups) if (group.maxNodeFree > entry.maxNodeFree) entry.maxNodeFree = group.maxNodeFree;
   }
   return index;
 }

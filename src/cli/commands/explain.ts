@@ -5,16 +5,55 @@ import type { FederatedWorkload } from '../../api/generated/types.ts';
 import { FederatedWorkloadKind } from '../../api/schema/federatedworkload.ts';
 import { parseManifests, ManifestError } from '../../api/manifests.ts';
 import { validate } from '../../api/validate.ts';
-import { kindClient } from '../../runtime/kind-client.ts';
 import type { CurrentPlacement, ScheduleOptions } from '../../scheduler/framework.ts';
 import { scheduleAll, type Decision } from '../../scheduler/schedule.ts';
 import { buildSnapshot } from '../../scheduler/snapshot-builder.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
+import { federationYaml, parseFederationFile } from '../federation-snapshot.ts';
 import { readText } from '../input.ts';
 import { hostKubeConfig } from '../kubeconfig.ts';
 import { epochSeconds } from '../values.ts';
-import { federationYaml, parseFederationFile, readFederation } from '../federation-snapshot.ts';
+
+const USAGE = `empirectl explain -f WORKLOAD.yaml --snapshot FEDERATION.yaml, or empirectl explain fw/NAME [-n NAMESPACE]`;
+
+interface ExplainOptions {
+  filename?: string;
+  snapshot?: string;
+  output: string;
+  namespace?: string;
+  kubeconfig?: string;
+  now?: string;
+  jurisdiction?: string[];
+  allowedRegistries?: string;
+}
+
+export function registerExplain(program: CliCommand, io: CliOutput): void {
+  program
+    .command('explain')
+    .description('why each cluster and GPU pool was chosen or refused for FederatedWorkloads, and the replicas each gets (exit 0 all scheduled, 3 not)')
+    .argument('[workload]', 'fw/NAME: a live FederatedWorkload on the host (otherwise -f with --snapshot, offline)')
+    .option('-f, --filename <file>', 'FederatedWorkloads (multi-document YAML), decided in order, each reserving what it takes')
+    .option('--snapshot <file>', 'the federation: MemberClusters, SovereignNodes, GpuPools with status (empirectl federation snapshot)')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .option('-n, --namespace <namespace>', "the live workload's namespace (default: the context's, else default)")
+    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
+    .option('--now <RFC3339>', 'judge credential expiry as of this time')
+    .option('--jurisdiction <name...>', 'jurisdictions for workloads that name none (default EU)')
+    .option('--allowed-registries <list>', 'comma-separated registries images may come from where a cluster sets none')
+    .handle<ExplainOptions>((options, command) => explain(command.args[0], options, io));
+  program
+    .command('federation')
+    .description('the federation as a whole')
+    .command('snapshot')
+    .description('write MemberClusters, SovereignNodes and GpuPools with their status, for explain --snapshot')
+    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
+    .handle<{ kubeconfig?: string }>(async (options) => {
+      const host = await hostKubeConfig(options.kubeconfig);
+      const { readFederation } = await import('../federation-live.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+      io.out(federationYaml(await readFederation(host)).trimEnd());
+    });
+}
 
 function readWorkloads(path: string): FederatedWorkload[] {
   let manifests;
@@ -72,68 +111,36 @@ function decisionJson(decision: Decision) {
   return { ...rest, placements: decision.placements.map((p) => ({ ...p, nodes: p.nodes.map((n) => ({ name: n.name, did: n.did, country: n.country })) })) };
 }
 
-interface ExplainOptions {
-  filename?: string;
-  snapshot?: string;
-  output: string;
-  namespace?: string;
-  kubeconfig?: string;
-  now?: string;
-  jurisdiction?: string[];
-  allowedRegistries?: string;
-}
-
-export function registerExplain(program: CliCommand, io: CliOutput): void {
-  program
-    .command('explain')
-    .description('why each cluster and GPU pool was chosen or refused for a FederatedWorkload, and the replicas each gets (offline from a snapshot file, or live fw/NAME); exit 0 scheduled, 3 not')
-    .argument('[fw/NAME]', 'a live FederatedWorkload on the host')
-    .option('-f, --filename <file>', 'FederatedWorkload manifest(s), offline with --snapshot')
-    .option('--snapshot <file>', 'the federation as `empirectl federation snapshot` writes it')
-    .option('-o, --output <format>', 'table or json', 'table')
-    .option('-n, --namespace <ns>', "the workload's namespace (live)")
-    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
-    .option('--now <RFC3339>', 'decide as of this time')
-    .option('--jurisdiction <code...>', 'default jurisdictions when a workload names none')
-    .option('--allowed-registries <r1,r2>', 'image registries members accept')
-    .handle<ExplainOptions>((options, command) => explain(command.args[0], options, io));
-  program
-    .command('federation')
-    .description('the federation as the scheduler sees it')
-    .command('snapshot')
-    .description('write the federation (MemberClusters, SovereignNodes, GpuPools) for offline explain')
-    .option('--kubeconfig <file>', 'the host cluster (default: $KUBECONFIG, ~/.kube/config or the pod)')
-    .handle<{ kubeconfig?: string }>(async (options) => io.out(federationYaml(await readFederation(hostKubeConfig(options.kubeconfig))).trimEnd()));
-}
-
-async function explain(positional: string | undefined, options: ExplainOptions, io: CliOutput): Promise<number> {
-  const { output } = options;
+async function explain(positional: string | undefined, values: ExplainOptions, io: CliOutput): Promise<number> {
+  const output = values.output;
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: use table or json`);
-  const scheduleOptions: ScheduleOptions = {
-    ...(options.jurisdiction && { defaultJurisdictions: options.jurisdiction }),
-    ...(options.allowedRegistries && { allowedRegistries: options.allowedRegistries.split(',').filter(Boolean) }),
+  const options: ScheduleOptions = {
+    ...(values.jurisdiction && { defaultJurisdictions: values.jurisdiction }),
+    ...(values.allowedRegistries && { allowedRegistries: values.allowedRegistries.split(',').filter(Boolean) }),
   };
-  const nowMs = options.now ? epochSeconds(options.now, 'now') * 1000 : Date.now();
+  const nowMs = values.now ? epochSeconds(values.now, 'now') * 1000 : Date.now();
 
   let workloads: FederatedWorkload[];
   let federation;
   if (positional) {
-    if (options.filename || options.snapshot) throw new UsageError('give either fw/NAME (live) or -f with --snapshot (offline)');
+    if (values.filename || values.snapshot) throw new UsageError(`give either fw/NAME (live) or -f with --snapshot (offline); usage: ${USAGE}`);
     const match = /^(?:fw|federatedworkloads?|federatedworkload\.cloudempire\.eu)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(positional);
-    if (!match) throw new UsageError(`${positional}: name the workload as fw/NAME`);
-    const host = hostKubeConfig(options.kubeconfig);
-    const namespace = options.namespace ?? host.getContextObject(host.getCurrentContext())?.namespace ?? 'default';
-    const found = await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).get(`${namespace}/${match[1]}`);
-    if (!found) throw new UsageError(`federatedworkload ${namespace}/${match[1]} not found`);
-    workloads = [found];
+    if (!match) throw new UsageError(`${positional}: name the workload as fw/NAME; usage: ${USAGE}`);
+    const host = await hostKubeConfig(values.kubeconfig);
+    const { readFederation } = await import('../federation-live.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+    const { kindClient } = await import('../../runtime/kind-client.ts');
+    const namespace = values.namespace ?? host.getContextObject(host.getCurrentContext())?.namespace ?? 'default';
+    const workload = await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).get(`${namespace}/${match[1]}`);
+    if (!workload) throw new UsageError(`federatedworkload ${namespace}/${match[1]} not found`);
+    workloads = [workload];
     federation = await readFederation(host);
   } else {
-    if (!options.filename || !options.snapshot) throw new UsageError('offline explain needs both -f and --snapshot (or name a live fw/NAME)');
-    workloads = readWorkloads(options.filename);
-    federation = parseFederationFile(readText(options.snapshot, '--snapshot'), options.snapshot);
+    if (!values.filename || !values.snapshot) throw new UsageError(`offline explain needs both -f and --snapshot (or name a live fw/NAME); usage: ${USAGE}`);
+    workloads = readWorkloads(values.filename);
+    federation = parseFederationFile(readText(values.snapshot, '--snapshot'), values.snapshot);
   }
 
-  const { decisions } = scheduleAll(workloads, buildSnapshot(federation, nowMs), (w) => ({ ...scheduleOptions, current: currentOf(w) }));
+  const { decisions } = scheduleAll(workloads, buildSnapshot(federation, nowMs), (w) => ({ ...options, current: currentOf(w) }));
   if (output === 'json') io.out(JSON.stringify(decisions.length === 1 ? decisionJson(decisions[0]) : decisions.map(decisionJson), null, 2));
   else io.out(decisions.map(decisionTable).join('\n\n'));
   return decisions.every((d) => d.result === 'Scheduled') ? 0 : 3;

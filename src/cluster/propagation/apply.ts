@@ -161,8 +161,16 @@ export class MemberPropagation {
     throw new OwnershipConflictError(ref, owner);
   }
 
+  /** Pages of 500: a member's responses are size-capped, and one big list is one big buffer. */
   private async list(kind: (typeof PROPAGATED_KINDS)[number], labelSelector: string, namespace?: string): Promise<KubernetesObject[]> {
-    return (await this.objects.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, labelSelector)).items;
+    const items: KubernetesObject[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await this.objects.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, labelSelector, 500, continueToken);
+      items.push(...page.items);
+      continueToken = page.metadata?._continue || undefined;
+    } while (continueToken);
+    return items;
   }
 
   /** What the operator owns in the member: every propagated kind, all namespaces, by label; one workload's only when `workload` is given. */

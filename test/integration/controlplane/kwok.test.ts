@@ -97,6 +97,28 @@ describe('kwok on a local member', () => {
     }
   });
 
+  it('evicts the pods of a node tainted NoExecute (a revoked credential)', async () => {
+    const revoked = `${run}-revoked`;
+    await createFakeNode(kc(), { ...gpuNode(revoked), labels: { 'test.cloudempire.eu/revoked': run } });
+    const namespace = uniqueName('kwok-evict');
+    await createNamespace(kc(), namespace);
+    const core = kc().makeApiClient(CoreV1Api);
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'p' }, spec: { nodeName: revoked, containers: [{ name: 'c', image: 'registry.example.eu/c:1' }] } },
+    });
+    await eventually(async () => {
+      if ((await core.readNamespacedPod({ name: 'p', namespace })).status?.phase !== 'Running') throw new Error('not running yet');
+    }, 30_000, 250);
+    const node = await core.readNode({ name: revoked });
+    node.spec = { ...node.spec, taints: [...(node.spec?.taints ?? []), { key: 'trust.cloudempire.eu/revoked', effect: 'NoExecute' }] };
+    await core.replaceNode({ name: revoked, body: node });
+    await eventually(async () => {
+      const left = (await core.listNamespacedPod({ namespace })).items;
+      if (left.length > 0) throw new Error(`still there: ${left.map((p) => p.status?.phase).join(', ')}`);
+    }, 60_000, 250);
+  });
+
   it('heartbeats the nodes and keeps their device-plugin capacity', async () => {
     const core = kc().makeApiClient(CoreV1Api);
     const readyCondition = async (name: string) => (await core.readNode({ name })).status!.conditions!.find((c) => c.type === 'Ready')!;

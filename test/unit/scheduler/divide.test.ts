@@ -118,6 +118,9 @@ describe('selection and division in schedule()', () => {
     const clusters = [member('a', { cpuMillis: 3000 }), member('b', { cpuMillis: 1000 })];
     const d = schedule(workload({ kind: 'Job', parallelism: 4, completions: 20, cpu: '1', placement: { replicaScheduling: { type: 'Divided', divisionPreference: 'Dynamic' } } }), snapshotOf(clusters));
     expect(d.placements.map((p) => [p.cluster, p.replicas, p.completions])).toEqual([['a', 3, 15], ['b', 1, 5]]);
+    // Duplicated: every cluster runs the whole Job.
+    const everywhere = schedule(workload({ kind: 'Job', parallelism: 1, completions: 6, cpu: '1', placement: { replicaScheduling: { type: 'Duplicated' } } }), snapshotOf(clusters));
+    expect(everywhere.placements.map((p) => [p.cluster, p.replicas, p.completions])).toEqual([['a', 1, 6], ['b', 1, 6]]);
     // parallelism beyond completions is never placed
     const small = schedule(workload({ kind: 'Job', parallelism: 8, completions: 2 }), snapshotOf(clusters));
     expect(sum(small.placements.map((p) => p.replicas))).toBe(2);

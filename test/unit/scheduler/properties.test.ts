@@ -156,7 +156,8 @@ function checkDecision(decision: Decision, w: WorkloadFacts, facts: Facts) {
     if (w.duplicated) decision.placements.forEach((p) => expect(p.replicas).toBe(pods));
     else expect(decision.placements.reduce((s, p) => s + p.replicas, 0)).toBe(pods);
     if (w.kind === 'Job' && w.completions !== undefined && decision.placements.length) {
-      expect(decision.placements.reduce((s, p) => s + (p.completions ?? 0), 0)).toBe(w.completions);
+      if (w.duplicated) decision.placements.forEach((p) => expect(p.completions).toBe(w.completions));
+      else expect(decision.placements.reduce((s, p) => s + (p.completions ?? 0), 0)).toBe(w.completions);
     }
   } else {
     expect(decision.placements).toEqual([]);
