@@ -192,6 +192,9 @@ export class FederatedWorkloadReconciler implements Reconciler {
     if (!needsNewDecision(fw, decision)) {
       placementDecisions.inc({ result: 'Kept', plugin: 'none' });
       if (fresh) delete status.failover;
+      // A standing placement keeps the condition that says how it came about (Placed, FailedOver).
+      const scheduled = fw.status?.conditions?.find((c) => c.type === 'Scheduled');
+      if (scheduled?.status === 'True') return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', scheduled.reason, scheduled.message)], now), retry: false };
       const message = `${recorded.length} cluster(s) as recorded on the ledger (transaction ${fw.status!.decision!.ledgerTxId})`;
       return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'Placed', message)], now), retry: false };
     }
@@ -443,8 +446,6 @@ export interface FederatedWorkloadControllerDeps extends Omit<FederatedWorkloadR
   memberClusters: SharedInformer<MemberCluster>;
   sovereignNodes: SharedInformer<SovereignNode>;
   gpuPools: SharedInformer<GpuPool>;
-  /** Member workload objects' changes, by cluster and ownership label value (`<namespace>.<name>`). */
-  memberChanges?: (listener: (change: { cluster: string; workload: string }) => void) => () => void;
 }
 
 const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision?.placements.some((p) => p.cluster === cluster) ?? false;
@@ -452,14 +453,15 @@ const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision
 /**
  * Reconciles FederatedWorkloads when they change, and wakes the ones a
  * federation change affects: a MemberCluster or its SovereignNodes and
- * GpuPools wake the workloads placed there and those still unplaced (a new
- * capacity may fit them); any cluster change wakes every workload placed
- * elsewhere too only through the resync.
+ * GpuPools wake the workloads placed there and those not placed yet (new
+ * capacity may fit them); a MemberCluster change also wakes the workloads
+ * that failed over (their stale copies, failback). Members' own progress is
+ * followed by a short requeue while a workload is Progressing.
  */
 export function federatedWorkloadController(deps: FederatedWorkloadControllerDeps): Controller<FederatedWorkload> {
   const federation = (): FederationObjects => ({ memberClusters: deps.memberClusters.list(), sovereignNodes: deps.sovereignNodes.list(), gpuPools: deps.gpuPools.list() });
   const affected = (cluster: string) => keysWhere(deps.informer, (fw) => placedIn(fw, cluster) || !fw.status?.decision?.ledgerTxId || fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true);
-  const controller = new Controller<FederatedWorkload>({
+  return new Controller<FederatedWorkload>({
     name: 'federatedworkload',
     informer: deps.informer,
     reconciler: new FederatedWorkloadReconciler({ ...deps, federation }),
@@ -469,12 +471,4 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
     .watches(deps.memberClusters.subscribe, (member) => [...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))])])
     .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))
     .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster));
-  if (deps.memberChanges) {
-    const memberChanges = deps.memberChanges;
-    controller.watches(memberChanges, (change) => {
-      const dot = change.workload.indexOf('.');
-      return dot > 0 ? [`${change.workload.slice(0, dot)}/${change.workload.slice(dot + 1)}`] : [];
-    });
-  }
-  return controller;
 }

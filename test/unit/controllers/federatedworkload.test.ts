@@ -357,11 +357,12 @@ describe('FederatedWorkload reconciler', () => {
     expect(w.events.events).toContain('Warning FailedOver');
     expect(w.members.kinds(away)).toEqual(['Deployment/app']);
 
-    // Back, but not yet stable: the stale copy goes, the share stays away.
+    // Back, but not yet stable: the stale copy goes, the share stays away, the condition still says why it moved.
     w.members.down.delete(home);
     w.taint(home, false);
     await w.reconcile();
     moved = await w.get();
+    expect(condition(moved, 'Scheduled')).toMatchObject({ status: 'True', reason: 'FailedOver' });
     expect(w.members.kinds(home)).toEqual([]);
     expect(moved?.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
     expect(failbackDue(moved!, w.fed.objects.memberClusters, w.clock.now)).toBe(false);
