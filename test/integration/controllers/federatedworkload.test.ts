@@ -212,6 +212,30 @@ describe('FederatedWorkload controller on a real federation', () => {
     expect((await fw('mover')).status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
   }, 200_000);
 
+  it("places a share again when its node's credential is no longer trusted, and removes the old copy", async () => {
+    await apply(workload('revoked', deployment(1), { placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } }));
+    const home = await eventually(async () => {
+      const placed = (await fw('revoked')).status?.decision?.placements.map((p) => p.cluster) ?? [];
+      expect(placed).toHaveLength(1);
+      expect(await ownedIn(placed[0] as Member, 'revoked')).toEqual(['Deployment/revoked']);
+      return placed[0] as Member;
+    }, 60_000, 250);
+    const away: Member = home === 'paris' ? 'madrid' : 'paris';
+    const txBefore = (await fw('revoked')).status?.decision?.ledgerTxId;
+    // The node's credential is replaced by one from an issuer nobody trusts: its verdict turns False.
+    const name = `${home}-${home}-n1`;
+    const sn = (await custom().getClusterCustomObject({ ...group, plural: 'sovereignnodes', name })) as { spec: { did: string; credential: string } };
+    sn.spec.credential = await issueNodeCredential(untrusted.key, { subject: sn.spec.did, memberCluster: home, nodeName: `${home}-n1`, countryCode: MEMBERS[home], validForSeconds: 86_400 });
+    await custom().replaceClusterCustomObject({ ...group, plural: 'sovereignnodes', name, body: sn });
+    await eventually(async () => {
+      const revoked = await fw('revoked');
+      expect(revoked.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
+      expect(revoked.status?.decision?.ledgerTxId).not.toBe(txBefore);
+      expect(await ownedIn(away, 'revoked')).toEqual(['Deployment/revoked']);
+      expect(await ownedIn(home, 'revoked')).toEqual([]);
+    }, 60_000, 250);
+  }, 150_000);
+
   it('deleting a FederatedWorkload leaves nothing behind in any member', async () => {
     await custom().deleteNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name: 'agent' });
     await eventually(async () => {
