@@ -5,6 +5,7 @@ import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
 import { benchMembers } from './members.ts';
 import { benchOperator } from './operator.ts';
+import { benchPropagation } from './propagation.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchTrust } from './trust.ts';
 
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   ledger: () => benchLedger(),
   scheduler: () => benchScheduler(),
   members: () => benchMembers(),
+  propagation: () => benchPropagation(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

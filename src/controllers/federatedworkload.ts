@@ -31,6 +31,7 @@ import { keysWhere, type SharedInformer } from '../runtime/informer.ts';
 import type { KindClient } from '../runtime/kind-client.ts';
 import { hasFinalizer, isDeleting } from '../runtime/objects.ts';
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from '../runtime/result.ts';
+import type { DatasetPolicyView } from '../scheduler/framework.ts';
 import { schedule, type Decision } from '../scheduler/schedule.ts';
 import { buildSnapshot, type FederationObjects } from '../scheduler/snapshot-builder.ts';
 import { toStatusDecision } from '../scheduler/status.ts';
@@ -60,7 +61,7 @@ export interface FederatedWorkloadReconcilerDeps {
   workloads: KindClient<FederatedWorkload>;
   /** The federation as the informers cache it now. */
   federation: () => FederationObjects;
-  ledger: Pick<Ledger, 'authorizePlacement' | 'recordPlacement' | 'getDecision' | 'recordRemoval'>;
+  ledger: Pick<Ledger, 'authorizePlacement' | 'recordPlacement' | 'getDecision' | 'recordRemoval' | 'getPolicy'>;
   members: MemberWorkloads;
   host: HostDependencies;
   events: WorkloadEvents;
@@ -177,7 +178,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
   private async decide(fw: FederatedWorkload, federation: FederationObjects, nowMs: number, now: Date): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean }> {
     const stopTimer = scheduleSeconds.startTimer();
     const fresh = failbackDue(fw, federation.memberClusters, nowMs);
-    const decision = schedule(fw, buildSnapshot(federation, nowMs), { defaultJurisdictions: [this.deps.trust.jurisdiction], ...(!fresh && { current: currentPlacement(fw) }) });
+    const datasetPolicies = await this.datasetPolicies(fw);
+    const decision = schedule(fw, buildSnapshot(federation, nowMs), {
+      defaultJurisdictions: [this.deps.trust.jurisdiction],
+      ...(datasetPolicies && { datasetPolicies }),
+      ...(!fresh && { current: currentPlacement(fw) }),
+    });
     stopTimer();
     const status: FederatedWorkloadStatus = { ...fw.status };
     const recorded = recordedPlacements(fw);
@@ -231,6 +237,27 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const written = await this.deps.workloads.updateStatus({ ...fw, status: next });
     await this.deps.events.emit(written, left.length ? 'Warning' : 'Normal', reason, message);
     return { workload: written, status: next, retry: false };
+  }
+
+  /**
+   * The public policies of the datasets the workload reads, so the scheduler
+   * proposes only clusters their owners allow (and names the refusal). Not
+   * readable now (ledger down): decided without them, the ledger still judges.
+   */
+  private async datasetPolicies(fw: FederatedWorkload): Promise<Map<string, DatasetPolicyView> | undefined> {
+    const datasets = fw.spec.dataAccess?.datasets ?? [];
+    if (!datasets.length) return undefined;
+    const policies = new Map<string, DatasetPolicyView>();
+    for (const id of datasets) {
+      try {
+        policies.set(id, await this.deps.ledger.getPolicy(id));
+      } catch (error) {
+        if (error instanceof LedgerContractError && error.code === 'NotFound') continue;
+        if (error instanceof LedgerUnavailableError) return undefined;
+        throw error;
+      }
+    }
+    return policies;
   }
 
   /** AuthorizePlacement, then RecordPlacement; a replayed id is this controller's own earlier record (a restart), read back. */

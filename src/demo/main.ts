@@ -133,7 +133,7 @@ try {
   }
   log('member clusters probed, GPU pools counted from verified nodes');
 
-  await followWorkloads(host, 120_000);
+  await followWorkloads(host, 60_000);
   const hostKubeconfig = federation.host.access.kubeconfigPath;
   console.log(`\n${(await kubectl(hostKubeconfig, ['get', 'mc,sn,gp,fw', '-A'])).stdout}`);
   for (const member of federation.members.values()) {

@@ -41,6 +41,8 @@ export interface Ledger {
   recordAttestation(record: AttestationRecord): Promise<LedgerReceipt>;
   authorizePlacement(request: PlacementRequest): Promise<PlacementDecision>;
   recordPlacement(request: PlacementRequest): Promise<RecordedDecision & { blockNumber?: number }>;
+  /** A dataset's public policy; a LedgerContractError with code NotFound when its owner published none. */
+  getPolicy(datasetId: string): Promise<DatasetPolicy>;
   /** The recorded decision; a LedgerContractError with code NotFound when there is none. */
   getDecision(decisionId: string): Promise<RecordedDecision>;
   /** Closes a recorded decision once its placements are gone from every member; a repeat returns the first record. */

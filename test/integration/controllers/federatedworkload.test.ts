@@ -158,7 +158,12 @@ describe('FederatedWorkload controller on a real federation', () => {
 
   it("leaves nothing in any member when the dataset's policy forbids the country, and says why", async () => {
     await apply(workload('forbidden', job(), { placement: { countries: { include: ['FR'] } }, dataAccess: { datasets: ['patients-de'], purpose: 'inference' } }));
-    await eventually(async () => expect(condition(await fw('forbidden'), 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerRefused', message: expect.stringContaining('paris') }), 60_000, 250);
+    // The policy is read from the ledger before deciding: the refusal names the dataset and the countries its owner allows.
+    await eventually(
+      async () => expect(condition(await fw('forbidden'), 'Scheduled')).toMatchObject({ status: 'False', message: expect.stringContaining('paris: DatasetPolicyRefuses (cluster paris: dataset patients-de may be placed in DE, not FR)') }),
+      60_000,
+      250,
+    );
     for (const m of Object.keys(MEMBERS) as Member[]) expect(await ownedIn(m, 'forbidden')).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import type { MemberWorkload } from '../../../src/cluster/propagation/status.ts'
 import { FederatedWorkloadReconciler } from '../../../src/controllers/federatedworkload.ts';
 import type { HostDependencies, MemberWorkloads, WorkloadEvents } from '../../../src/controllers/federatedworkload-members.ts';
 import { decisionId, failbackDue, FEDERATED_WORKLOAD_FINALIZER, shareOf, TAINT_UNREACHABLE } from '../../../src/controllers/federatedworkload-status.ts';
-import { LedgerContractError, LedgerUnavailableError, type PlacementRequest, type RecordedDecision, type RecordedRemoval, type RemovalRequest } from '../../../src/ledger/ledger.ts';
+import { LedgerContractError, LedgerUnavailableError, type DatasetPolicy, type PlacementRequest, type RecordedDecision, type RecordedRemoval, type RemovalRequest } from '../../../src/ledger/ledger.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { trustConfigFrom } from '../../../src/trust/anchors.ts';
 import type { FederationObjects } from '../../../src/scheduler/snapshot-builder.ts';
@@ -116,6 +116,14 @@ class FakeLedger {
     return recorded;
   };
 
+  readonly policies = new Map<string, DatasetPolicy>();
+  getPolicy = async (id: string) => {
+    if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
+    const policy = this.policies.get(id);
+    if (!policy) throw new LedgerContractError('NotFound', `no policy for dataset ${id}`);
+    return policy;
+  };
+
   recordRemoval = async (removal: RemovalRequest): Promise<RecordedRemoval> => {
     if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
     if (!this.records.has(removal.decisionId)) throw new LedgerContractError('NotFound', `no decision ${removal.decisionId}`);
@@ -214,6 +222,24 @@ describe('FederatedWorkload reconciler', () => {
     expect(w.ledger.records.size).toBe(0);
     expect(w.events.events).toEqual(['Warning LedgerRefused']);
     expect(result.requeueAfterMs).toBe(5_000);
+  });
+
+  it("proposes only clusters the dataset owner's published policy allows, and names the refusal", async () => {
+    const w = world(workload({ replicas: 1, dataAccess: { datasets: ['patients'], purpose: 'inference' } }));
+    const base = { allowedJurisdictions: ['EU'], allowedProviders: [], allowedPurposes: ['inference'], verifiedNodesOnly: true, grantTtlSeconds: 3600, ownerMsp: 'HospitalMSP', version: 1, updatedAt: '2026-11-30T00:00:00Z', updatedBy: 'HospitalMSP/steward' };
+    w.ledger.policies.set('patients', { datasetId: 'patients', allowedCountries: ['ES'], ...base });
+    await w.reconcile();
+    let fw = await w.get();
+    expect(fw?.status?.decision?.placements.map((p) => p.cluster)).toEqual(['madrid']);
+    expect(w.members.kinds('madrid')).toEqual(['Deployment/app']);
+    // The owner allows no country the federation has: nothing is proposed to the ledger, nothing is created.
+    const other = world(workload({ name: 'app', replicas: 1, dataAccess: { datasets: ['patients'], purpose: 'inference' } }));
+    other.ledger.policies.set('patients', { datasetId: 'patients', allowedCountries: ['DE'], ...base });
+    await other.reconcile();
+    fw = await other.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', message: expect.stringContaining('dataset patients may be placed in DE, not FR') });
+    expect(other.ledger.authorized).toBe(0);
+    expect(other.members.calls).toEqual([]);
   });
 
   it('with the ledger down places nothing new, leaves running members untouched, and goes through when it returns', async () => {
