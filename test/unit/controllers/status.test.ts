@@ -75,7 +75,7 @@ describe('memberClusterStatus', () => {
   const down = { reason: 'Unreachable', message: 'the API server of paris did not answer within 5000 ms' };
 
   it('reports a reachable member: version, node counts and verified GPU capacity', () => {
-    const plan = memberClusterStatus(member, { version: 'v1.34.4', nodes: [node('a', {}), node('b', {})], pods: [] }, [sovereign('a', true)], nowMs, timing);
+    const plan = memberClusterStatus(member, { version: 'v1.34.4', nodes: [node('a', {}), node('b', {})] }, [sovereign('a', true)], nowMs, timing);
     expect(plan.status).toMatchObject({ kubernetesVersion: 'v1.34.4', nodeCount: 2, verifiedNodeCount: 1, gpus: [{ resourceName: 'nvidia.com/gpu', capacity: 4, allocatable: 4 }], observedGeneration: 4 });
     expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Reachable' });
     expect(plan).toMatchObject({ taints: undefined, requeueAfterMs: 10_000 });
@@ -95,13 +95,13 @@ describe('memberClusterStatus', () => {
 
   it('removes only its own taint on recovery', () => {
     const tainted = { ...member, spec: { ...member.spec, taints: [...member.spec.taints!, { key: 'cloudempire.eu/unreachable', effect: 'NoSchedule' as const }] }, status: { unreachableSince: now.toISOString() } };
-    const plan = memberClusterStatus(tainted, { version: 'v1.34.4', nodes: [], pods: [] }, [], nowMs + 120_000, timing);
+    const plan = memberClusterStatus(tainted, { version: 'v1.34.4', nodes: [] }, [], nowMs + 120_000, timing);
     expect(plan.taints).toEqual([{ key: 'team.example/gpu', effect: 'NoSchedule' }]);
     expect(plan.status.unreachableSince).toBeUndefined();
   });
 
   it('does not write a status whose only news is the probe time, unless the last write is stale', () => {
-    const status = memberClusterStatus(member, { version: 'v1', nodes: [], pods: [] }, [], nowMs, timing).status;
+    const status = memberClusterStatus(member, { version: 'v1', nodes: [] }, [], nowMs, timing).status;
     expect(memberStatusWorthWriting({ ...status, lastProbeTime: new Date(nowMs + 10_000).toISOString() }, status, nowMs + 10_000, 10_000)).toBe(false);
     expect(memberStatusWorthWriting(status, status, nowMs + 51_000, 10_000)).toBe(true);
     expect(memberStatusWorthWriting({ ...status, nodeCount: 1 }, status, nowMs + 1, 10_000)).toBe(true);
