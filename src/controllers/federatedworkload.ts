@@ -95,6 +95,13 @@ export class FederatedWorkloadReconciler implements Reconciler {
   private readonly deps: FederatedWorkloadReconcilerDeps;
   /** Objects per member per workload, for the member-objects gauge. */
   private readonly objectCounts = new Map<string, Map<string, number>>();
+  /**
+   * Per workload key, the (generation, recorded decision, silent members) the
+   * members were last fully propagated to, and when. In memory only: a
+   * restarted operator propagates everything once, so nothing relies on it
+   * for correctness, it only spares unchanged workloads 30-odd member calls.
+   */
+  private readonly synced = new Map<string, { fingerprint: string; at: number }>();
 
   constructor(deps: FederatedWorkloadReconcilerDeps) {
     this.deps = deps;
@@ -107,10 +114,14 @@ export class FederatedWorkloadReconciler implements Reconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const found = await this.deps.workloads.get(key);
     if (!found) {
-      this.countObjects(key, new Map());
+      this.countObjects(key.replace('/', '.'), new Map());
+      this.synced.delete(key);
       return done;
     }
-    if (isDeleting(found)) return hasFinalizer(found, FEDERATED_WORKLOAD_FINALIZER) ? this.remove(found) : done;
+    if (isDeleting(found)) {
+      this.synced.delete(key);
+      return hasFinalizer(found, FEDERATED_WORKLOAD_FINALIZER) ? this.remove(found) : done;
+    }
     let fw = await ensureFinalizer(this.deps.workloads, found, FEDERATED_WORKLOAD_FINALIZER);
     const nowMs = this.deps.now?.() ?? Date.now();
     const now = new Date(nowMs);
@@ -138,12 +149,18 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const placements = recordedPlacements(fw);
     const kind = fw.spec.template.kind as WorkloadKind;
     let propagation: Propagation = { unreachable: new Map(), problems: [] };
-    if (!fw.spec.suspend && placements.length) {
+    const silent = membersNotAnswering(federation.memberClusters);
+    // What the members were last fully brought to; the same again within the resync only needs observing.
+    const fingerprint = `${fw.metadata.generation ?? 0}/${fw.status?.decision?.ledgerTxId ?? ''}/${[...silent.keys()].sort().join(',')}`;
+    const synced = this.synced.get(key);
+    const upToDate = synced?.fingerprint === fingerprint && nowMs - synced.at < (this.deps.resyncMs ?? 60_000);
+    if (!fw.spec.suspend && placements.length && !upToDate) {
       const stop = propagateSeconds.startTimer();
       propagation = await this.propagate(fw, placements, federation, territory);
       stop();
+      if (!propagation.unreachable.size && !propagation.problems.length && !propagation.waiting) this.synced.set(key, { fingerprint, at: nowMs });
+      else this.synced.delete(key);
     }
-    const silent = membersNotAnswering(federation.memberClusters);
     const observations = await this.observe(fw, placements, new Map([...silent, ...propagation.unreachable]));
     const aggregated = aggregateStatus(fw.metadata.generation ?? 0, kind, observations);
     const conditions = aggregated.conditions.map((c) => ({ ...c }));
@@ -441,7 +458,6 @@ export class FederatedWorkloadReconciler implements Reconciler {
       await this.writeStatus(fw, withConditions(fw, fw.status ?? {}, [workloadCondition(fw, 'Ready', 'False', 'Terminating', message)], now));
       return requeueAfter(blocked.some((b) => b.includes('being deleted')) ? 1_000 : this.retryMs);
     }
-    this.countObjects(`${fw.metadata.namespace}/${fw.metadata.name}`, new Map());
     this.countObjects(key, new Map());
     await removeFinalizer(this.deps.workloads, fw, FEDERATED_WORKLOAD_FINALIZER);
     return done;
@@ -473,6 +489,7 @@ export interface FederatedWorkloadControllerDeps extends Omit<FederatedWorkloadR
   memberClusters: SharedInformer<MemberCluster>;
   sovereignNodes: SharedInformer<SovereignNode>;
   gpuPools: SharedInformer<GpuPool>;
+  workers?: number;
 }
 
 const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision?.placements.some((p) => p.cluster === cluster) ?? false;
@@ -494,6 +511,8 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
     reconciler: new FederatedWorkloadReconciler({ ...deps, federation }),
     reads: [deps.memberClusters, deps.sovereignNodes, deps.gpuPools],
     log: deps.log,
+    // Reconciles mostly wait on member and ledger round trips, not CPU.
+    workers: deps.workers ?? 8,
   })
     .watches(deps.memberClusters.subscribe, (member) => [...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))])])
     .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))

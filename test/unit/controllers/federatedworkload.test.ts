@@ -171,7 +171,7 @@ function world(fw: FederatedWorkload, clusters = [member('paris', { country: 'FR
       }),
     };
   };
-  return { workloads, fed, members, ledger, host, events, clock, reconcile, taint, get: () => workloads.get(KEY) };
+  return { workloads, fed, members, ledger, host, events, clock, reconcile, reconciler, taint, get: () => workloads.get(KEY) };
 }
 
 const spread = (replicas = 3) =>
@@ -209,6 +209,24 @@ describe('FederatedWorkload reconciler', () => {
     await w.reconcile();
     expect(w.ledger.records.size).toBe(1);
     expect(w.workloads.statusWrites()).toBe(writes);
+  });
+
+  it('an unchanged, fully propagated workload is only observed until the resync, a member that returns or a new generation', async () => {
+    const w = world(spread());
+    const one = w.reconciler();
+    await one.reconcile(KEY);
+    const writes = () => w.members.calls.filter((c) => c.startsWith('apply')).length;
+    const applied = writes();
+    await one.reconcile(KEY);
+    expect(writes()).toBe(applied);
+    w.clock.now += 61_000;
+    await one.reconcile(KEY);
+    expect(writes()).toBe(applied + 3);
+    const fw = (await w.get())!;
+    await w.workloads.update({ ...fw, spec: { ...fw.spec, template: { ...fw.spec.template, metadata: { labels: { rollout: '2' } } } } });
+    await one.reconcile(KEY);
+    expect(writes()).toBe(applied + 6);
+    expect(w.members.objects.get('paris')!.values().next().value!.metadata.labels.rollout).toBe('2');
   });
 
   it('creates nothing in any member when the ledger refuses a target, and says why', async () => {
