@@ -69,16 +69,9 @@ export class LeaderElector {
       const now = Date.now();
       if (acquired) {
         this.lastRenew = now;
-        if (!this.leading) {
-          try {
-            await this.become(true);
-          } catch (error) {
-            // Holding a lease without running controllers would block every standby: step down and retry later.
-            this.options.log.error('could not start leading; releasing the lease', { component: 'leader', error: describeError(error) });
-            await this.become(false).catch(() => undefined);
-            await this.release();
-          }
-        }
+        // Starting the controllers takes a while (trust config, ledger, informer syncs): the
+        // rounds go on meanwhile, so the lease is renewed and never lapses under a starting leader.
+        if (!this.leading) this.startLeading();
       } else if (this.leading && now - this.lastRenew > this.options.renewDeadlineMs) {
         await this.become(false);
       }
@@ -87,6 +80,15 @@ export class LeaderElector {
       if (this.leading && Date.now() - this.lastRenew > this.options.renewDeadlineMs) await this.become(false);
     }
     this.schedule();
+  }
+
+  private startLeading(): void {
+    this.become(true).catch(async (error) => {
+      // Holding a lease without running controllers would block every standby: step down and retry later.
+      this.options.log.error('could not start leading; releasing the lease', { component: 'leader', error: describeError(error) });
+      await this.become(false).catch(() => undefined);
+      await this.release().catch(() => undefined);
+    });
   }
 
   private async become(leading: boolean): Promise<void> {

@@ -92,7 +92,9 @@ async function startReplica(id: string): Promise<Replica> {
       join(REPO_ROOT, 'src', 'operator', 'main.ts'),
       `--kubeconfig=${federation.host.access.kubeconfigPath}`,
       '--namespace=cloud-empire',
-      `--ledger-dir=${join(dir, id)}`,
+      // One ledger volume for all replicas, as the chart mounts it: only the leader opens it, and the
+      // head checkpoint on the host refuses a replica that would start a ledger of its own.
+      `--ledger-dir=${join(dir, 'ledger')}`,
       `--http-addr=127.0.0.1:${port}`,
       '--lease-duration=3s',
       `--identity=${id}`,
