@@ -1,6 +1,4 @@
-// The operator process. In a pod it uses its service account; elsewhere KUBECONFIG or --kubeconfig.
-//   node src/operator/main.ts [--kubeconfig FILE] [--namespace cloud-empire] [--ledger-dir DIR | --fabric-connection DIR]
-//     [--http-addr 127.0.0.1:8080] [--leader-elect=false] [--lease-duration 15s] [--identity ID]
+// The operator process (flags: USAGE below).
 import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,18 +10,36 @@ import { loadOrCreateOperatorKey } from './identity.ts';
 import { LeaderElector } from './leader.ts';
 import { startOperator, type RunningOperator } from './operator.ts';
 
-const { values } = parseArgs({
-  options: {
-    kubeconfig: { type: 'string' },
-    namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'cloud-empire' },
-    'ledger-dir': { type: 'string', default: process.env.LEDGER_DIR ?? '/var/lib/cloud-empire/ledger' },
-    'fabric-connection': { type: 'string', default: process.env.FABRIC_CONNECTION_DIR },
-    'http-addr': { type: 'string', default: '127.0.0.1:8080' },
-    'leader-elect': { type: 'string', default: 'true' },
-    'lease-duration': { type: 'string', default: '15s' },
-    identity: { type: 'string', default: `${process.env.POD_NAME ?? hostname()}-${process.pid}` },
-  },
-});
+const USAGE = `usage: node src/operator/main.ts [--kubeconfig FILE] [--namespace cloud-empire] [--ledger-dir DIR | --fabric-connection DIR]
+    [--http-addr 127.0.0.1:8080] [--leader-elect=false] [--lease-duration 15s] [--identity ID]
+In a pod it uses its service account; elsewhere KUBECONFIG or --kubeconfig.`;
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'cloud-empire' },
+        'ledger-dir': { type: 'string', default: process.env.LEDGER_DIR ?? '/var/lib/cloud-empire/ledger' },
+        'fabric-connection': { type: 'string', default: process.env.FABRIC_CONNECTION_DIR },
+        'http-addr': { type: 'string', default: '127.0.0.1:8080' },
+        'leader-elect': { type: 'string', default: 'true' },
+        'lease-duration': { type: 'string', default: '15s' },
+        identity: { type: 'string', default: `${process.env.POD_NAME ?? hostname()}-${process.pid}` },
+      },
+    });
+  } catch (error) {
+    // An unknown or malformed flag: say which, with the usage, instead of a stack trace.
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = parseFlags();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 function duration(text: string, flag: string): number {
   const match = /^(\d+)(ms|s)$/.exec(text);
