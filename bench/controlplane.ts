@@ -1,17 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { LocalFederation } from '../src/controlplane/federation.ts';
-import { summarize } from './stats.ts';
-
-/** Resident set size of a process in MiB, from /proc (Linux). */
-function rssMiB(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+import { rssMiB, summarize, sumByKind } from './stats.ts';
 
 const GOAL_WARM_START_MS = 15_000;
 
@@ -27,11 +15,7 @@ export async function benchControlPlane(iterations = 3): Promise<Record<string, 
     if (i === iterations - 1) {
       // Let post-start hooks and controllers settle before reading RSS.
       await new Promise((r) => setTimeout(r, 10_000));
-      memory = {};
-      for (const p of federation.processes) {
-        const kind = p.name.replace(/\(.*\)$/, '');
-        memory[kind] = Number(((memory[kind] ?? 0) + rssMiB(p.pid)).toFixed(1));
-      }
+      memory = sumByKind(federation.processes, rssMiB);
     }
     const t1 = performance.now();
     await federation.stop();
@@ -40,7 +24,7 @@ export async function benchControlPlane(iterations = 3): Promise<Record<string, 
   const totalMiB = Number(Object.values(memory).reduce((a, b) => a + b, 0).toFixed(1));
   const startSummary = summarize(starts, 0);
   return {
-    topology: 'host (kube-apiserver) + 2 members (kube-apiserver, kube-scheduler, kube-controller-manager), one shared etcd',
+    topology: 'host (kube-apiserver) + 2 members (kube-apiserver, kube-scheduler, kube-controller-manager, kwok), one shared etcd',
     warmStartMs: startSummary,
     goalWarmStartMs: GOAL_WARM_START_MS,
     meetsGoal: startSummary.max <= GOAL_WARM_START_MS,

@@ -15,7 +15,7 @@ import { OPERATOR_NODE_FLAGS } from '../src/operator/runtime-flags.ts';
 import { collectionPath, kindClient } from '../src/runtime/kind-client.ts';
 import { watchCollection } from '../src/runtime/watch.ts';
 import { issueNodeCredential, newIdentity } from '../src/trust/issue.ts';
-import { summarize } from './stats.ts';
+import { inParallel, summarize } from './stats.ts';
 
 const MEMBERS = ['paris', 'madrid', 'warsaw'];
 const NODES_PER_MEMBER = Number(process.env.BENCH_NODES ?? 5_000);
@@ -54,13 +54,6 @@ function nodeObject(cluster: string, i: number): V1Node {
       nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'v1.34.4', kubeProxyVersion: '', containerRuntimeVersion: 'containerd://2.1.4', kernelVersion: '6.12.0', osImage: 'Debian GNU/Linux 13', bootID: '', machineID: '', systemUUID: '' },
     },
   };
-}
-
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
 }
 
 async function createNodes(kc: KubeConfig, cluster: string): Promise<void> {

@@ -9,6 +9,7 @@ import { decodeJwt, signJwt } from '../src/trust/jwt.ts';
 import { publicKeyFromJwk, SIGNING_ALGS, type SigningAlg } from '../src/trust/keys.ts';
 import { TrustVerifier, type NodeClaim } from '../src/trust/verifier.ts';
 import { DidServer } from '../test/helpers/did-server.ts';
+import { host } from '../test/helpers/trust-world.ts';
 import { makeTestPki } from '../test/helpers/pki.ts';
 
 const AUDIENCE = 'urn:cloudempire:operator';
@@ -59,23 +60,51 @@ export async function benchTrust(): Promise<Record<string, unknown>> {
     trustConfigFrom({ issuers: SIGNING_ALGS.map((alg) => ({ did: issuers[alg].did, name: alg })), audience: AUDIENCE, ...overrides });
 
   const native: Record<string, number> = {};
+  const uncached: Record<string, number> = {};
   const cold: Record<string, number> = {};
   const warm: Record<string, number> = {};
-  for (const alg of SIGNING_ALGS) {
-    const node = newIdentity({ method: 'key', alg });
-    const claim = claimFor(issuers[alg], node, 1);
-    // The floor the pipeline is held to: node:crypto verifying the same credential with a ready key.
-    const decoded = decodeJwt(claim.credential);
-    const key = publicKeyFromJwk(issuers[alg].key);
-    const input = alg === 'EdDSA' ? key : { key, dsaEncoding: 'ieee-p1363' as const };
-    native[alg] = await rate(() => verify(alg === 'EdDSA' ? null : 'sha256', decoded.signingInput, input, decoded.signature));
-    // Cold: no DID document cache, so every verification resolves the issuer's did:key and builds its key.
-    const coldVerifier = new TrustVerifier(config({ didCacheTtlSeconds: 0, requireProofOfPossession: false }), { fetcher: httpsFetcher() });
-    cold[alg] = await rate(async () => {
-      if (!(await coldVerifier.verify(claim)).verified) throw new Error('bench claim did not verify');
-    });
-    const warmVerifier = new TrustVerifier(config({ requireProofOfPossession: false }), { fetcher: httpsFetcher() });
-    warm[alg] = await rate(() => warmVerifier.verify(claim));
+  const coldFetches: Record<string, { verifications: number; didDocumentFetches: number }> = {};
+  const mustVerify = async (verifier: TrustVerifier, claim: NodeClaim) => {
+    const verdict = await verifier.verify(claim);
+    if (!verdict.verified) throw new Error(`bench claim did not verify: ${verdict.reason} ${verdict.message}`);
+  };
+  // Cold: a did:web issuer whose document is fetched over real HTTPS (loopback, explicitly allowed) for every verification.
+  const pki = makeTestPki();
+  const didServer = await DidServer.start(pki);
+  try {
+    for (const alg of SIGNING_ALGS) {
+      const node = newIdentity({ method: 'key', alg });
+      const claim = claimFor(issuers[alg], node, 1);
+      // The floor the pipeline is held to: node:crypto verifying the same credential with a ready key.
+      const decoded = decodeJwt(claim.credential);
+      const key = publicKeyFromJwk(issuers[alg].key);
+      const input = alg === 'EdDSA' ? key : { key, dsaEncoding: 'ieee-p1363' as const };
+      native[alg] = await rate(() => verify(alg === 'EdDSA' ? null : 'sha256', decoded.signingInput, input, decoded.signature));
+      // Uncached did:key: no DID document cache, so every verification resolves the issuer's did:key and builds its key.
+      const uncachedVerifier = new TrustVerifier(config({ didCacheTtlSeconds: 0, requireProofOfPossession: false }), { fetcher: httpsFetcher() });
+      uncached[alg] = await rate(() => mustVerify(uncachedVerifier, claim));
+
+      const webIssuer = newIdentity({ method: 'web', alg, domain: didServer.domain, path: `issuers/${alg.toLowerCase()}` });
+      host(didServer, webIssuer);
+      const webClaim = claimFor(webIssuer, node, 1);
+      const coldVerifier = new TrustVerifier(
+        trustConfigFrom({ issuers: [{ did: webIssuer.did, name: alg }], audience: AUDIENCE, didCacheTtlSeconds: 0, requireProofOfPossession: false }),
+        { fetcher: httpsFetcher({ ca: pki.caPem, allowLoopback: true }) },
+      );
+      const fetchesBefore = didServer.requests;
+      let verifications = 0;
+      cold[alg] = await rate(async () => {
+        verifications++;
+        await mustVerify(coldVerifier, webClaim);
+      }, 1_000);
+      coldFetches[alg] = { verifications, didDocumentFetches: didServer.requests - fetchesBefore };
+      if (coldFetches[alg].didDocumentFetches < verifications) throw new Error(`cold ${alg}: ${verifications} verifications fetched did.json only ${coldFetches[alg].didDocumentFetches} times`);
+
+      const warmVerifier = new TrustVerifier(config({ requireProofOfPossession: false }), { fetcher: httpsFetcher() });
+      warm[alg] = await rate(() => mustVerify(warmVerifier, claim));
+    }
+  } finally {
+    await didServer.close();
   }
 
   // did-jwt's own verifier on the same EdDSA credential, for reference.
@@ -84,7 +113,6 @@ export async function benchTrust(): Promise<Record<string, unknown>> {
   const didJwtPerSec = await rate(() => verifyJWT(reference.credential, { resolver, policies: { aud: false } }), 1_500);
 
   // Sweep: 10,000 nodes re-verified with everything cached: status list (served over real HTTPS) and DID documents.
-  const pki = makeTestPki();
   const server = await DidServer.start(pki);
   let sweep: Record<string, unknown>;
   try {
@@ -94,7 +122,7 @@ export async function benchTrust(): Promise<Record<string, unknown>> {
     const tGen = performance.now();
     for (let i = 0; i < SWEEP_NODES; i++) claims.push(claimFor(issuers.EdDSA, newIdentity({ method: 'key' }), i, list.url));
     const generateMs = performance.now() - tGen;
-    const verifier = new TrustVerifier(config({}), { fetcher: httpsFetcher({ ca: pki.caPem }) });
+    const verifier = new TrustVerifier(config({}), { fetcher: httpsFetcher({ ca: pki.caPem, allowLoopback: true }) });
     const challenge = { nonce: NONCE, issuedAt: new Date(Date.now() - 1000).toISOString() };
     const pass = async () => {
       const t0 = performance.now();
@@ -121,18 +149,20 @@ export async function benchTrust(): Promise<Record<string, unknown>> {
 
   const ratio = (of: Record<string, number>) => Object.fromEntries(SIGNING_ALGS.map((alg) => [alg, Number((of[alg] / native[alg]).toFixed(2))]));
   return {
-    note: 'one core (the event loop); credential-only verifications (no proof, no status list) unless stated',
+    note: 'one core (the event loop); credential-only verifications (no proof, no status list) unless stated; cold = did:web document fetched over loopback HTTPS (new TLS connection) for every verification; uncached = did:key resolved and its key imported every time',
     nativeCryptoVerifyPerSec: native,
-    coldVerificationsPerSec: cold,
+    coldDidWebVerificationsPerSec: cold,
+    coldDidWebFetches: coldFetches,
+    uncachedDidKeyVerificationsPerSec: uncached,
     warmVerificationsPerSec: warm,
-    coldToNativeRatio: ratio(cold),
+    uncachedToNativeRatio: ratio(uncached),
     warmToNativeRatio: ratio(warm),
     didJwtVerifyJwtPerSec: { EdDSA: didJwtPerSec },
     floors: {
-      coldEdDSAPerSec: FLOOR_COLD_EDDSA_PER_SEC,
-      coldEdDSAMeetsFloor: cold.EdDSA >= FLOOR_COLD_EDDSA_PER_SEC,
+      uncachedEdDSAPerSec: FLOOR_COLD_EDDSA_PER_SEC,
+      uncachedEdDSAMeetsFloor: uncached.EdDSA >= FLOOR_COLD_EDDSA_PER_SEC,
       goalRatio: GOAL_RATIO,
-      coldEdDSAMeetsGoalRatio: cold.EdDSA / native.EdDSA >= GOAL_RATIO,
+      uncachedEdDSAMeetsGoalRatio: uncached.EdDSA / native.EdDSA >= GOAL_RATIO,
     },
     sweep,
   };

@@ -22,6 +22,8 @@ export interface PoolCapacity {
   capacity: number;
   allocatable: number;
   allocated: number;
+  /** Per verified node, by name: a pod needing several devices must find them on one node. */
+  perNode: { name: string; allocatable: number; allocated: number }[];
   mismatches: HardwareMismatch[];
 }
 
@@ -72,15 +74,24 @@ export function poolCapacity(spec: GpuPoolSpec, nodes: V1Node[], pods: V1Pod[], 
   const counted = matching.filter((n) => verified.has(n.metadata!.name!));
   const names = new Set(counted.map((n) => n.metadata!.name!));
   let allocated = 0;
+  const allocatedOn = new Map<string, number>();
   for (const pod of pods) {
-    if (pod.spec?.nodeName && names.has(pod.spec.nodeName) && !finished(pod)) allocated += podRequest(pod, spec.resourceName);
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName || !names.has(nodeName) || finished(pod)) continue;
+    const request = podRequest(pod, spec.resourceName);
+    allocated += request;
+    allocatedOn.set(nodeName, (allocatedOn.get(nodeName) ?? 0) + request);
   }
+  const perNode = counted
+    .map((n) => ({ name: n.metadata!.name!, allocatable: count(n.status?.allocatable?.[spec.resourceName]), allocated: allocatedOn.get(n.metadata!.name!) ?? 0 }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
   return {
     nodes: matching.length,
     verifiedNodes: [...names].sort(),
     capacity: counted.reduce((sum, n) => sum + count(n.status?.capacity?.[spec.resourceName]), 0),
     allocatable: counted.reduce((sum, n) => sum + count(n.status?.allocatable?.[spec.resourceName]), 0),
     allocated,
+    perNode,
     mismatches: counted.flatMap((n) => mismatchesOf(spec, n)),
   };
 }

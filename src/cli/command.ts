@@ -30,8 +30,10 @@ export class CliCommand extends Command {
 
   /** Every parse error (unknown option or command, missing argument) names the command and where its usage is. */
   override error(message: string, options?: ErrorOptions): never {
-    const lines = [message.replace(/^error: /, `${this.path()}: `)];
-    if (options?.code === 'commander.unknownCommand') lines.push(`Commands: ${this.commands.map((c) => c.name()).join(', ')}.`);
+    // `catalog verfy`: a command that runs on its own but also has subcommands sees an extra argument, which is a mistyped subcommand.
+    const mistyped = options?.code === 'commander.excessArguments' && this.commands.length > 0;
+    const lines = [mistyped ? `${this.path()}: unknown command '${this.args[0]}'` : message.replace(/^error: /, `${this.path()}: `)];
+    if (options?.code === 'commander.unknownCommand' || mistyped) lines.push(`Commands: ${this.commands.map((c) => c.name()).join(', ')}.`);
     lines.push(`Run '${this.path()} --help' for usage.`);
     super.error(lines.join('\n'), options);
   }

@@ -1,5 +1,7 @@
 import { CommanderError } from 'commander';
+import { inspect } from 'node:util';
 import { LedgerContractError, LedgerUnavailableError } from '../ledger/gateway.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { debugRequested } from '../util/fatal.ts';
 import { printable } from '../util/printable.ts';
 import { CommandFailed } from './command.ts';
@@ -31,11 +33,9 @@ function report(error: unknown, err: (line: string) => void, debug: boolean): nu
   }
   // A ledger's refusal or absence is an answer, not a crash: its message says what happened.
   if (cause instanceof LedgerContractError || cause instanceof LedgerUnavailableError) {
-    err(`${command}: ${oneLine(cause.message)}`);
+    err(`${command}: ${errorMessage(cause)}`);
     return 1;
   }
-  err(`${command}: ${debug && cause instanceof Error && cause.stack ? cause.stack : oneLine(cause instanceof Error ? cause.message : String(cause))}`);
+  err(`${command}: ${debug ? inspect(cause) : errorMessage(cause)}`);
   return 1;
 }
-
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');

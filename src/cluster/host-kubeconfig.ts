@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -8,10 +8,11 @@ export class HostKubeconfigError extends Error {}
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-const readable = (path: string) => {
+/** Why `path` cannot be read as a file, or undefined when it can. */
+const unreadable = (path: string) => {
   try {
     accessSync(path, constants.R_OK);
-    return undefined;
+    return statSync(path).isFile() ? undefined : 'not a file';
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
   }
@@ -26,8 +27,10 @@ const readable = (path: string) => {
  */
 export function loadHostKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, home = homedir()): KubeConfig {
   const host = new KubeConfig();
+  const sources: string[] = [];
   const load = (path: string, source: string) => {
-    const problem = readable(path);
+    sources.push(`${source} ${path}`);
+    const problem = unreadable(path);
     if (problem) throw new HostKubeconfigError(`${source} ${path}: cannot read it (${problem})`);
     try {
       const one = new KubeConfig();
@@ -40,11 +43,14 @@ export function loadHostKubeConfig(file: string | undefined, env: NodeJS.Process
   };
   if (file) load(file, '--kubeconfig');
   else if (env.KUBECONFIG) for (const path of env.KUBECONFIG.split(delimiter).filter(Boolean)) load(path, 'KUBECONFIG');
-  else if (!readable(join(home, '.kube', 'config'))) load(join(home, '.kube', 'config'), 'kubeconfig');
-  else if (env.KUBERNETES_SERVICE_HOST && !readable(SERVICE_ACCOUNT_TOKEN)) host.loadFromCluster();
+  else if (!unreadable(join(home, '.kube', 'config'))) load(join(home, '.kube', 'config'), 'kubeconfig');
+  else if (env.KUBERNETES_SERVICE_HOST && !unreadable(SERVICE_ACCOUNT_TOKEN)) host.loadFromCluster();
   else throw new HostKubeconfigError('no kubeconfig found: pass --kubeconfig FILE, set KUBECONFIG, or run in a pod with a service account');
   if (!host.getCurrentCluster()) {
-    throw new HostKubeconfigError(`the kubeconfig's current context ${JSON.stringify(host.getCurrentContext())} names no cluster: set current-context`);
+    const context = host.getCurrentContext();
+    throw new HostKubeconfigError(
+      `${sources.join(', ')}: ${context ? `current-context ${JSON.stringify(context)} names no cluster` : 'no current-context is set'}; set one that names a cluster`,
+    );
   }
   return host;
 }

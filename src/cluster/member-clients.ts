@@ -3,16 +3,22 @@ import type { MemberCluster } from '../api/generated/types.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { isNotFound } from '../runtime/api-errors.ts';
 import { kindClient, type KindClient } from '../runtime/kind-client.ts';
+import { withBoundedResponses } from './bounded-responses.ts';
 import { withConnectionReuse } from './keep-alive.ts';
+import { MEMBER_READ_LIMITS } from '../runtime/watch-event.ts';
+import { checkMemberKubeconfig, KubeconfigRefusedError } from './kubeconfig-policy.ts';
 
 /** Why a member cluster cannot be reached; the reason goes into conditions. */
 export class MemberAccessError extends Error {
-  readonly reason: 'MemberClusterNotFound' | 'KubeconfigSecretNotFound' | 'KubeconfigInvalid';
+  readonly reason: 'MemberClusterNotFound' | 'KubeconfigSecretNotFound' | 'KubeconfigInvalid' | 'KubeconfigRefused';
   constructor(reason: MemberAccessError['reason'], message: string) {
     super(message);
     this.reason = reason;
   }
 }
+
+/** Where member kubeconfig Secrets are read from when nothing else is configured: the operator's default namespace. */
+export const DEFAULT_OPERATOR_NAMESPACE = 'cloud-empire';
 
 export interface MemberClient {
   name: string;
@@ -52,7 +58,11 @@ export class MemberClients implements MemberNodes {
   private readonly core: CoreV1Api;
   private readonly cache = new Map<string, { secretVersion: string; client: MemberClient }>();
 
-  constructor(host: KubeConfig) {
+  /** Namespaces member kubeconfig Secrets may live in: the operator's own unless configured otherwise. */
+  private readonly secretNamespaces: ReadonlySet<string>;
+
+  constructor(host: KubeConfig, options: { secretNamespaces?: readonly string[] } = {}) {
+    this.secretNamespaces = new Set(options.secretNamespaces ?? [DEFAULT_OPERATOR_NAMESPACE]);
     this.memberClusters = kindClient<MemberCluster>(host, MemberClusterKind);
     this.core = host.makeApiClient(CoreV1Api);
   }
@@ -62,6 +72,12 @@ export class MemberClients implements MemberNodes {
     if (!member) throw new MemberAccessError('MemberClusterNotFound', `MemberCluster ${name} does not exist`);
     const ref = member.spec.kubeconfigSecretRef;
     const key = ref.key ?? 'kubeconfig';
+    if (!this.secretNamespaces.has(ref.namespace)) {
+      throw new MemberAccessError(
+        'KubeconfigRefused',
+        `spec.kubeconfigSecretRef.namespace: the operator reads member kubeconfigs only from ${[...this.secretNamespaces].join(', ')}, not ${ref.namespace}; move the Secret there or configure the namespace`,
+      );
+    }
     let secret;
     try {
       secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
@@ -74,15 +90,22 @@ export class MemberClients implements MemberNodes {
     if (cached && cached.secretVersion === version) return cached.client;
     const data = secret.data?.[key];
     if (!data) throw new MemberAccessError('KubeconfigInvalid', `Secret ${ref.namespace}/${ref.name} has no key ${key}`);
+    const text = Buffer.from(data, 'base64').toString('utf8');
+    try {
+      checkMemberKubeconfig(text);
+    } catch (error) {
+      if (!(error instanceof KubeconfigRefusedError)) throw error;
+      throw new MemberAccessError('KubeconfigRefused', `Secret ${ref.namespace}/${ref.name} key ${key}: ${error.message}`);
+    }
     const kubeConfig = new KubeConfig();
     try {
-      kubeConfig.loadFromString(Buffer.from(data, 'base64').toString('utf8'));
+      kubeConfig.loadFromString(text);
       if (!kubeConfig.getCurrentCluster()) throw new Error('no current cluster');
     } catch (error) {
       // The parser's message may quote the document; say only what is wrong.
       throw new MemberAccessError('KubeconfigInvalid', `Secret ${ref.namespace}/${ref.name} key ${key} is not a usable kubeconfig (${(error as Error).name})`);
     }
-    withConnectionReuse(kubeConfig);
+    withConnectionReuse(withBoundedResponses(kubeConfig, MEMBER_READ_LIMITS.maxBodyBytes));
     const client: MemberClient = {
       name,
       kubeConfig,

@@ -44,6 +44,8 @@ export interface MemberSnapshot {
 export interface MemberProbe {
   version: string;
   nodes: readonly V1Node[];
+  /** Unfinished pods, whose requests come off the free CPU and memory placement may use. */
+  pods?: readonly V1Pod[];
 }
 
 /** Probes a member; throws MemberAccessError (or the API error) when it cannot be reached or does not answer in time. */
@@ -92,7 +94,7 @@ export class MemberWatches implements MemberCaches, MemberProber {
   /** The kubeconfig Secret is resolved once for the caches and the version call. */
   async probe(cluster: string, timeoutMs: number): Promise<MemberProbe> {
     const view = await this.view(cluster);
-    return { version: await serverVersion(view.client, timeoutMs), nodes: view.nodes.list() };
+    return { version: await serverVersion(view.client, timeoutMs), nodes: view.nodes.list(), pods: view.pods.list() };
   }
 
   /** The cluster's synced Node and Pod caches; throws MemberAccessError when it cannot be reached. */

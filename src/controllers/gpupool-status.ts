@@ -51,6 +51,8 @@ export function gpuPoolStatus(
     capacity: capacity.capacity,
     allocatable: capacity.allocatable,
     allocated: capacity.allocated,
+    // The schema keeps 5,000 nodes per pool; past that the pool counts fewer than it has, never more.
+    nodeCapacity: capacity.perNode.slice(0, 5000),
     countries,
   });
   status.conditions = setCondition(

@@ -1,6 +1,7 @@
 // What the MemberCluster reconciler decides, as pure functions of what it read.
 import type { V1Node } from '@kubernetes/client-node';
 import type { ClusterTaint, GpuCapacity, MemberCluster, MemberClusterStatus, SovereignNode } from '../api/generated/types.ts';
+import { verifiedResources } from '../capacity/cluster-resources.ts';
 import type { MemberProbe } from '../cluster/member-watches.ts';
 import { setCondition } from '../runtime/conditions.ts';
 import { sameJson } from '../util/canonical-json.ts';
@@ -67,6 +68,7 @@ export function memberClusterStatus(
       nodeCount: probe.nodes.length,
       verifiedNodeCount: probe.nodes.filter((n) => verified.has(n.metadata!.name!)).length,
       gpus: deviceCapacity(probe.nodes, verified),
+      verifiedResources: verifiedResources(probe.nodes, probe.pods ?? [], verified),
     });
     delete status.unreachableSince;
     status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'Reachable', message: `API server ${probe.version} answers`, observedGeneration: generation }, now);

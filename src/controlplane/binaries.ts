@@ -28,6 +28,15 @@ export function controlPlaneBinDir(): string {
   return join(cacheDir(), 'bin', kubeVersion());
 }
 
+/** The sigs.k8s.io/kwok version pinned in hack/kwok/go.mod. */
+export function kwokVersion(): string {
+  return pinnedVersion('hack/kwok/go.mod', 'sigs.k8s.io/kwok');
+}
+
+export function kwokBinDir(): string {
+  return join(cacheDir(), 'bin', `kwok-${kwokVersion()}`);
+}
+
 /** The version of the npm package that ships kubectl and helm. */
 export function kubectlLayerVersion(): string {
   const pkg = JSON.parse(
@@ -45,6 +54,7 @@ export const binaries = {
   kubeApiserver: () => join(controlPlaneBinDir(), 'kube-apiserver'),
   kubeScheduler: () => join(controlPlaneBinDir(), 'kube-scheduler'),
   kubeControllerManager: () => join(controlPlaneBinDir(), 'kube-controller-manager'),
+  kwok: () => join(kwokBinDir(), 'kwok'),
   kubectl: () => join(toolsBinDir(), 'kubectl'),
   helm: () => join(toolsBinDir(), 'helm'),
 };

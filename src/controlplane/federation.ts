@@ -7,7 +7,7 @@ import type { ManagedProcess } from './process.ts';
 
 export interface MemberOptions {
   name: string;
-  /** kube-scheduler and kube-controller-manager, so workloads become bound pods (default true). */
+  /** kube-scheduler, kube-controller-manager and kwok, so workloads become pods that run (default true). */
   workloads?: boolean;
 }
 
@@ -64,6 +64,7 @@ export class LocalFederation {
               etcd: etcd!,
               scheduler: m.workloads ?? true,
               controllerManager: m.workloads ?? true,
+              kwok: m.workloads ?? true,
               users: options.users,
             }),
           ),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { binaries } from './binaries.ts';
 import type { Etcd } from './etcd.ts';
 import { kubeconfigYaml } from './kubeconfig.ts';
+import { startKwok } from './kwok.ts';
 import { freePort, ManagedProcess, waitFor } from './process.ts';
 
 export interface TokenUser {
@@ -22,6 +23,8 @@ export interface LocalClusterOptions {
   scheduler?: boolean;
   /** Run kube-controller-manager, so Deployments and Jobs create pods. */
   controllerManager?: boolean;
+  /** Run kwok, so the fake nodes heartbeat and pods bound to them run (Job pods succeed). */
+  kwok?: boolean;
   /** Token identities besides the admin, e.g. a least-privilege operator user. */
   users?: TokenUser[];
 }
@@ -38,14 +41,20 @@ export interface ClusterAccess {
 
 export const ADMIN_USER = 'cloud-empire-admin';
 
-// Only what workloads need to turn into bound pods. The node lifecycle
-// controller stays off: fake nodes send no heartbeats and would be tainted.
+// Only what workloads need to turn into pods, and what evicts them from nodes
+// tainted NoExecute (a revoked credential). The taint eviction controller
+// needs the node lifecycle controller (its pod index by node comes from it),
+// which in turn taints nodes whose heartbeats stop: kwok heartbeats every fake
+// node of a cluster that runs a controller-manager, except the ones described
+// as not ready (a dead kubelet is tainted, as in a real cluster).
 const CONTROLLERS = [
   'deployment-controller',
   'replicaset-controller',
   'statefulset-controller',
   'job-controller',
   'garbage-collector-controller',
+  'node-lifecycle-controller',
+  'taint-eviction-controller',
   'namespace-controller',
   'serviceaccount-controller',
 ];
@@ -228,14 +237,30 @@ export class LocalCluster {
         process: proc,
       });
     };
-    if (this.options.scheduler) starts.push(component(binaries.kubeScheduler(), 'system:kube-scheduler', []));
+    // client-go's default client limits (20 QPS for the controller-manager, 50 for the
+    // scheduler) would make them, not the operator, the bottleneck of benchmarks with
+    // thousands of pods on loopback.
+    const clientLimits = ['--kube-api-qps=1000', '--kube-api-burst=2000'];
+    if (this.options.scheduler) starts.push(component(binaries.kubeScheduler(), 'system:kube-scheduler', clientLimits));
     if (this.options.controllerManager) {
       starts.push(
         component(binaries.kubeControllerManager(), 'system:kube-controller-manager', [
           `--controllers=${CONTROLLERS.join(',')}`,
           '--use-service-account-credentials=true',
           '--concurrent-job-syncs=10',
+          '--concurrent-deployment-syncs=10',
+          '--concurrent-replicaset-syncs=10',
+          // kwok heartbeats at most every 22 s; a slow shared machine must not look like dead nodes.
+          '--node-monitor-grace-period=60s',
+          ...clientLimits,
         ]),
+      );
+    }
+    if (this.options.kwok) {
+      starts.push(
+        startKwok({ cluster: name, dir, kubeconfigPath: join(dir, `${ADMIN_USER}.kubeconfig`) }).then((proc) => {
+          this.components.push(proc);
+        }),
       );
     }
     await Promise.all(starts);

@@ -1,23 +1,14 @@
 import winston from 'winston';
 
-// Keys whose values never reach a log line, at any depth. Kubeconfigs, tokens
-// and private JWKs travel through the operator; logs travel further.
-const SECRET_KEY = /^(kubeconfig|token|bearer|authorization|password|secret|privatekey|private_key|clientkey|client-key-data|client_key|d|seed|mnemonic)$/i;
-const REDACTED = '[redacted]';
+import { isSecretKey, redact, redactString, REDACTED } from './redact.ts';
 
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1)]),
-  );
-}
+export { redact } from './redact.ts';
 
 const redactFormat = winston.format((info) => {
+  if (typeof info.message === 'string') info.message = redactString(info.message);
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
-    (info as Record<string, unknown>)[key] = SECRET_KEY.test(key) ? REDACTED : redact(info[key]);
+    (info as Record<string, unknown>)[key] = isSecretKey(key) ? REDACTED : redact(info[key]);
   }
   return info;
 });

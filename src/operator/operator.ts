@@ -33,6 +33,8 @@ export interface OperatorOptions {
   /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode, and `ledgerDir` keeps its outbox. */
   fabricConnectionDir?: string;
   log: Logger;
+  /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
+  memberSecretNamespaces?: string[];
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
@@ -89,12 +91,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const ledger = options.fabricConnectionDir
     ? await openRemoteLedger(options, trust)
     : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
-  const members = new MemberClients(host);
+  const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, log);
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.
   const informers = new Informers(host, log);
   const sovereignNodes = informers.forKind<SovereignNode>(SovereignNodeKind);
-  const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem }) });
+  const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem, log }) });
   const controllers: Runnable[] = [
     sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
     memberClusterController({

@@ -1,12 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { Logger } from 'winston';
+import { MEMBER_READ_LIMITS, parseListPage, parseWatchEvent, type RawObject } from './watch-event.ts';
+import { BoundedBody, LineSplitter } from '../util/bounded-lines.ts';
 import { watchRestarts } from './metrics.ts';
 import type { WatchedCollection } from './watch.ts';
-
-interface RawObject {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
-}
 
 export interface SlimWatchOptions<S> {
   name: string;
@@ -20,6 +18,8 @@ export interface SlimWatchOptions<S> {
   pageSize?: number;
   /** Server-side filter, e.g. `status.phase!=Succeeded`; an object leaving it arrives as DELETED. */
   fieldSelector?: string;
+  /** Caps on one watch line and one list body (the server may be hostile); default MEMBER_READ_LIMITS. */
+  limits?: { maxLineBytes: number; maxBodyBytes: number };
 }
 
 class GoneError extends Error {}
@@ -34,6 +34,7 @@ class GoneError extends Error {}
  */
 export function slimWatch<S>(options: SlimWatchOptions<S>): WatchedCollection<S> {
   const cache = new Map<string, S>();
+  const limits = options.limits ?? MEMBER_READ_LIMITS;
   const agent = new Agent({ keepAlive: true });
   const server = options.kubeConfig.getCurrentCluster()?.server;
   if (!server) throw new Error(`${options.name}: the kubeconfig has no current cluster`);
@@ -54,14 +55,20 @@ export function slimWatch<S>(options: SlimWatchOptions<S>): WatchedCollection<S>
     const opts = await httpOptions();
     return new Promise((resolve, reject) => {
       const req = request(`${server}${options.path}?${query}`, { ...opts, method: 'GET' }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        const body = new BoundedBody(limits.maxBodyBytes, `list ${options.path}`);
+        res.on('data', (c: Buffer) => {
+          try {
+            body.add(c);
+          } catch (error) {
+            reject(error as Error);
+            req.destroy();
+          }
+        });
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
           if (res.statusCode === 410) return reject(new GoneError('list continue token expired'));
           if (res.statusCode !== 200) return reject(new Error(`list ${options.path}: HTTP ${res.statusCode}`));
           try {
-            resolve(JSON.parse(text));
+            resolve(parseListPage(body.text()));
           } catch (error) {
             reject(error as Error);
           }
@@ -100,27 +107,30 @@ export function slimWatch<S>(options: SlimWatchOptions<S>): WatchedCollection<S>
       const req = request(`${server}${options.path}?${query}`, { ...opts, method: 'GET' }, (res) => {
         if (res.statusCode === 410) return reject(new GoneError('watch expired'));
         if (res.statusCode !== 200) return reject(new Error(`watch ${options.path}: HTTP ${res.statusCode}`));
-        let buffered = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffered += chunk;
-          let newline: number;
-          while ((newline = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, newline);
-            buffered = buffered.slice(newline + 1);
-            if (!line.trim()) continue;
-            const event = JSON.parse(line) as { type: string; object: RawObject & { code?: number } };
-            if (event.type === 'ERROR') {
-              req.destroy(event.object.code === 410 ? new GoneError('watch expired') : new Error(`watch error ${event.object.code}`));
-              return;
+        const lines = new LineSplitter(limits.maxLineBytes);
+        res.on('data', (chunk: Buffer) => {
+          // Anything wrong in a line ends this watch (it restarts and relists), never the process.
+          try {
+            for (const line of lines.push(chunk)) {
+              if (!line.trim()) continue;
+              const event = parseWatchEvent(line);
+              if (event.type === 'ERROR') {
+                reject(event.object.code === 410 ? new GoneError('watch expired') : new Error(`watch error ${event.object.code}`));
+                req.destroy();
+                return;
+              }
+              resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+              if (event.type === 'BOOKMARK') continue;
+              const key = keyOf(event.object);
+              const value = options.transform(event.object);
+              if (event.type === 'DELETED') cache.delete(key);
+              else cache.set(key, value);
+              options.onChange(value);
             }
-            resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-            if (event.type === 'BOOKMARK') continue;
-            const key = keyOf(event.object);
-            const value = options.transform(event.object);
-            if (event.type === 'DELETED') cache.delete(key);
-            else cache.set(key, value);
-            options.onChange(value);
+          } catch (error) {
+            // Rejected first, so the restart logs this reason rather than the socket's "aborted".
+            reject(error as Error);
+            req.destroy();
           }
         });
         res.on('end', resolve);

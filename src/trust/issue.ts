@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createJWT, EdDSASigner, ES256KSigner, ES256Signer, type Signer } from 'did-jwt';
 import type { DIDDocument } from 'did-resolver';
 import { algForJwk, generateKey, multibaseFromJwk, publicJwk, type PrivateJwk, type SigningAlg } from './keys.ts';
+import { isNumericDate, MAX_NUMERIC_DATE } from './numeric-date.ts';
 import { encodeBitstring, newBitstring } from './status-list.ts';
 import { CREDENTIAL_TYPE } from './verifier.ts';
 
@@ -81,9 +82,18 @@ export interface NodeCredentialRequest {
   statusList?: { url: string; index: number; purpose?: 'revocation' | 'suspension' };
 }
 
+/** Refuses at issue what the verifier would refuse: times a Date cannot hold or a reader cannot make sense of. */
+function validityPeriod(from: number, forSeconds: number, what: string): { nbf: number; exp: number } {
+  if (!isNumericDate(from)) throw new RangeError(`${what}: the start ${from} is not seconds since 1970 up to ${MAX_NUMERIC_DATE} (year 9999)`);
+  if (!Number.isFinite(forSeconds) || forSeconds <= 0) throw new RangeError(`${what}: the validity ${forSeconds} s must be a positive number of seconds`);
+  const exp = Math.floor(from + forSeconds);
+  if (!isNumericDate(exp)) throw new RangeError(`${what}: valid for ${forSeconds} s ends after year 9999; choose a shorter validity`);
+  return { nbf: Math.floor(from), exp };
+}
+
 /** The JWT claims of a SovereignNodeCredential (W3C VC data model 1.1, JWT encoding); `iss` is added when signing. */
 export function nodeCredentialPayload(request: NodeCredentialRequest): Record<string, unknown> {
-  const nbf = request.validFrom ?? Math.floor(Date.now() / 1000);
+  const { nbf, exp } = validityPeriod(request.validFrom ?? Math.floor(Date.now() / 1000), request.validForSeconds, 'the credential');
   const credentialSubject: Record<string, unknown> = {
     id: request.subject,
     memberCluster: request.memberCluster,
@@ -106,7 +116,7 @@ export function nodeCredentialPayload(request: NodeCredentialRequest): Record<st
       statusListCredential: request.statusList.url,
     };
   }
-  return { sub: request.subject, nbf, iat: nbf, exp: nbf + request.validForSeconds, jti: `urn:uuid:${crypto.randomUUID()}`, vc };
+  return { sub: request.subject, nbf, iat: nbf, exp, jti: `urn:uuid:${crypto.randomUUID()}`, vc };
 }
 
 /** A SovereignNodeCredential as a VC-JWT, signed through did-jwt. */
@@ -127,12 +137,13 @@ export function newStatusListFile(url: string, purpose: 'revocation' | 'suspensi
 
 /** Signs a BitstringStatusListCredential for the list, to be served at its URL. */
 export async function publishStatusList(issuerKey: KeyFile, list: StatusListFile, validForSeconds: number, now = Math.floor(Date.now() / 1000)): Promise<string> {
+  const { nbf, exp } = validityPeriod(now, validForSeconds, 'the status list');
   return sign(
     {
       sub: `${list.url}#list`,
-      nbf: now,
-      iat: now,
-      exp: now + validForSeconds,
+      nbf,
+      iat: nbf,
+      exp,
       vc: {
         '@context': ['https://www.w3.org/2018/credentials/v1', 'https://www.w3.org/ns/credentials/status/v1'],
         type: ['VerifiableCredential', 'BitstringStatusListCredential'],
@@ -145,7 +156,8 @@ export async function publishStatusList(issuerKey: KeyFile, list: StatusListFile
 
 /** A proof of possession: the node signs the operator's challenge with its DID key. */
 export async function proveNode(nodeKey: KeyFile, nonce: string, audience: string, now = Math.floor(Date.now() / 1000)): Promise<string> {
-  return sign({ aud: audience, nonce, iat: now, exp: now + 600 }, nodeKey);
+  const { nbf: iat, exp } = validityPeriod(now, 600, 'the proof');
+  return sign({ aud: audience, nonce, iat, exp }, nodeKey);
 }
 
 /** A fresh challenge nonce: 128 bits, base64url. */

@@ -1,6 +1,7 @@
 import { decodeJwt, verifySignature, type DecodedJwt } from './jwt.ts';
 import { isSigningAlg, type SigningAlg } from './keys.ts';
 import { TrustError } from './reasons.ts';
+import { isNumericDate } from './numeric-date.ts';
 import type { DidResolver, Relationship } from './resolver.ts';
 
 export interface IssuedJwtPolicy {
@@ -46,7 +47,17 @@ export async function checkSignature(
 ): Promise<string> {
   const kid = typeof decoded.header.kid === 'string' ? decoded.header.kid : undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const keys = await resolver.keys(signer, relationship, alg, kid);
+    let keys;
+    try {
+      keys = await resolver.keys(signer, relationship, alg, kid);
+    } catch (error) {
+      if (attempt === 0 && error instanceof TrustError && error.reason === 'KEY_NOT_FOUND') {
+        // A new kid may be in a document newer than the cached one.
+        resolver.invalidate(signer);
+        continue;
+      }
+      throw error;
+    }
     const good = keys.find((k) => verifySignature(decoded, alg, k.key));
     if (good) return good.id;
     // The cached document may predate a key rotation: look once more, fresh.
@@ -56,12 +67,19 @@ export async function checkSignature(
 }
 
 export function checkTimes(payload: Record<string, unknown>, policy: { skewSeconds: number; now: number }, what: string): void {
-  const { nbf, exp } = payload;
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > policy.now + policy.skewSeconds)) {
-    throw new TrustError('NOT_YET_VALID', `${what} is not valid before ${typeof nbf === 'number' ? new Date(nbf * 1000).toISOString() : String(nbf)}`);
+  for (const claim of ['nbf', 'exp', 'iat'] as const) {
+    const value = payload[claim];
+    if (value !== undefined && !isNumericDate(value)) {
+      throw new TrustError('CREDENTIAL_MALFORMED', `${what}'s ${claim} ${JSON.stringify(value)?.slice(0, 40)} is not a NumericDate (seconds since 1970, at most year 9999)`);
+    }
   }
-  if (exp !== undefined && (typeof exp !== 'number' || policy.now >= exp + policy.skewSeconds)) {
-    throw new TrustError('EXPIRED', `${what} expired at ${typeof exp === 'number' ? new Date(exp * 1000).toISOString() : String(exp)}`);
+  const nbf = payload.nbf as number | undefined;
+  const exp = payload.exp as number | undefined;
+  if (nbf !== undefined && nbf > policy.now + policy.skewSeconds) {
+    throw new TrustError('NOT_YET_VALID', `${what} is not valid before ${new Date(nbf * 1000).toISOString()}`);
+  }
+  if (exp !== undefined && policy.now >= exp + policy.skewSeconds) {
+    throw new TrustError('EXPIRED', `${what} expired at ${new Date(exp * 1000).toISOString()}`);
   }
 }
 

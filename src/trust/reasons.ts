@@ -17,6 +17,8 @@ export const REASONS = [
   'STATUS_UNAVAILABLE',
   'PROOF_MISSING',
   'PROOF_INVALID',
+  /** Anything the checks above did not foresee: still a refusal, never an exception. */
+  'VERIFICATION_ERROR',
 ] as const;
 
 export type ReasonCode = (typeof REASONS)[number];

@@ -41,6 +41,31 @@ function absolute(did: string, ref: string): string {
   return ref.startsWith('#') ? `${did}${ref}` : ref;
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * What is wrong with a resolved document's shape, if anything: the document
+ * comes from whoever controls the DID's web server, so nothing about it is
+ * assumed (`authentication: 5` must be a refusal, not a TypeError).
+ */
+export function documentShapeProblem(document: unknown): string | undefined {
+  if (!isObject(document)) return 'the DID document is not a JSON object';
+  if (typeof document.id !== 'string') return 'the DID document has no string id';
+  if (document.verificationMethod !== undefined) {
+    if (!Array.isArray(document.verificationMethod)) return 'verificationMethod is not an array';
+    const bad = document.verificationMethod.findIndex((m) => !isObject(m) || typeof m.id !== 'string');
+    if (bad >= 0) return `verificationMethod[${bad}] is not an object with a string id`;
+  }
+  for (const relationship of ['authentication', 'assertionMethod'] as const) {
+    const entries = document[relationship];
+    if (entries === undefined) continue;
+    if (!Array.isArray(entries)) return `${relationship} is not an array`;
+    const bad = entries.findIndex((e) => typeof e !== 'string' && !(isObject(e) && typeof e.id === 'string'));
+    if (bad >= 0) return `${relationship}[${bad}] is neither a method id nor a method with a string id`;
+  }
+  return undefined;
+}
+
 function keysFor(document: DIDDocument, relationship: Relationship): ResolvedKey[] {
   const methods = new Map((document.verificationMethod ?? []).map((m) => [absolute(document.id, m.id), m]));
   const keys: ResolvedKey[] = [];
@@ -88,6 +113,8 @@ export class DidResolver {
           `cannot resolve ${did}: ${result.didResolutionMetadata.message ?? result.didResolutionMetadata.error ?? 'no document'}`,
         );
       }
+      const problem = documentShapeProblem(document);
+      if (problem) throw new TrustError('DID_UNRESOLVABLE', `cannot use the document of ${did}: ${problem}`);
       const entry: CachedDocument = { document, expiresAt: this.now() + this.ttlMs, keys: new Map() };
       if (this.ttlMs > 0) this.cache.set(did, entry);
       return entry;

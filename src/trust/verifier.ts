@@ -1,6 +1,8 @@
+import { isCountryCode } from '../api/countries.ts';
 import type { TrustConfig } from './anchors.ts';
 import type { Fetcher } from './fetcher.ts';
 import { checkAlg, checkSignature, decodeOrReject, verifyIssuedJwt } from './issued-jwt.ts';
+import { isNumericDate, isoOrUndefined } from './numeric-date.ts';
 import { TrustError, type ReasonCode } from './reasons.ts';
 import { DidResolver } from './resolver.ts';
 import { parseStatusEntry, StatusLists } from './status-list.ts';
@@ -53,7 +55,11 @@ interface CredentialFacts {
   recheckAtMs: number;
 }
 
-const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString());
+const iso = isoOrUndefined;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+// Status condition messages have a size limit, and quoted hostile values can be anything.
+const MAX_MESSAGE = 1024;
+const clip = (message: string) => (message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message);
 
 /**
  * The node admission pipeline: the credential (trusted issuer, signature,
@@ -87,26 +93,50 @@ export class TrustVerifier {
     this.countries = new Set(config.countries);
   }
 
+  /**
+   * Never throws: every refusal, expected or not, is a verdict with a reason
+   * code, so a hostile input cannot make the reconcile fail and leave the
+   * node with its previous (perhaps positive) verdict.
+   */
   async verify(claim: NodeClaim, options: VerifyOptions = {}): Promise<Verdict> {
-    const nowMs = options.now ?? this.clock();
     const facts: CredentialFacts = { recheckAtMs: Infinity };
     try {
-      await this.verifyCredential(claim, nowMs, facts);
-      let recheckAtMs = facts.recheckAtMs;
-      if (this.config.requireProofOfPossession) recheckAtMs = Math.min(recheckAtMs, await this.verifyProof(claim, options.challenge, nowMs));
-      return {
-        verified: true,
-        reason: 'VERIFIED',
-        message: `credential from ${this.anchors.get(facts.issuer!)} verified for ${claim.nodeName} in ${facts.countryCode}${
-          this.config.requireProofOfPossession ? ', key possession proven' : ''
-        }`,
-        ...this.describe(facts),
-        recheckAt: iso(recheckAtMs),
-      };
+      const nowMs = options.now ?? this.clock();
+      const verdict = await this.judge(claim, options, nowMs, facts);
+      return { ...verdict, message: clip(verdict.message) };
     } catch (error) {
-      if (!(error instanceof TrustError)) throw error;
-      return { verified: false, reason: error.reason, message: error.message, ...this.describe(facts) };
+      const known = error instanceof TrustError;
+      let described: Partial<Verdict> = {};
+      try {
+        described = this.describe(facts);
+      } catch {
+        described = {};
+      }
+      return {
+        verified: false,
+        reason: known ? error.reason : 'VERIFICATION_ERROR',
+        message: clip(known ? error.message : `the verifier could not judge this node (${(error as Error)?.name ?? typeof error}); it stays unverified`),
+        ...described,
+      };
     }
+  }
+
+  private async judge(claim: NodeClaim, options: VerifyOptions, nowMs: number, facts: CredentialFacts): Promise<Verdict> {
+    if (!claim || typeof claim.credential !== 'string' || typeof claim.did !== 'string') {
+      throw new TrustError('CREDENTIAL_MALFORMED', 'the claim has no credential or DID string');
+    }
+    await this.verifyCredential(claim, nowMs, facts);
+    let recheckAtMs = facts.recheckAtMs;
+    if (this.config.requireProofOfPossession) recheckAtMs = Math.min(recheckAtMs, await this.verifyProof(claim, options.challenge, nowMs));
+    return {
+      verified: true,
+      reason: 'VERIFIED',
+      message: `credential from ${this.anchors.get(facts.issuer!)} verified for ${claim.nodeName} in ${facts.countryCode}${
+        this.config.requireProofOfPossession ? ', key possession proven' : ''
+      }`,
+      ...this.describe(facts),
+      recheckAt: iso(recheckAtMs),
+    };
   }
 
   private describe(facts: CredentialFacts): Partial<Verdict> {
@@ -125,18 +155,21 @@ export class TrustVerifier {
   private async verifyCredential(claim: NodeClaim, nowMs: number, facts: CredentialFacts): Promise<void> {
     const now = Math.floor(nowMs / 1000);
     const readVc = (payload: Record<string, unknown>) =>
-      (payload.vc ?? {}) as { type?: unknown; credentialSubject?: Record<string, unknown>; credentialStatus?: unknown };
+      (isRecord(payload.vc) ? payload.vc : {}) as { type?: unknown; credentialSubject?: unknown; credentialStatus?: unknown };
+    const subjectOf = (vc: { credentialSubject?: unknown }): Record<string, unknown> => (isRecord(vc.credentialSubject) ? vc.credentialSubject : {});
     const { decoded, issuer } = await verifyIssuedJwt(
       claim.credential,
       this.resolver,
       { allowedIssuers: this.trustedIssuers, relationship: 'assertionMethod', skewSeconds: this.config.clockSkewSeconds, now },
       'the credential',
       (signed, signer) => {
-        const subject = readVc(signed.payload).credentialSubject ?? {};
+        const subject = subjectOf(readVc(signed.payload));
         facts.issuer = signer;
-        facts.countryCode = typeof subject.countryCode === 'string' ? subject.countryCode : undefined;
-        facts.provider = typeof subject.provider === 'string' ? subject.provider : undefined;
-        facts.expiresAtMs = typeof signed.payload.exp === 'number' ? signed.payload.exp * 1000 : undefined;
+        // Reported in status, whose schema allows only a country code and a 63-character provider:
+        // a signed value outside them is not reported (a status the API server refuses would keep the old verdict).
+        facts.countryCode = typeof subject.countryCode === 'string' && isCountryCode(subject.countryCode) ? subject.countryCode : undefined;
+        facts.provider = typeof subject.provider === 'string' && subject.provider.length <= 63 ? subject.provider : undefined;
+        facts.expiresAtMs = isNumericDate(signed.payload.exp) ? signed.payload.exp * 1000 : undefined;
       },
     );
     const { payload } = decoded;
@@ -145,7 +178,7 @@ export class TrustVerifier {
     if (!types.includes('VerifiableCredential') || !types.includes(CREDENTIAL_TYPE)) {
       throw new TrustError('TYPE_MISMATCH', `the credential's type ${JSON.stringify(vc.type)} does not include VerifiableCredential and ${CREDENTIAL_TYPE}`);
     }
-    const subject = vc.credentialSubject ?? {};
+    const subject = subjectOf(vc);
     if (payload.sub !== claim.did || (subject.id !== undefined && subject.id !== claim.did)) {
       throw new TrustError('SUBJECT_MISMATCH', `the credential is about ${JSON.stringify(payload.sub ?? subject.id)}, not this node's DID ${claim.did}`);
     }
@@ -212,7 +245,11 @@ export class TrustVerifier {
       throw new TrustError('PROOF_INVALID', `the proof answers challenge ${JSON.stringify(nonce)}, not the current one ${challenge.nonce}: a stale or replayed proof`);
     }
     const issuedAtMs = challenge.issuedAt ? Date.parse(challenge.issuedAt) : undefined;
-    if (typeof iat !== 'number' || iat > now + skew || (issuedAtMs !== undefined && iat * 1000 < issuedAtMs - skew * 1000)) {
+    if (issuedAtMs !== undefined && !Number.isFinite(issuedAtMs)) {
+      // Never "no lapse": an unreadable challenge time would make the proof valid forever.
+      throw new TrustError('PROOF_INVALID', `the challenge's issuedAt ${JSON.stringify(challenge.issuedAt)} is not an RFC 3339 time; answer the new challenge`);
+    }
+    if (!isNumericDate(iat) || iat > now + skew || (issuedAtMs !== undefined && iat * 1000 < issuedAtMs - skew * 1000)) {
       throw new TrustError('PROOF_INVALID', `the proof's iat ${JSON.stringify(iat)} is not between the challenge and now`);
     }
     const lapsesAtMs = issuedAtMs === undefined ? Infinity : issuedAtMs + this.config.challengeTtlSeconds * 1000;

@@ -1,4 +1,6 @@
 import { writeSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { errorMessage } from './error-message.ts';
 import { printable } from './printable.ts';
 
 export interface FatalOptions {
@@ -11,8 +13,7 @@ export interface FatalOptions {
 }
 
 function describe(error: unknown, debug: boolean): string {
-  if (error instanceof Error) return debug && error.stack ? error.stack : error.message.replace(/\s*\n\s*/g, ' ');
-  return String(error);
+  return debug ? inspect(error) : errorMessage(error);
 }
 
 /**

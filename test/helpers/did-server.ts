@@ -74,12 +74,21 @@ export class DidServer {
   }
 }
 
-/** A plain-HTTP server (no TLS) for the "did:web over http" cases. */
-export async function startPlainHttp(body: unknown): Promise<{ port: number; close: () => Promise<void> }> {
-  const server: HttpServer = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+/** A plain-HTTP server (no TLS) for the "did:web over http" cases; counts the requests it answers. */
+export async function startPlainHttp(body: unknown): Promise<{ port: number; requests: () => number; serve: (body: unknown) => void; close: () => Promise<void> }> {
+  let current = body;
+  let requests = 0;
+  const server: HttpServer = createHttpServer((_req, res) => {
+    requests++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(typeof current === 'string' ? current : JSON.stringify(current));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    requests: () => requests,
+    serve: (next) => {
+      current = next;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -71,7 +71,7 @@ export class TrustWorld {
   }
 
   verifier(overrides: Partial<TrustConfig> = {}, now?: () => number): TrustVerifier {
-    return new TrustVerifier(this.config(overrides), { fetcher: httpsFetcher({ ca: this.pki.caPem }), now });
+    return new TrustVerifier(this.config(overrides), { fetcher: httpsFetcher({ ca: this.pki.caPem, allowLoopback: true }), now });
   }
 
   request(overrides: Partial<NodeCredentialRequest> = {}): NodeCredentialRequest {

@@ -55,6 +55,12 @@ export interface MemberClusterSpec {
    * @maxItems 32
    */
   taints?: ClusterTaint[];
+  /**
+   * Supply-chain sovereignty: workloads here may pull images only from these registries (unset: the federation-wide list, if any).
+   *
+   * @maxItems 64
+   */
+  allowedRegistries?: string[];
 }
 /**
  * A cluster taint: workloads must tolerate it to be placed here.
@@ -87,6 +93,7 @@ export interface MemberClusterStatus {
    * @maxItems 64
    */
   gpus?: GpuCapacity[];
+  verifiedResources?: VerifiedResources;
   lastProbeTime?: string;
   unreachableSince?: string;
 }
@@ -105,6 +112,19 @@ export interface GpuCapacity {
   resourceName: string;
   capacity: number;
   allocatable: number;
+}
+/**
+ * Free CPU and memory on verified nodes: what a workload without GPUs can be placed on.
+ */
+export interface VerifiedResources {
+  /**
+   * Allocatable CPU (millicores) not yet requested by pods, on verified nodes.
+   */
+  cpuMillis: number;
+  /**
+   * Allocatable memory (MiB) not yet requested by pods, on verified nodes.
+   */
+  memoryMiB: number;
 }
 /**
  * A member-cluster node's DID and verifiable credential; nothing is scheduled on a node until it is verified.
@@ -287,11 +307,25 @@ export interface GpuPoolStatus {
    */
   allocated?: number;
   /**
+   * Per verified node: a pod needing several GPUs must find them all on one node.
+   *
+   * @maxItems 5000
+   */
+  nodeCapacity?: PoolNodeCapacity[];
+  /**
    * Countries attested by the credentials of the verified pool nodes.
    *
    * @maxItems 250
    */
   countries?: CountryCode[];
+}
+export interface PoolNodeCapacity {
+  /**
+   * A verified node of the pool (the Node name in the member).
+   */
+  name: string;
+  allocatable: number;
+  allocated: number;
 }
 /**
  * An unmodified Deployment, StatefulSet or Job with placement rules, placed across member clusters.
@@ -438,7 +472,10 @@ export interface ReplicaScheduling {
    * Duplicated: every selected cluster runs all replicas.
    */
   type: 'Duplicated' | 'Divided';
-  divisionPreference?: 'Balanced' | 'Aggregated' | 'Weighted';
+  /**
+   * Balanced: even; Aggregated: fewest clusters; Weighted: static weights; Dynamic: in proportion to free verified capacity.
+   */
+  divisionPreference?: 'Balanced' | 'Aggregated' | 'Weighted' | 'Dynamic';
   /**
    * @maxItems 128
    */
@@ -529,20 +566,24 @@ export interface FederatedWorkloadStatus {
 }
 export interface PlacementDecision {
   /**
-   * @maxItems 128
+   * @maxItems 1024
    */
   placements: ClusterPlacement[];
   /**
-   * @maxItems 128
+   * @maxItems 1024
    */
-  refused?: {
-    /**
-     * Member cluster.
-     */
-    cluster: string;
-    plugin: string;
-    reason: string;
-  }[];
+  refused?: ClusterRefusal[];
+  /**
+   * @maxItems 1024
+   */
+  scores?: ClusterScore[];
+  /**
+   * Set when nothing could be placed: why, across all clusters.
+   */
+  unschedulable?: {
+    code: string;
+    message: string;
+  };
   ledgerTxId?: string;
   decidedAt?: string;
 }
@@ -555,8 +596,90 @@ export interface ClusterPlacement {
    * GpuPool used in that cluster.
    */
   pool?: string;
+  /**
+   * Replicas, or for a Job its parallelism share.
+   */
   replicas: number;
+  /**
+   * For a Job: this cluster's share of the completions.
+   */
+  completions?: number;
   score?: number;
+  /**
+   * Attested country of the nodes the replicas may use.
+   */
+  country?: string;
+  provider?: string;
+  /**
+   * Verified nodes the replicas may use (their DIDs go to the ledger).
+   */
+  nodes?: number;
+}
+export interface ClusterRefusal {
+  /**
+   * Member cluster.
+   */
+  cluster: string;
+  /**
+   * The filter plugin that refused.
+   */
+  plugin: string;
+  /**
+   * Machine-readable reason code.
+   */
+  code?: string;
+  /**
+   * Why, in one sentence.
+   */
+  reason: string;
+  /**
+   * @maxItems 64
+   */
+  pools?: PoolRefusal[];
+}
+export interface PoolRefusal {
+  /**
+   * GpuPool.
+   */
+  pool: string;
+  /**
+   * The filter plugin that refused.
+   */
+  plugin: string;
+  /**
+   * Machine-readable reason code.
+   */
+  code?: string;
+  /**
+   * Why, in one sentence.
+   */
+  reason: string;
+}
+export interface ClusterScore {
+  /**
+   * Member cluster.
+   */
+  cluster: string;
+  /**
+   * Weighted total.
+   */
+  score: number;
+  /**
+   * @maxItems 16
+   */
+  plugins: PluginScore[];
+  /**
+   * The pool chosen in this cluster.
+   */
+  pool?: string;
+  /**
+   * @maxItems 64
+   */
+  refusedPools?: PoolRefusal[];
+}
+export interface PluginScore {
+  plugin: string;
+  score: number;
 }
 export interface MemberWorkloadStatus {
   /**

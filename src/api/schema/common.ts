@@ -78,6 +78,17 @@ export function extendedResourceName(description: string): Schema {
   });
 }
 
+// A registry host as it appears at the start of an image reference: a DNS
+// name with an optional port (docker.io for Docker Hub's short names).
+export function imageRegistry(description: string): Schema {
+  return string({
+    description,
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$',
+    maxLength: 253,
+    'x-cloudempire-hint': 'use a registry host, optionally with a port, e.g. registry.example.eu, ghcr.io or docker.io',
+  });
+}
+
 export function did(description: string): Schema {
   return string({
     description,

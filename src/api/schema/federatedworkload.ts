@@ -78,7 +78,11 @@ const replicaScheduling = withRules(
   object(
     {
       type: string({ enum: ['Duplicated', 'Divided'], default: 'Divided', description: 'Duplicated: every selected cluster runs all replicas.' }),
-      'divisionPreference?': string({ enum: ['Balanced', 'Aggregated', 'Weighted'], default: 'Balanced' }),
+      'divisionPreference?': string({
+        enum: ['Balanced', 'Aggregated', 'Weighted', 'Dynamic'],
+        default: 'Balanced',
+        description: 'Balanced: even; Aggregated: fewest clusters; Weighted: static weights; Dynamic: in proportion to free verified capacity.',
+      }),
       'weights?': listMap(
         object({ clusterName: objectName('A member cluster.'), weight: integer({ minimum: 1, maximum: 1000 }) }),
         ['clusterName'],
@@ -179,22 +183,58 @@ const clusterPlacement = object(
   {
     cluster: objectName('Member cluster.'),
     'pool?': objectName('GpuPool used in that cluster.'),
-    replicas: integer({ minimum: 0 }),
+    replicas: integer({ minimum: 0, description: 'Replicas, or for a Job its parallelism share.' }),
+    'completions?': integer({ minimum: 0, description: "For a Job: this cluster's share of the completions." }),
     'score?': integer({ minimum: 0, maximum: 100 }),
+    'country?': string({ maxLength: 2, description: 'Attested country of the nodes the replicas may use.' }),
+    'provider?': string({ maxLength: 63 }),
+    'nodes?': integer({ minimum: 0, description: 'Verified nodes the replicas may use (their DIDs go to the ledger).' }),
   },
   { title: 'ClusterPlacement' },
 );
+
+const refusal = {
+  plugin: string({ maxLength: 64, description: 'The filter plugin that refused.' }),
+  'code?': string({ maxLength: 64, description: 'Machine-readable reason code.' }),
+  reason: string({ maxLength: 1024, description: 'Why, in one sentence.' }),
+};
+
+const pluginScores = listMap(
+  object({ plugin: string({ maxLength: 64 }), score: integer({ minimum: 0, maximum: 100 }) }, { title: 'PluginScore' }),
+  ['plugin'],
+  { maxItems: 16 },
+);
+
+const poolRefusal = listMap(object({ pool: objectName('GpuPool.'), ...refusal }, { title: 'PoolRefusal' }), ['pool'], { maxItems: 64 });
 
 const status: Schema = object({
   'observedGeneration?': observedGeneration(),
   'conditions?': conditions(),
   'decision?': object(
     {
-      placements: listMap(clusterPlacement, ['cluster'], { maxItems: 128 }),
+      placements: listMap(clusterPlacement, ['cluster'], { maxItems: 1024 }),
       'refused?': listMap(
-        object({ cluster: objectName('Member cluster.'), plugin: string({ maxLength: 64 }), reason: string({ maxLength: 1024 }) }),
+        object({ cluster: objectName('Member cluster.'), ...refusal, 'pools?': poolRefusal }, { title: 'ClusterRefusal' }),
         ['cluster'],
-        { maxItems: 128 },
+        { maxItems: 1024 },
+      ),
+      'scores?': listMap(
+        object(
+          {
+            cluster: objectName('Member cluster.'),
+            score: integer({ minimum: 0, maximum: 100, description: 'Weighted total.' }),
+            plugins: pluginScores,
+            'pool?': objectName('The pool chosen in this cluster.'),
+            'refusedPools?': poolRefusal,
+          },
+          { title: 'ClusterScore' },
+        ),
+        ['cluster'],
+        { maxItems: 1024 },
+      ),
+      'unschedulable?': object(
+        { code: string({ maxLength: 64 }), message: string({ maxLength: 4096 }) },
+        { description: 'Set when nothing could be placed: why, across all clusters.' },
       ),
       'ledgerTxId?': string({ maxLength: 256 }),
       'decidedAt?': string({ format: 'date-time' }),

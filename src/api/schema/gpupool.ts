@@ -1,7 +1,7 @@
 import {
   conditions, countryList, currency, extendedResourceName, labelSelector, objectName, observedGeneration, price, providerName,
 } from './common.ts';
-import { integer, object, string, type Schema } from './dsl.ts';
+import { integer, listMap, object, string, type Schema } from './dsl.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind.ts';
 
 const spec: Schema = object(
@@ -34,6 +34,18 @@ const status: Schema = object({
   'capacity?': integer({ minimum: 0, description: 'GPUs on verified nodes.' }),
   'allocatable?': integer({ minimum: 0, description: 'Allocatable GPUs on verified nodes.' }),
   'allocated?': integer({ minimum: 0, description: 'GPUs requested by pods bound to verified nodes.' }),
+  'nodeCapacity?': listMap(
+    object(
+      {
+        name: objectName('A verified node of the pool (the Node name in the member).'),
+        allocatable: integer({ minimum: 0 }),
+        allocated: integer({ minimum: 0 }),
+      },
+      { title: 'PoolNodeCapacity' },
+    ),
+    ['name'],
+    { maxItems: 5000, description: 'Per verified node: a pod needing several GPUs must find them all on one node.' },
+  ),
   'countries?': countryList('Countries attested by the credentials of the verified pool nodes.'),
 });
 

@@ -1,7 +1,7 @@
 import {
-  conditions, countryCode, dnsLabel, extendedResourceName, objectName, observedGeneration, providerName, taint,
+  conditions, countryCode, dnsLabel, extendedResourceName, imageRegistry, objectName, observedGeneration, providerName, taint,
 } from './common.ts';
-import { integer, listMap, object, string, type Schema } from './dsl.ts';
+import { integer, listMap, object, set, string, type Schema } from './dsl.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind.ts';
 
 const spec: Schema = object(
@@ -19,6 +19,10 @@ const spec: Schema = object(
     provider: providerName('Infrastructure provider operating the cluster, e.g. ovhcloud.'),
     'taints?': listMap(taint('A cluster taint: workloads must tolerate it to be placed here.'), ['key', 'effect'], {
       maxItems: 32,
+    }),
+    'allowedRegistries?': set(imageRegistry('A registry images may be pulled from.'), {
+      maxItems: 64,
+      description: 'Supply-chain sovereignty: workloads here may pull images only from these registries (unset: the federation-wide list, if any).',
     }),
   },
   { description: 'A member cluster of the federation.' },
@@ -42,6 +46,13 @@ const status: Schema = object(
       ),
       ['resourceName'],
       { maxItems: 64, description: 'GPU capacity on verified nodes, per resource name.' },
+    ),
+    'verifiedResources?': object(
+      {
+        cpuMillis: integer({ minimum: 0, description: 'Allocatable CPU (millicores) not yet requested by pods, on verified nodes.' }),
+        memoryMiB: integer({ minimum: 0, description: 'Allocatable memory (MiB) not yet requested by pods, on verified nodes.' }),
+      },
+      { title: 'VerifiedResources', description: 'Free CPU and memory on verified nodes: what a workload without GPUs can be placed on.' },
     ),
     'lastProbeTime?': string({ format: 'date-time' }),
     'unreachableSince?': string({ format: 'date-time' }),

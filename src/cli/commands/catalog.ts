@@ -1,9 +1,9 @@
 import { isCountryCode } from '../../api/countries.ts';
 import { catalogTable } from '../../catalog/catalog.ts';
-import { readCatalog } from '../../catalog/source.ts';
 import { verifyIssuedJwt } from '../../trust/issued-jwt.ts';
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { DidResolver } from '../../trust/resolver.ts';
+import { printable } from '../../util/printable.ts';
 import { TrustError } from '../../trust/reasons.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -41,14 +41,16 @@ async function list(options: ListOptions, io: CliOutput): Promise<void> {
   const { country, gpu, output } = options;
   if (country !== undefined && !isCountryCode(country)) throw new UsageError(`--country ${country}: use an ISO 3166-1 alpha-2 code in upper case, e.g. FR`);
   if (output !== 'table' && output !== 'json') throw new UsageError(`-o ${output}: use table or json`);
-  const host = hostKubeConfig(options.kubeconfig);
+  const host = await hostKubeConfig(options.kubeconfig);
+  const { readCatalog } = await import('../../catalog/source.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
   let offerings;
   try {
     offerings = await readCatalog(host, { country, gpu });
   } catch (error) {
-    throw new Error(`cannot read the catalog from ${host.getCurrentCluster()?.server}: ${(error as Error).message}`);
+    throw new Error(`cannot read the catalog from ${host.getCurrentCluster()?.server}`, { cause: error });
   }
-  io.out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? catalogTable(offerings) : 'No offerings match.');
+  // The table shows names and providers as the cluster's objects spell them; JSON escapes control characters itself.
+  io.out(output === 'json' ? JSON.stringify(offerings, null, 2) : offerings.length ? printable(catalogTable(offerings)) : 'No offerings match.');
 }
 
 /** Checks a service-offering credential offline: signed by the operator's did:key, within its validity, and an offering. */

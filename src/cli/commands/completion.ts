@@ -6,9 +6,9 @@ export function registerCompletion(program: CliCommand, io: CliOutput): void {
   completion
     .command('bash')
     .description('for bash: source <(empirectl completion bash)')
-    .handle(() => io.out(bashCompletion(program)));
+    .handle(() => io.out(bashCompletion(program).trimEnd()));
   completion
     .command('zsh')
     .description('for zsh: source <(empirectl completion zsh)')
-    .handle(() => io.out(zshCompletion(program)));
+    .handle(() => io.out(zshCompletion(program).trimEnd()));
 }

@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { newIdentity } from '../../trust/issue.ts';
 import { isSigningAlg } from '../../trust/keys.ts';
@@ -42,10 +42,11 @@ function didNew(options: DidNewOptions, io: CliOutput): void {
 }
 
 /**
- * Writes a secret to a file only its owner can read. Without `force` an
- * existing file is left alone (O_EXCL: no race between the check and the
- * write); with it the old file is removed first, so neither its mode nor a
- * symbolic link in its place carries over.
+ * Writes a secret to a new file only its owner can read (created 0600; a
+ * umask can only narrow that). Without `force` an existing file is left alone
+ * (O_EXCL: no race between the check and the write); with it the old file is
+ * removed first, so neither its mode nor a symbolic link in its place carries
+ * over.
  */
 export function writePrivateFile(path: string, content: string, force: boolean): void {
   if (force) rmSync(path, { force: true });
@@ -59,8 +60,6 @@ export function writePrivateFile(path: string, content: string, force: boolean):
     throw error;
   }
   try {
-    // The mode given to open is reduced by the umask; the key's must be exactly 0600.
-    fchmodSync(fd, 0o600);
     writeSync(fd, content);
   } finally {
     closeSync(fd);

@@ -3,6 +3,7 @@ import { registerCatalog } from './catalog.ts';
 import { registerCompletion } from './completion.ts';
 import { registerCredential } from './credential.ts';
 import { registerDid } from './did.ts';
+import { registerExplain } from './explain.ts';
 import { registerLedger } from './ledger.ts';
 import { registerNode } from './node.ts';
 import { registerStatusList } from './statuslist.ts';
@@ -18,6 +19,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerStatusList,
   registerNode,
   registerCatalog,
+  registerExplain,
   registerLedger,
   registerCompletion,
 ];

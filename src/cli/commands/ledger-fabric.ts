@@ -5,7 +5,6 @@ import { parseDetails, parsePolicy } from '@cloud-empire/chaincode/dataset-polic
 import { ContractError } from '@cloud-empire/chaincode/errors';
 import { FabricConnectionError, readFabricConnection } from '../../ledger/fabric/connection-files.ts';
 import { anchorsOf, type SovereigntyLedger } from '../../ledger/ledger.ts';
-import { openFabricLedger } from '../../ledger/open.ts';
 import type { CliCommand, CliOutput, ExitCode } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { readText } from '../input.ts';
@@ -31,8 +30,10 @@ function readChecked<T>(file: string, what: string, check: (raw: unknown) => T):
 }
 
 async function connect(dir: string): Promise<SovereigntyLedger> {
+  // The ledger clients (gRPC, the contracts) load when a command connects, not for --help.
+  const { openFabricLedger } = await import('../../ledger/open.ts');
   try {
-    return await openFabricLedger(readFabricConnection(dir));
+    return await openFabricLedger(readFabricConnection(dir, (path) => readText(path, '--fabric-connection')));
   } catch (error) {
     if (error instanceof FabricConnectionError) throw new UsageError(error.message);
     throw error;

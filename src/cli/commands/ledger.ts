@@ -1,7 +1,7 @@
 import { formatHead, parseHeadText, type LedgerHead } from '../../ledger/embedded/head-checkpoint.ts';
 import { verifyLedger, type LedgerCheck } from '../../ledger/embedded/verify.ts';
-import { ConfigMapHeadCheckpoint } from '../../ledger/kube-head-checkpoint.ts';
 import { verifyingKeyOfDid } from '../../trust/signing-key.ts';
+import { printable } from '../../util/printable.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { hostKubeConfig } from '../kubeconfig.ts';
@@ -43,7 +43,9 @@ async function expectedHead(options: VerifyOptions): Promise<{ head?: LedgerHead
     }
   }
   if (!options.kubeconfig) return {};
-  const checkpoint = new ConfigMapHeadCheckpoint(hostKubeConfig(options.kubeconfig), options.namespace);
+  const host = await hostKubeConfig(options.kubeconfig);
+  const { ConfigMapHeadCheckpoint } = await import('../../ledger/kube-head-checkpoint.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+  const checkpoint = new ConfigMapHeadCheckpoint(host, options.namespace);
   const head = await checkpoint.read();
   if (!head) throw new UsageError(`${checkpoint.where} does not exist: the operator has not checkpointed a ledger there (wrong cluster or --namespace?)`);
   return { head, source: checkpoint.where };
@@ -56,7 +58,7 @@ function report(dir: string, check: LedgerCheck, source: string | undefined, io:
     if (check.tornTail) io.out('a torn last write will be cut off when the ledger opens');
     return;
   }
-  io.out(`ledger ${dir}: ALTERED — ${check.problem}`);
+  io.out(`ledger ${dir}: ALTERED — ${printable(check.problem ?? '')}`);
   if (check.firstBadBlock !== undefined) {
     const good = check.firstBadBlock === 0 ? 'no block verifies' : `blocks 0–${check.firstBadBlock - 1} verify`;
     io.out(`first bad block: ${check.firstBadBlock} (${good}; nothing from block ${check.firstBadBlock} on can be trusted)`);

@@ -3,7 +3,6 @@ import { formatIssues, validate } from '../../api/validate.ts';
 
 import { httpsFetcher } from '../../trust/fetcher.ts';
 import { proveNode } from '../../trust/issue.ts';
-import { answerChallenge } from '../../trust/node-agent.ts';
 import { TrustVerifier, type Challenge } from '../../trust/verifier.ts';
 import { caBundle } from '../ca.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
@@ -20,6 +19,7 @@ interface VerifyOptions {
   now?: string;
   nonce?: string;
   ca?: string;
+  allowLoopback?: boolean;
 }
 
 export function registerNode(program: CliCommand, io: CliOutput): void {
@@ -43,7 +43,9 @@ export function registerNode(program: CliCommand, io: CliOutput): void {
     .handle<{ key: string; name: string; kubeconfig?: string; wait: string }>(async (options) => {
       const key = readKeyFile(options.key, 'key');
       const waitMs = seconds(options.wait, 'wait') * 1000;
-      const nonce = await answerChallenge(hostKubeConfig(options.kubeconfig), options.name, key, waitMs);
+      const host = await hostKubeConfig(options.kubeconfig);
+      const { answerChallenge } = await import('../../trust/node-agent.ts'); // the Kubernetes client, loaded on use (see hostKubeConfig)
+      const nonce = await answerChallenge(host, options.name, key, waitMs);
       io.out(`answered challenge ${nonce}`);
     });
   node
@@ -54,6 +56,7 @@ export function registerNode(program: CliCommand, io: CliOutput): void {
     .option('--now <RFC3339>', 'verify as of this time')
     .option('--nonce <nonce>', 'the challenge the proofs answer (default: the one in each status)')
     .option('--ca <pem>', 'a CA to trust for did:web and status-list hosts, besides the system roots')
+    .option('--allow-loopback', 'let did:web and status-list hosts be on 127.0.0.0/8 or ::1 (local testing only; other private addresses stay refused)')
     .handle<VerifyOptions>(async (options) => verifyNodes(options, io));
 }
 
@@ -77,7 +80,7 @@ async function verifyNodes(options: VerifyOptions, io: CliOutput): Promise<numbe
   const config = readTrustAnchors(options.trustAnchors);
   const nowMs = options.now ? epochSeconds(options.now, 'now') * 1000 : Date.now();
   const verifier = new TrustVerifier(config, {
-    fetcher: httpsFetcher({ ca: options.ca ? caBundle(options.ca) : undefined }),
+    fetcher: httpsFetcher({ ca: options.ca ? caBundle(options.ca) : undefined, allowLoopback: options.allowLoopback === true }),
     now: () => nowMs,
   });
   const verdicts = [];

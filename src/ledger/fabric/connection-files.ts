@@ -11,18 +11,20 @@ export const CONNECTION_FILES = { connection: 'connection.json', tlsCa: 'tls-ca.
 
 export class FabricConnectionError extends Error {}
 
-function read(dir: string, file: string): string {
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new FabricConnectionError(`${path} is missing: a Fabric connection directory holds ${Object.values(CONNECTION_FILES).join(', ')}`);
-  return readFileSync(path, 'utf8');
-}
+/** Reads one file as text; empirectl passes its size-capped reader. */
+export type ReadFile = (path: string) => string;
 
-export function readFabricConnection(dir: string): FabricConnection {
+export function readFabricConnection(dir: string, readFile: ReadFile = (path) => readFileSync(path, 'utf8')): FabricConnection {
+  const read = (dir: string, file: string): string => {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new FabricConnectionError(`${path} is missing: a Fabric connection directory holds ${Object.values(CONNECTION_FILES).join(', ')}`);
+    return readFile(path);
+  };
+  const connectionJson = read(dir, CONNECTION_FILES.connection);
   let fields: Record<string, unknown>;
   try {
-    fields = JSON.parse(read(dir, CONNECTION_FILES.connection)) as Record<string, unknown>;
+    fields = JSON.parse(connectionJson) as Record<string, unknown>;
   } catch (error) {
-    if (error instanceof FabricConnectionError) throw error;
     throw new FabricConnectionError(`${join(dir, CONNECTION_FILES.connection)} is not valid JSON: ${(error as Error).message}`);
   }
   const text = (name: string, optional = false): string | undefined => {

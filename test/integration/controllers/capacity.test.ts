@@ -7,7 +7,6 @@ import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
 import { issueNodeCredential, newIdentity, type Identity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
@@ -16,6 +15,8 @@ import { catalogRoute } from '../../../src/catalog/route.ts';
 import { startHttp } from '../../../src/operator/http.ts';
 import { loadOrCreateOperatorKey } from '../../../src/operator/identity.ts';
 import { run } from '../../../src/controlplane/kubectl.ts';
+import { capturingLogger, expectNoLeaks } from '../../helpers/secret-scan.ts';
+import { existsSync, chmodSync } from 'node:fs';
 
 // Its own federation: this test stops a member's API server.
 let federation: LocalFederation;
@@ -50,6 +51,7 @@ async function vouchFor(nodeName: string, verified: boolean): Promise<void> {
   });
 }
 const nodeDids = new Map<string, string>();
+const logs = capturingLogger();
 
 const pool = async () => (await custom().getClusterCustomObject({ ...api('gpupools'), name: 'lyon-h100' })) as GpuPool;
 const memberCluster = async () => (await custom().getClusterCustomObject({ ...api('memberclusters'), name: 'lyon' })) as MemberCluster;
@@ -97,7 +99,7 @@ beforeAll(async () => {
   // No controller-manager in this member: create the ServiceAccount pod admission wants, as it would.
   await lyon().makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'default' } } });
   ledgerDir = mkdtempSync(join(tmpdir(), 'cloud-empire-ledger-'));
-  operator = await startOperator({ host: host(), namespace: 'cloud-empire', ledgerDir, log: createLogger({ level: 'error' }), probeIntervalMs: 500, unreachableGraceMs: 2_000 });
+  operator = await startOperator({ host: host(), namespace: 'cloud-empire', ledgerDir, log: logs.log, probeIntervalMs: 500, unreachableGraceMs: 2_000 });
 }, 120_000);
 
 afterAll(async () => {
@@ -224,4 +226,31 @@ describe('MemberCluster controller', () => {
       expect(mc.spec.taints ?? []).toEqual([]);
     }, 20_000);
   }, 60_000);
+});
+
+describe('hostile kubeconfigs and leaks', () => {
+  it('refuses a member kubeconfig that would run a command: Ready=False KubeconfigRefused, and the command never runs', async () => {
+    const marker = join(ledgerDir, 'exec-ran');
+    const script = join(ledgerDir, 'credential.sh');
+    writeFileSync(script, `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"x"}}'\n`);
+    chmodSync(script, 0o755);
+    const kubeconfig = federation.member('lyon').kubeconfigFor().replace(/token: .*/, `exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: ${script}\n        interactiveMode: Never`);
+    await host().makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: 'evil-kubeconfig' }, stringData: { kubeconfig } } });
+    await custom().createClusterCustomObject({
+      ...api('memberclusters'),
+      body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: 'evil' }, spec: { kubeconfigSecretRef: { name: 'evil-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } },
+    });
+    await eventually(async () => {
+      const mc = (await custom().getClusterCustomObject({ ...api('memberclusters'), name: 'evil' })) as MemberCluster;
+      expect(mc.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeconfigRefused', message: expect.stringContaining('users[0].user.exec') });
+    });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('leaks no kubeconfig token, private key or credential JWT into its logs, status or Events', async () => {
+    const operatorKey = await loadOrCreateOperatorKey(host(), 'cloud-empire');
+    const known = [...Object.values(federation.member('lyon').access.tokens), ...Object.values(federation.host.access.tokens), trusted.key.d, untrusted.key.d, operatorKey.d];
+    expect(logs.text().length).toBeGreaterThan(0);
+    await expectNoLeaks(host(), logs.text(), known);
+  });
 });

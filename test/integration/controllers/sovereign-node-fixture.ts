@@ -10,13 +10,13 @@ import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
 import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { sovereignNodeController } from '../../../src/controllers/sovereignnode.ts';
 import { anchorsOf, type AnchorInput, type Ledger } from '../../../src/ledger/ledger.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
 import type { Controller } from '../../../src/runtime/controller.ts';
 import { Informers } from '../../../src/runtime/informer.ts';
 import { kindClient } from '../../../src/runtime/kind-client.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
 import { issueNodeCredential, newIdentity, proveNode, type Identity } from '../../../src/trust/issue.ts';
 import { TrustVerifier } from '../../../src/trust/verifier.ts';
+import { capturingLogger } from '../../helpers/secret-scan.ts';
 import { AUDIENCE, TrustWorld } from '../../helpers/trust-world.ts';
 import { ensureCrds, ensureNamespace, eventually, hostAccess, kubeConfig, memberAccess, uniqueName } from '../federation.ts';
 
@@ -31,6 +31,14 @@ export class SovereignNodeFixture {
   world!: TrustWorld;
   controller!: Controller<SovereignNode>;
   private informers?: Informers;
+  /** Everything the controller logs, for the leak scan. */
+  readonly logs = capturingLogger();
+  private readonly nodeKeys: string[] = [];
+
+  /** What must never appear in logs, status or Events: the member's token and every private key in play. */
+  knownSecrets(): string[] {
+    return [memberAccess('paris').tokens[ADMIN_USER], this.world.issuer.key.d, this.world.keyIssuer.key.d, ...this.nodeKeys];
+  }
 
   /** The trust world's anchors, as the ledger must hold them before it accepts positive verdicts. */
   anchors(): AnchorInput[] {
@@ -58,8 +66,8 @@ export class SovereignNodeFixture {
 
   /** Starts the SovereignNode controller, recording on `ledger`. */
   async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
-    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem }) });
-    const log = createLogger({ level: 'error' });
+    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem, allowLoopback: true }) });
+    const log = this.logs.log;
     this.informers = new Informers(host(), log);
     this.controller = sovereignNodeController({
       informer: this.informers.forKind<SovereignNode>(SovereignNodeKind),
@@ -94,6 +102,7 @@ export class SovereignNodeFixture {
   /** A node with its identity and a credential from the world's did:web issuer. */
   async admit(name: string, country: string, statusIndex: number): Promise<{ identity: Identity; nodeName: string }> {
     const identity = newIdentity({ method: 'key' });
+    this.nodeKeys.push(identity.key.d);
     const nodeName = `${this.prefix}-${name}`;
     await createFakeNode(paris(), {
       name: nodeName,

@@ -8,6 +8,7 @@ import { openEmbeddedLedger } from '../../../src/ledger/open.ts';
 import { publishStatusList, type Identity } from '../../../src/trust/issue.ts';
 import { LABEL_COUNTRY, LABEL_JURISDICTION, LABEL_VERIFIED, TAINT_REVOKED, TAINT_UNVERIFIED } from '../../../src/trust/node-labels.ts';
 import { decodeBitstring, encodeBitstring, setBit } from '../../../src/trust/status-list.ts';
+import { expectNoLeaks } from '../../helpers/secret-scan.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { eventually } from '../federation.ts';
 import { host, SovereignNodeFixture, taintKeys } from './sovereign-node-fixture.ts';
@@ -105,5 +106,10 @@ describe('SovereignNode controller on real control planes', () => {
       expect(taintKeys(node)).toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
       await expect(fx.sovereignNode('leaving')).rejects.toMatchObject({ code: 404 });
     });
+  });
+
+  it('leaks no kubeconfig token, private key or credential JWT into its logs, status or Events', async () => {
+    expect(fx.logs.text().length).toBeGreaterThan(0);
+    await expectNoLeaks(host(), fx.logs.text(), fx.knownSecrets());
   });
 });

@@ -101,7 +101,7 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/waw-mi300-1\s+true\s+PL\s+<none>\s+map\[amd\.com\/gpu:8/);
     expect(stdout).toMatch(/^paris\s+paris-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+16\s+16\s+2\.85 EUR/m);
     expect(stdout).toMatch(/^warsaw\s+warsaw-mi300x\s+cloudferro\s+PL\s+AMD-Instinct-MI300X\s+amd\.com\/gpu\s+8\s+8\s+2\.10 EUR/m);
-    expect(stdout).toMatch(/^ledger \(embedded, hash-chained\): \d+ blocks, \d+ transactions, intact$/m);
+    expect(stdout).toMatch(/^ledger \(embedded, hash-chained, signed\): \d+ blocks, \d+ transactions, intact$/m);
 
     expect(stdout).toContain('stopped; nothing left running');
     // Nothing left running: checked on the machine, not taken from the demo's word.

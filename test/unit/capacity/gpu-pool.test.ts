@@ -56,7 +56,10 @@ describe('pool capacity', () => {
 
   it('deducts what running and pending pods on verified nodes request, not finished or unbound ones', () => {
     const pods = [pod('v1', { 'nvidia.com/gpu': '2' }), pod('v2', { 'nvidia.com/gpu': '1' }, 'Pending'), pod('v1', { 'nvidia.com/gpu': '4' }, 'Succeeded'), pod('u1', { 'nvidia.com/gpu': '8' }), pod(undefined, { 'nvidia.com/gpu': '8' })];
-    expect(poolCapacity(spec, nodes, pods, new Set(['v1', 'v2'])).allocated).toBe(3);
+    const capacity = poolCapacity(spec, nodes, pods, new Set(['v1', 'v2']));
+    expect(capacity.allocated).toBe(3);
+    // Per node, so a pod needing several devices is placed only where one node has them.
+    expect(capacity.perNode).toEqual([{ name: 'v1', allocatable: 8, allocated: 2 }, { name: 'v2', allocatable: 7, allocated: 1 }]);
   });
 
   it('reports GPU Feature Discovery labels that contradict the pool', () => {

@@ -25,6 +25,10 @@ const parts = (jwt: string) => {
 interface Case {
   name: string;
   expect: ReasonCode;
+  /** What the message must say, where the reason code alone could come from another check. */
+  message?: RegExp;
+  /** Runs after the verdict, e.g. to check that nothing was fetched. */
+  after?: () => void;
   /** Builds the claim (and optionally the challenge and config) to verify. */
   build: () => Promise<{ claim: NodeClaim; challenge?: Challenge; config?: Partial<TrustConfig> }>;
 }
@@ -188,7 +192,14 @@ const CASES: Case[] = [
   {
     name: 'status list over plain http',
     expect: 'STATUS_UNAVAILABLE',
-    build: async () => withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: `http://${world.server.domain}/status/1`, index: 3 } }))),
+    message: /only https is allowed/,
+    build: async () => {
+      // A real plain-http server holding a valid list: refused for its scheme, before any request.
+      const plain = await startPlainHttp(await publishStatusList(world.issuer.key, world.statusList, 3600));
+      plainServers.push(plain);
+      return withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: `http://127.0.0.1:${plain.port}/status/1`, index: 3 } })));
+    },
+    after: () => expect(plainServers.at(-1)!.requests()).toBe(0),
   },
   {
     name: 'did.json too large',
@@ -210,18 +221,22 @@ const CASES: Case[] = [
   {
     name: 'did:web served over plain http',
     expect: 'DID_UNRESOLVABLE',
+    // The issuer's own, valid document: refused because did:web means TLS, not because of its content.
+    message: /could not be reached over HTTPS/,
     build: async () => {
-      const identity = newIdentity({ method: 'web', domain: '127.0.0.1:1' });
-      const plain = await startPlainHttp(identity.document);
+      const plain = await startPlainHttp({});
       plainServers.push(plain);
       const issuer = newIdentity({ method: 'web', domain: `127.0.0.1:${plain.port}` });
+      plain.serve(issuer.document);
       const credential = await issueNodeCredential(issuer.key, world.request({ statusList: undefined }));
       return { claim: { ...(await world.goodClaim()), credential }, config: { issuers: [{ did: issuer.did, name: 'plain' }] } };
     },
+    after: () => expect(plainServers.at(-1)!.requests()).toBe(0),
   },
   {
     name: 'did:web redirecting to http',
     expect: 'DID_UNRESOLVABLE',
+    message: /only https is allowed/,
     build: () =>
       trustedWebIssuer('issuers/redirect', (issuer) => {
         world.server.redirect('/issuers/redirect/did.json', `http://${world.server.domain}/issuers/redirect/plain.json`);
@@ -273,7 +288,7 @@ const CASES: Case[] = [
   },
 ];
 
-const plainServers: { close: () => Promise<void> }[] = [];
+const plainServers: Awaited<ReturnType<typeof startPlainHttp>>[] = [];
 afterAll(async () => {
   await Promise.all(plainServers.map((s) => s.close()));
 });
@@ -294,5 +309,7 @@ describe('the trust pipeline refuses bad credentials and proofs with a reason', 
     expect({ reason: verdict.reason, message: verdict.message }).toEqual({ reason: testCase.expect, message: expect.any(String) });
     expect(verdict.verified).toBe(testCase.expect === 'VERIFIED');
     expect(verdict.message.length).toBeGreaterThan(15);
+    if (testCase.message) expect(verdict.message).toMatch(testCase.message);
+    testCase.after?.();
   });
 });

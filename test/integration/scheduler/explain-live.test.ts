@@ -1,0 +1,64 @@
+// `empirectl federation snapshot` and `empirectl explain fw/NAME` against a
+// real host API server holding the example federation with its status.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parse, parseAllDocuments } from 'yaml';
+import type { FederatedWorkload } from '../../../src/api/generated/types.ts';
+import { FederatedWorkloadKind } from '../../../src/api/schema/federatedworkload.ts';
+import { GpuPoolKind } from '../../../src/api/schema/gpupool.ts';
+import type { KindDefinition } from '../../../src/api/schema/kind.ts';
+import { MemberClusterKind } from '../../../src/api/schema/membercluster.ts';
+import { SovereignNodeKind } from '../../../src/api/schema/sovereignnode.ts';
+import { parseFederationFile } from '../../../src/cli/federation-snapshot.ts';
+import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
+import { run } from '../../../src/controlplane/kubectl.ts';
+import { kindClient } from '../../../src/runtime/kind-client.ts';
+import { ensureCrds, ensureNamespace, hostAccess, kubeConfig, uniqueName } from '../federation.ts';
+
+const empirectl = (...args: string[]) => run(process.execPath, [join(REPO_ROOT, 'src', 'cli', 'empirectl.ts'), ...args, '--kubeconfig', hostAccess().kubeconfigPath]);
+const KINDS: Record<string, KindDefinition> = { MemberCluster: MemberClusterKind, SovereignNode: SovereignNodeKind, GpuPool: GpuPoolKind };
+const NOW = ['--now', '2026-12-01T00:00:00Z'];
+let namespace: string;
+
+beforeAll(async () => {
+  await ensureCrds();
+  const host = kubeConfig(hostAccess());
+  // The example federation, status included, as the controllers would have written it.
+  const objects = parseAllDocuments(readFileSync(join(REPO_ROOT, 'examples', 'snapshot', 'federation.yaml'), 'utf8')).map((d) => d.toJS() as KubernetesObject & { status: unknown });
+  for (const object of objects) {
+    const client = kindClient<KubernetesObject & { status?: unknown }>(host, KINDS[object.kind!]);
+    const { status, ...spec } = object;
+    const created = await client.create({ ...spec, metadata: { name: object.metadata!.name, labels: object.metadata!.labels } });
+    await client.updateStatus({ ...created, status });
+  }
+  namespace = uniqueName('explain');
+  await ensureNamespace(host, namespace);
+  const example = parse(readFileSync(join(REPO_ROOT, 'examples', 'workloads', 'llm-inference.yaml'), 'utf8')) as FederatedWorkload;
+  await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).create({ ...example, metadata: { name: 'llm-inference', namespace } });
+});
+
+describe('empirectl against a live host', () => {
+  it('federation snapshot writes the file explain --snapshot reads', async () => {
+    const result = await empirectl('federation', 'snapshot');
+    expect(result.code).toBe(0);
+    const objects = parseFederationFile(result.stdout, 'stdout');
+    expect([objects.memberClusters.length, objects.sovereignNodes.length, objects.gpuPools.length]).toEqual([3, 8, 3]);
+    expect(objects.gpuPools.find((p) => p.metadata.name === 'paris-h100')?.status?.nodeCapacity).toHaveLength(2);
+  });
+
+  it('explain fw/NAME decides the live workload from the live federation', async () => {
+    const result = await empirectl('explain', 'fw/llm-inference', '-n', namespace, '-o', 'json', ...NOW);
+    expect(result.code).toBe(0);
+    const decision = JSON.parse(result.stdout);
+    expect(decision.workload).toBe(`${namespace}/llm-inference`);
+    expect(decision.placements).toMatchObject([{ cluster: 'paris', pool: 'paris-h100', replicas: 1, country: 'FR' }]);
+    expect(decision.evaluations.find((e: { cluster: string }) => e.cluster === 'warsaw').refusal).toMatchObject({ plugin: 'Jurisdiction', code: 'CountryNotAllowed' });
+  });
+
+  it('a workload that is not there is bad input', async () => {
+    const result = await empirectl('explain', 'fw/missing', '-n', namespace);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`federatedworkload ${namespace}/missing not found`));
+  });
+});
