@@ -51,6 +51,14 @@ describe('charts/cloud-empire', () => {
     expect(byKind(manifests, 'ServiceMonitor')).toHaveLength(1);
   });
 
+  it('lets member kubeconfig Secrets live in the namespaces memberSecretNamespaces lists, with the flag that allows it', async () => {
+    const { manifests } = await render(OPERATOR_CHART, [...MINIMAL_VALUES, 'memberSecretNamespaces={providers,partners}']);
+    const [deployment] = byKind(manifests, 'Deployment') as unknown as { spec: { template: { spec: PodSpec } } }[];
+    expect(deployment.spec.template.spec.containers[0].args).toContain('--member-secret-namespaces=providers,partners');
+    const roles = byKind(manifests, 'Role').filter((r) => r.metadata.name.endsWith('-member-secrets'));
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['partners', 'providers']);
+  });
+
   it.each([
     [['replicaCount=two'], '/replicaCount'],
     [['ledger.mode=sqlite'], '/ledger/mode'],
