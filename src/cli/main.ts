@@ -11,8 +11,11 @@ import { buildProgram } from './program.ts';
 /** Runs empirectl on `argv` (without node and the script) and returns the exit code; never exits the process. */
 export async function main(argv: string[], out = (line: string) => console.log(line), err = (line: string) => console.error(line)): Promise<number> {
   // Text that reaches the terminal from input (file contents, arguments) is escaped once, here.
-  const errLine = (line: string) => err(printable(line));
-  const program = buildProgram({ out, err: errLine });
+  // Callers' writers may return something (an array push returns a length): handlers answer `io.out(...)`
+  // as their exit code (undefined, so 0), so the writers given to them return nothing.
+  const errLine = (line: string): void => void err(printable(line));
+  const outLine = (line: string): void => void out(line);
+  const program = buildProgram({ out: outLine, err: errLine });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return program.exitCode ?? 0;

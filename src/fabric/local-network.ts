@@ -126,7 +126,8 @@ export class LocalFabricNetwork {
       log('fabric: orderer up, channel created');
 
       for (const org of PEER_ORGS) processes.push(await startPeer(dir, crypto, ports, org, detached));
-      for (const org of PEER_ORGS) await peerCli(dir, crypto, ports, org, ['channel', 'join', '-b', genesis]);
+      // A peer answers /healthz on its operations port a moment before its gRPC listener accepts.
+      for (const org of PEER_ORGS) await retryRefused(() => peerCli(dir, crypto, ports, org, ['channel', 'join', '-b', genesis]));
       log('fabric: peers up and joined');
 
       const packageIds = {} as Record<PeerOrg, string>;
@@ -183,6 +184,19 @@ export class LocalFabricNetwork {
  * settles some seconds after the chaincode is committed, and until then a
  * transaction that needs the other organization's endorsement cannot be made.
  */
+/** Retries a peer command while the peer still refuses connections (it is starting), for up to 30 s. */
+async function retryRefused<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!/connection refused/.test((error as Error).message) || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 async function waitForGossip(info: FabricNetworkInfo): Promise<void> {
   const { openFabricLedger } = await import('../ledger/open.ts');
   for (const [org, other] of [['tenant', 'provider'], ['provider', 'tenant']] as const) {

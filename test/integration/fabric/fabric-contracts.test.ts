@@ -112,7 +112,7 @@ describe('the operator on Fabric', () => {
       const lines: string[] = [];
       const run = (connection: string) => empirectl(['ledger', 'anchors', 'sync', '--fabric-connection', join(dir, connection), '--trust-anchors', anchors], (l) => lines.push(l), (l) => lines.push(l));
       expect(await run('operator')).toBe(1);
-      expect(lines.pop()).toMatch(/^empirectl ledger: AccessDenied: .*cloudempire\.role=admin/);
+      expect(lines.pop()).toMatch(/^empirectl ledger anchors sync: AccessDenied: .*cloudempire\.role=admin/);
       expect(await run('admin')).toBe(0);
       expect(lines.join('\n')).toMatch(/2 configured, 2 registered or updated, 0 removed/);
       expect((await parties.provider.listTrustAnchors()).map((a) => a.did).sort()).toEqual(['did:web:issuer.example.eu', 'did:web:second.example.eu']);
@@ -129,7 +129,8 @@ describe('the operator on Fabric', () => {
       const examples = join(REPO_ROOT, 'chaincode', 'examples');
       const lines: string[] = [];
       const cli = (...args: string[]) => empirectl(['ledger', ...args, '--fabric-connection', join(dir, 'tenant')], (l) => lines.push(l), (l) => lines.push(l));
-      expect(await cli('policy', 'publish', '-f', join(examples, 'dataset-policy.yaml'), '--details', join(examples, 'dataset-details.yaml'))).toBe(0);
+      const published = await cli('policy', 'publish', '-f', join(examples, 'dataset-policy.yaml'), '--details', join(examples, 'dataset-details.yaml'));
+      expect(published).toBe(0);
       expect(JSON.parse(lines.pop()!)).toMatchObject({ datasetId: 'oncology-scans-2026', ownerMsp: 'TenantMSP', detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(await parties.tenant.readDatasetDetails('oncology-scans-2026')).toMatchObject({ keyReference: 'kms://oncology-tenant/keys/scans-2026' });
 

@@ -20,17 +20,25 @@ const empirectl = (...args: string[]) => run(process.execPath, [join(REPO_ROOT, 
 const KINDS: Record<string, KindDefinition> = { MemberCluster: MemberClusterKind, SovereignNode: SovereignNodeKind, GpuPool: GpuPoolKind };
 const NOW = ['--now', '2026-12-01T00:00:00Z'];
 let namespace: string;
+// The host is shared with the other test files: the example federation's cluster-scoped
+// objects get a prefix of their own, so they meet no other test's MemberClusters or nodes.
+const prefix = `${uniqueName('x')}-`;
+const created: { kind: string; name: string }[] = [];
+type Federated = KubernetesObject & { spec?: { memberCluster?: string }; status?: unknown };
 
 beforeAll(async () => {
   await ensureCrds();
   const host = kubeConfig(hostAccess());
   // The example federation, status included, as the controllers would have written it.
-  const objects = parseAllDocuments(readFileSync(join(REPO_ROOT, 'examples', 'snapshot', 'federation.yaml'), 'utf8')).map((d) => d.toJS() as KubernetesObject & { status: unknown });
+  const objects = parseAllDocuments(readFileSync(join(REPO_ROOT, 'examples', 'snapshot', 'federation.yaml'), 'utf8')).map((d) => d.toJS() as Federated);
   for (const object of objects) {
-    const client = kindClient<KubernetesObject & { status?: unknown }>(host, KINDS[object.kind!]);
-    const { status, ...spec } = object;
-    const created = await client.create({ ...spec, metadata: { name: object.metadata!.name, labels: object.metadata!.labels } });
-    await client.updateStatus({ ...created, status });
+    const client = kindClient<Federated>(host, KINDS[object.kind!]);
+    const { status, ...rest } = object;
+    const spec = rest.spec?.memberCluster ? { ...rest.spec, memberCluster: prefix + rest.spec.memberCluster } : rest.spec;
+    const name = prefix + object.metadata!.name;
+    const made = await client.create({ ...rest, spec, metadata: { name, labels: object.metadata!.labels } } as Federated);
+    created.push({ kind: object.kind!, name });
+    await client.updateStatus({ ...made, status });
   }
   namespace = uniqueName('explain');
   await ensureNamespace(host, namespace);
@@ -38,13 +46,20 @@ beforeAll(async () => {
   await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).create({ ...example, metadata: { name: 'llm-inference', namespace } });
 });
 
+afterAll(async () => {
+  const host = kubeConfig(hostAccess());
+  for (const { kind, name } of created) await kindClient(host, KINDS[kind]).delete(name);
+});
+
+const ours = <T extends { metadata: { name?: string } }>(list: readonly T[]) => list.filter((o) => o.metadata.name!.startsWith(prefix));
+
 describe('empirectl against a live host', () => {
   it('federation snapshot writes the file explain --snapshot reads', async () => {
     const result = await empirectl('federation', 'snapshot');
     expect(result.code).toBe(0);
     const objects = parseFederationFile(result.stdout, 'stdout');
-    expect([objects.memberClusters.length, objects.sovereignNodes.length, objects.gpuPools.length]).toEqual([3, 8, 3]);
-    expect(objects.gpuPools.find((p) => p.metadata.name === 'paris-h100')?.status?.nodeCapacity).toHaveLength(2);
+    expect([ours(objects.memberClusters).length, ours(objects.sovereignNodes).length, ours(objects.gpuPools).length]).toEqual([3, 8, 3]);
+    expect(objects.gpuPools.find((p) => p.metadata.name === `${prefix}paris-h100`)?.status?.nodeCapacity).toHaveLength(2);
   });
 
   it('explain fw/NAME decides the live workload from the live federation', async () => {
@@ -52,8 +67,8 @@ describe('empirectl against a live host', () => {
     expect(result.code).toBe(0);
     const decision = JSON.parse(result.stdout);
     expect(decision.workload).toBe(`${namespace}/llm-inference`);
-    expect(decision.placements).toMatchObject([{ cluster: 'paris', pool: 'paris-h100', replicas: 1, country: 'FR' }]);
-    expect(decision.evaluations.find((e: { cluster: string }) => e.cluster === 'warsaw').refusal).toMatchObject({ plugin: 'Jurisdiction', code: 'CountryNotAllowed' });
+    expect(decision.placements).toMatchObject([{ cluster: `${prefix}paris`, pool: `${prefix}paris-h100`, replicas: 1, country: 'FR' }]);
+    expect(decision.evaluations.find((e: { cluster: string }) => e.cluster === `${prefix}warsaw`).refusal).toMatchObject({ plugin: 'Jurisdiction', code: 'CountryNotAllowed' });
   });
 
   it('a workload that is not there is bad input', async () => {
