@@ -31,6 +31,9 @@ describe('a fresh clone', () => {
     expect(demo.stdout).toMatch(/paris-edge-london\s+paris\s+par-edge-lon\s+.*JurisdictionDenied/);
     expect(demo.stdout).toMatch(/paris\s+paris-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3/);
     expect(demo.stdout).toMatch(/ledger \(embedded, hash-chained, signed\): \d+ blocks, \d+ transactions, intact/);
+    // Its closing hints work on the Node 20 it started from, and say that --once removes what they point at.
+    expect(demo.stdout).toContain('check it yourself: npx empirectl ledger verify');
+    expect(demo.stdout).toContain('--once: the folders below are removed when the demo stops');
     expect(demo.stderr).not.toMatch(/ERR_UNKNOWN_FILE_EXTENSION|EBADENGINE/);
   }, 900_000);
 
