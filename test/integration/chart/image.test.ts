@@ -3,6 +3,7 @@
 // from the image's own file system as its nonroot user, as a container
 // runtime would start it.
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { run } from '../../../src/controlplane/kubectl.ts';
@@ -58,12 +59,12 @@ maybe('the operator image (needs buildah and root)', () => {
     expect(wrong.stderr).toContain("unknown option '--ledger'");
   });
 
-  it('holds production dependencies only, and no test code or local control planes', async () => {
-    const has = async (path: string) => (await run('test', ['-e', join(rootfs, path)])).code === 0;
-    expect(await has('app/node_modules/@kubernetes/client-node/package.json')).toBe(true);
-    expect(await has('app/node_modules/fabric-contract-api/package.json')).toBe(true);
+  it('holds production dependencies only, and no test code or local control planes', () => {
+    const has = (path: string) => existsSync(join(rootfs, path));
+    expect(has('app/node_modules/@kubernetes/client-node/package.json')).toBe(true);
+    expect(has('app/node_modules/fabric-contract-api/package.json')).toBe(true);
     for (const devOnly of ['app/node_modules/jest', 'app/node_modules/typescript', 'app/node_modules/node', 'app/node_modules/@aws-cdk', 'app/src/controlplane', 'app/src/demo', 'app/test']) {
-      expect([devOnly, await has(devOnly)]).toEqual([devOnly, false]);
+      expect([devOnly, has(devOnly)]).toEqual([devOnly, false]);
     }
   });
 });
