@@ -24,4 +24,8 @@ export default tseslint.config(
     files: ['src/runtime/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [PROGRAM, upward(['cluster'], 'src/runtime is the controller library: it may not import member-cluster code (src/cluster)')] }] },
   },
+  {
+    files: ['src/audit/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [PROGRAM, upward(['runtime', 'cluster', 'cli'], 'src/audit sits beside src/ledger: put adapters that need watches or member clients in src/cluster or src/controllers')] }] },
+  },
 );

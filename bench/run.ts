@@ -1,6 +1,7 @@
 // `npm run bench [-- name ...]`: runs the named benchmarks (default: all) and
 // prints one JSON document on stdout; progress goes to stderr.
 import { cpus, totalmem } from 'node:os';
+import { benchAudit } from './audit.ts';
 import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
 import { benchMembers } from './members.ts';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   ledger: () => benchLedger(),
   scheduler: () => benchScheduler(),
   members: () => benchMembers(),
+  audit: () => benchAudit(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -17,15 +17,20 @@ export function slimNode(node: V1Node): V1Node {
 
 const slimContainer = (c: V1Container): V1Container => ({ name: c.name, resources: { requests: c.resources?.requests, limits: c.resources?.limits } });
 
+/** The one pod label the meter reads: which FederatedWorkload a member pod belongs to. */
+const WORKLOAD_LABEL = 'cloudempire.eu/workload';
+
 export function slimPod(pod: V1Pod): V1Pod {
+  const workload = pod.metadata?.labels?.[WORKLOAD_LABEL];
   return {
-    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace },
+    // uid, startTime and the workload label are the GPU meter's (src/cluster/gpu-meter.ts): one interval per pod uid from its start.
+    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, ...(workload ? { uid: pod.metadata?.uid, labels: { [WORKLOAD_LABEL]: workload } } : {}) },
     spec: {
       nodeName: pod.spec?.nodeName,
       containers: (pod.spec?.containers ?? []).map(slimContainer),
       ...(pod.spec?.initContainers ? { initContainers: pod.spec.initContainers.map(slimContainer) } : {}),
     },
-    status: { phase: pod.status?.phase },
+    status: { phase: pod.status?.phase, ...(workload && pod.status?.startTime ? { startTime: pod.status.startTime } : {}) },
   };
 }
 interface MemberView {

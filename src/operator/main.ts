@@ -6,6 +6,8 @@ import { withConnectionReuse } from '../cluster/keep-alive.ts';
 import { logger } from '../logging/logger.ts';
 import { catalogRoute } from '../catalog/route.ts';
 import { operatorFlags, operatorHost } from './flags.ts';
+import { signingKeyOf } from '../trust/signing-key.ts';
+import { AUDIT_EXPORT_PATH, auditExportRoute, kubeAuthorizer } from './audit-route.ts';
 import { startHttp } from './http.ts';
 import { loadOrCreateOperatorKey } from './identity.ts';
 import { LeaderElector } from './leader.ts';
@@ -42,9 +44,12 @@ const http = await startHttp({
   host: flags.httpHost,
   port: flags.httpPort,
   ready: () => standby || operator !== undefined,
-  routes: { '/catalog': catalogRoute(host, operatorKey) },
+  routes: {
+    '/catalog': catalogRoute(host, operatorKey),
+    [AUDIT_EXPORT_PATH]: auditExportRoute({ ledgerDir: flags.ledgerDir, fabric: !!flags.fabricConnection, operator: signingKeyOf(operatorKey), authorizer: kubeAuthorizer(host), log: logger }),
+  },
 });
-logger.info('serving /healthz /readyz /metrics /catalog', { component: 'operator', address: http.address, identity: flags.identity, did: operatorKey.kid.split('#')[0] });
+logger.info('serving /healthz /readyz /metrics /catalog /audit/export', { component: 'operator', address: http.address, identity: flags.identity, did: operatorKey.kid.split('#')[0] });
 
 let elector: LeaderElector | undefined;
 if (!flags.leaderElect) {

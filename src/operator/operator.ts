@@ -1,12 +1,16 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
-import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import type { FederatedWorkload, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
 import { GpuPoolKind } from '../api/schema/gpupool.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { withConnectionReuse } from '../cluster/keep-alive.ts';
 import { MemberClients } from '../cluster/member-clients.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
+import { GpuMeter } from '../cluster/gpu-meter.ts';
+import { MeteringLog } from '../audit/metering-log.ts';
+import { runAuditJournal } from '../audit/event-journal.ts';
+import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
 import { gpuPoolController } from '../controllers/gpupool.ts';
 import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
@@ -19,7 +23,7 @@ import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/
 import { httpsFetcher } from '../trust/fetcher.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
 import type { Runnable } from '../runtime/controller.ts';
-import { Informers } from '../runtime/informer.ts';
+import { Informers, type SharedInformer } from '../runtime/informer.ts';
 import { kindClient } from '../runtime/kind-client.ts';
 
 export const TRUST_ANCHORS_CONFIGMAP = 'cloud-empire-trust-anchors';
@@ -75,12 +79,36 @@ async function warnOnAnchorDrift(ledger: SovereigntyLedger, trust: TrustConfig, 
  * Fabric through an outbox in the ledger directory: verdicts made while the
  * network is unreachable are kept on disk and recorded, in order, when it returns.
  */
-async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): Promise<OutboxLedger> {
+async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): Promise<{ ledger: OutboxLedger; fabric: SovereigntyLedger }> {
   const fabric = await openFabricLedger(readFabricConnection(options.fabricConnectionDir!));
   await warnOnAnchorDrift(fabric, trust, options.log);
   const ledger = new OutboxLedger(fabric, LedgerOutbox.open(options.ledgerDir), options.log);
   ledger.start();
-  return ledger;
+  return { ledger, fabric };
+}
+
+/**
+ * GPU metering from the member Pod caches into the journal beside the
+ * ledger (metering.jsonl). FederatedWorkloads only lend their placement
+ * transaction id: their watch is not awaited, so metering runs before the
+ * placement controller exists.
+ */
+function meterGpus(informers: Informers, watches: MemberWatches, sovereignNodes: SharedInformer<SovereignNode>, options: OperatorOptions): { start(): void; stop(): Promise<void> } {
+  const pools = informers.forKind<GpuPool>(GpuPoolKind);
+  const clusters = informers.forKind<MemberCluster>(MemberClusterKind);
+  const workloads = informers.forKind<FederatedWorkload>(FederatedWorkloadKind);
+  const journal = MeteringLog.open(options.ledgerDir);
+  const meter = new GpuMeter({ members: watches, journal, log: options.log, facts: () => ({ pools: pools.list(), memberClusters: clusters.list(), sovereignNodes: sovereignNodes.list(), workloads: workloads.list() }) });
+  return {
+    start() {
+      workloads.start().catch((error: Error) => options.log.warn('FederatedWorkloads not watched: metered intervals carry no placement transaction', { component: 'gpu-meter', error: error.message }));
+      meter.start();
+    },
+    async stop() {
+      await meter.stop();
+      journal.close();
+    },
+  };
 }
 
 /** Starts the operator's controllers against a host cluster. */
@@ -88,8 +116,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const { host, log } = options;
   withConnectionReuse(host);
   const trust = await loadTrustConfig(host, options.namespace);
-  const ledger = options.fabricConnectionDir
-    ? await openRemoteLedger(options, trust)
+  const remote = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : undefined;
+  // On Fabric the audit trail is journaled from the chaincode events (the embedded ledger's blocks are read directly).
+  const auditJournal = remote && runAuditJournal(remote.fabric, options.ledgerDir, log);
+  const ledger = remote
+    ? remote.ledger
     : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
   const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, log);
@@ -110,7 +141,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     }),
     gpuPoolController({ informer: informers.forKind<GpuPool>(GpuPoolKind), pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
   ];
+  const gpuMeter = meterGpus(informers, watches, sovereignNodes, options);
   const stop = async () => {
+    await gpuMeter.stop();
+    await auditJournal?.stop();
     await Promise.allSettled(controllers.map((c) => c.stop()));
     await informers.stop();
     await watches.stop();
@@ -118,6 +152,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   };
   try {
     await Promise.all(controllers.map((c) => c.start()));
+    gpuMeter.start();
   } catch (error) {
     await stop();
     throw error;

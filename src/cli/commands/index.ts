@@ -1,4 +1,5 @@
 import type { RegisterCommand } from '../command.ts';
+import { registerAudit } from './audit.ts';
 import { registerCatalog } from './catalog.ts';
 import { registerCompletion } from './completion.ts';
 import { registerCredential } from './credential.ts';
@@ -21,5 +22,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerCatalog,
   registerExplain,
   registerLedger,
+  registerAudit,
   registerCompletion,
 ];
