@@ -35,13 +35,13 @@ describe('charts/cloud-empire', () => {
     expect(anchors.data['trust-anchors.yaml']).toContain('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
   });
 
-  it('mounts the Fabric connection from a Secret instead of the ledger claim in fabric mode', async () => {
+  it('mounts the Fabric connection from a Secret in fabric mode, the claim still holding the audit journal', async () => {
     const { manifests } = await render(OPERATOR_CHART, [...MINIMAL_VALUES, 'ledger.mode=fabric', 'ledger.fabric.connectionSecret=tenant-connection']);
     const [deployment] = byKind(manifests, 'Deployment') as unknown as { spec: { template: { spec: PodSpec } } }[];
     const pod = deployment.spec.template.spec;
-    expect(pod.containers[0].args).toContain('--fabric-connection=/etc/cloud-empire/fabric');
+    expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--fabric-connection=/etc/cloud-empire/fabric', '--ledger-dir=/var/lib/cloud-empire/ledger']));
     expect(pod.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'tenant-connection' }) }));
-    expect(byKind(manifests, 'PersistentVolumeClaim')).toHaveLength(0);
+    expect(byKind(manifests, 'PersistentVolumeClaim')).toHaveLength(1);
   });
 
   it('grants Secrets only in its own namespace and in the namespaces the values list', async () => {
