@@ -6,6 +6,7 @@ import { benchControlPlane } from './controlplane.ts';
 import { benchLedger } from './ledger.ts';
 import { benchMembers } from './members.ts';
 import { benchOperator } from './operator.ts';
+import { benchPropagation } from './propagation.ts';
 import { benchScheduler } from './scheduler.ts';
 import { benchTrust } from './trust.ts';
 
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   scheduler: () => benchScheduler(),
   members: () => benchMembers(),
   audit: () => benchAudit(),
+  propagation: () => benchPropagation(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

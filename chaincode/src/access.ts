@@ -38,6 +38,7 @@ const RULES: Record<string, Rule> = {
   'DatasetPolicy:ReadDatasetDetails': { kind: 'dataOwnerOrganization' },
   'Placement:AuthorizePlacement': { kind: 'anyMember' },
   'Placement:RecordPlacement': { kind: 'trustAuthority', roles: ['operator'] },
+  'Placement:RecordRemoval': { kind: 'trustAuthority', roles: ['operator'] },
   'Placement:GetDecision': { kind: 'anyMember' },
   'DataAccess:GetGrant': { kind: 'anyMember' },
   'DataAccess:CheckAccess': { kind: 'anyMember' },

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'UntrustedIssuer',
   'UnknownTransaction',
   'StaleHead',
+  'WorkloadMismatch',
 ] as const;
 export type ContractErrorCode = (typeof ERROR_CODES)[number];
 

@@ -6,12 +6,25 @@ import { getPolicy } from './dataset-policy.ts';
 import { ContractError } from './errors.ts';
 import { emit, getJson, key, parseArgument, putJson, txTime } from './ledger-context.ts';
 import { evaluateTargets } from './placement-policy.ts';
-import { EVENTS, type DatasetPolicy, type PlacementDecision, type PlacementNode, type PlacementRequest, type RecordedDecision, type StoredAttestation } from './records.ts';
+import {
+  EVENTS,
+  REMOVAL_REASONS,
+  type DatasetPolicy,
+  type PlacementDecision,
+  type PlacementNode,
+  type PlacementRequest,
+  type RecordedDecision,
+  type RecordedRemoval,
+  type RemovalReason,
+  type RemovalRequest,
+  type StoredAttestation,
+} from './records.ts';
 import { SovereignContract } from './sovereign-contract.ts';
 import { attestationKey } from './trust-registry.ts';
 import * as v from './validation.ts';
 
 const DECISION = 'Placement';
+const REMOVAL = 'PlacementRemoval';
 
 function parseNode(raw: unknown, path: string): PlacementNode {
   const n = v.object(raw, path);
@@ -50,6 +63,22 @@ export function parsePlacementRequest(raw: unknown): PlacementRequest {
       },
       100,
     ),
+  };
+}
+
+export function parseRemovalRequest(raw: unknown): RemovalRequest {
+  const r = v.object(raw, 'removal');
+  const w = v.object(r.workload, 'removal.workload');
+  const reason = v.string(r.reason, 'removal.reason');
+  if (!(REMOVAL_REASONS as readonly string[]).includes(reason)) throw new ContractError('InvalidArgument', `removal.reason ${reason}: use one of ${REMOVAL_REASONS.join(', ')}`);
+  return {
+    workload: {
+      namespace: v.string(w.namespace, 'removal.workload.namespace', v.NAME, v.NAME_HINT),
+      name: v.string(w.name, 'removal.workload.name', v.NAME, v.NAME_HINT),
+      uid: v.optionalString(w.uid, 'removal.workload.uid'),
+    },
+    decisionId: v.string(r.decisionId, 'removal.decisionId', v.NAME, v.NAME_HINT),
+    reason: reason as RemovalReason,
   };
 }
 
@@ -102,6 +131,29 @@ export class PlacementContract extends SovereignContract {
     const recorded: RecordedDecision = { ...decision, txId: ctx.stub.getTxID(), recordedBy: caller(ctx), grants };
     await putJson(ctx, decisionKey, recorded);
     emit(ctx, EVENTS.placementRecorded, { decisionId: recorded.decisionId, workload: recorded.workload, approved: recorded.approved, txId: recorded.txId, grants });
+    return canonicalJson(recorded);
+  }
+
+  /**
+   * Records that a recorded decision's placements were removed from every
+   * member. Only a decision of this workload can be closed, and once: a
+   * second call returns the first record, so a controller restarted between
+   * the ledger and its own status write records nothing twice.
+   */
+  async RecordRemoval(ctx: Context, removalJson: string): Promise<string> {
+    const removal = parseRemovalRequest(parseArgument(removalJson, 'removal'));
+    const decision = await getJson<RecordedDecision>(ctx, key(ctx, DECISION, removal.decisionId));
+    if (!decision) throw new ContractError('NotFound', `no decision ${removal.decisionId}: only a recorded placement can be removed`);
+    const { namespace, name } = decision.workload;
+    if (namespace !== removal.workload.namespace || name !== removal.workload.name) {
+      throw new ContractError('WorkloadMismatch', `decision ${removal.decisionId} placed ${namespace}/${name}, not ${removal.workload.namespace}/${removal.workload.name}`);
+    }
+    const removalKey = key(ctx, REMOVAL, removal.decisionId);
+    const existing = await getJson<RecordedRemoval>(ctx, removalKey);
+    if (existing) return canonicalJson(existing);
+    const recorded: RecordedRemoval = { ...removal, removedAt: txTime(ctx), txId: ctx.stub.getTxID(), recordedBy: caller(ctx) };
+    await putJson(ctx, removalKey, recorded);
+    emit(ctx, EVENTS.placementRemoved, { decisionId: recorded.decisionId, workload: recorded.workload, reason: recorded.reason, txId: recorded.txId });
     return canonicalJson(recorded);
   }
 

@@ -137,6 +137,23 @@ export interface RecordedDecision extends PlacementDecision {
   grants: string[];
 }
 
+/** Why a workload's placement ended: its FederatedWorkload was deleted and its objects are gone from every member. */
+export const REMOVAL_REASONS = ['WorkloadDeleted'] as const;
+export type RemovalReason = (typeof REMOVAL_REASONS)[number];
+
+export interface RemovalRequest {
+  workload: { namespace: string; name: string; uid?: string };
+  /** The recorded decision whose placements were removed from every member. */
+  decisionId: string;
+  reason: RemovalReason;
+}
+
+export interface RecordedRemoval extends RemovalRequest {
+  removedAt: string;
+  txId: string;
+  recordedBy: string;
+}
+
 export interface GrantRecord {
   grantId: string;
   datasetId: string;
@@ -180,6 +197,7 @@ export const EVENTS = {
   attestationRecorded: 'AttestationRecorded',
   policyPublished: 'DatasetPolicyPublished',
   placementRecorded: 'PlacementRecorded',
+  placementRemoved: 'PlacementRemoved',
   grantRevoked: 'GrantRevoked',
   accessRecorded: 'AccessRecorded',
 } as const;

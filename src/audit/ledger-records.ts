@@ -50,6 +50,11 @@ export class PlacementHistory {
     return previous;
   }
 
+  /** The clusters `workload`'s last approved decision named. */
+  clustersOf(workload: string): string[] {
+    return this.lastClusters.get(workload) ?? [];
+  }
+
   removed(workload: string, cluster: string): void {
     const left = (this.lastClusters.get(workload) ?? []).filter((c) => c !== cluster);
     if (left.length) this.lastClusters.set(workload, left);
@@ -57,7 +62,10 @@ export class PlacementHistory {
   }
 }
 
-/** The event the FederatedWorkload controller's removal record emits: { decisionId?, workload, cluster }. */
+/**
+ * The event `Placement:RecordRemoval` emits: { decisionId, workload, reason, txId }. A removal ends the
+ * whole decision, so it is told once per cluster that decision had placed (or for `cluster` when named).
+ */
 export const PLACEMENT_REMOVED_EVENT = 'PlacementRemoved';
 
 function verification(tx: CommittedTransaction, recordedAt: number): VerificationRecord[] {
@@ -177,20 +185,23 @@ function accessUse(tx: CommittedTransaction, recordedAt: number): AccessRecord[]
 
 export function removal(tx: CommittedTransaction, recordedAt: number, history: PlacementHistory): PlacementRecord[] {
   const payload = json<{ decisionId?: string; workload?: { namespace: string; name: string }; cluster?: string }>(tx.event?.payload);
-  if (!payload?.workload || !payload.cluster) return [];
-  history.removed(`${payload.workload.namespace}.${payload.workload.name}`, payload.cluster);
-  return [
-    {
-      kind: 'placements',
+  if (!payload?.workload) return [];
+  const { workload } = payload;
+  const key = `${workload.namespace}.${workload.name}`;
+  const clusters = payload.cluster ? [payload.cluster] : [...history.clustersOf(key)];
+  return clusters.map((cluster) => {
+    history.removed(key, cluster);
+    return {
+      kind: 'placements' as const,
       txId: tx.txId,
       blockNumber: tx.blockNumber,
       recordedAt,
-      event: 'removed',
+      event: 'removed' as const,
       decisionId: payload.decisionId ?? '',
-      namespace: payload.workload.namespace,
-      name: payload.workload.name,
-      cluster: payload.cluster,
+      namespace: workload.namespace,
+      name: workload.name,
+      cluster,
       approved: false,
-    },
-  ];
+    };
+  });
 }

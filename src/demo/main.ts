@@ -2,17 +2,23 @@
 // with the operator verifying every node's identity.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import type { FederatedWorkload, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
 import { GpuPoolKind } from '../api/schema/gpupool.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { catalogTable } from '../catalog/catalog.ts';
 import { readCatalog } from '../catalog/source.ts';
 import { kubectl } from '../controlplane/kubectl.ts';
+import { EmbeddedLedger } from '../ledger/embedded/embedded-ledger.ts';
+import type { LedgerIdentity } from '../ledger/embedded/stub.ts';
 import { verifyLedger } from '../ledger/embedded/verify.ts';
+import { anchorsOf, SovereigntyLedger } from '../ledger/ledger.ts';
+import { EMBEDDED_OPERATOR_IDENTITY, EMBEDDED_TRUST_ADMIN_IDENTITY } from '../ledger/open.ts';
+import { embeddedLedgerIntegrity } from '../operator/ledger-integrity.ts';
 import { ConfigMapHeadCheckpoint } from '../ledger/kube-head-checkpoint.ts';
 import { createLogger } from '../logging/logger.ts';
-import { startOperator, type RunningOperator } from '../operator/operator.ts';
+import { loadTrustConfig, startOperator, type RunningOperator } from '../operator/operator.ts';
 import { kindClient } from '../runtime/kind-client.ts';
 import { answerChallenge } from '../trust/node-agent.ts';
 import { didOfKey, type KeyFile } from '../trust/issue.ts';
@@ -25,6 +31,39 @@ const once = process.argv.includes('--once');
 const expectedVerified = (cluster: string) =>
   Object.entries(DEMO_SOVEREIGN_NODES).filter(([name, verdict]) => name.startsWith(`${cluster}-`) && verdict === 'Verified').length;
 const log = (line: string) => console.log(`demo: ${line}`);
+
+/** The hospital that owns the clinical notes llm-inference reads: its own organization on the ledger. */
+const DATA_OWNER: LedgerIdentity = { mspId: 'HospitalMSP', id: 'x509::/CN=data-steward/OU=client::/CN=ca.hospital.example.eu' };
+
+/** One line per FederatedWorkload: where it runs and how far it got. */
+function workloadLine(w: FederatedWorkload): string {
+  const condition = (type: string) => w.status?.conditions?.find((c) => c.type === type);
+  const placed = (w.status?.decision?.ledgerTxId ? w.status.decision.placements : []).map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}×${p.replicas}`).join(', ') || '-';
+  const scheduled = condition('Scheduled');
+  const ready = condition('Ready');
+  return `${w.metadata.namespace}/${w.metadata.name}: placed ${placed}; Scheduled=${scheduled?.status ?? '?'} ${scheduled?.reason ?? ''}; Ready=${ready?.status ?? '?'} ${ready?.reason ?? ''}${scheduled?.status === 'False' ? ` — ${scheduled.message}` : ''}`;
+}
+
+/** Prints each workload's placement and readiness whenever it changes, until each is Ready or refused. */
+async function followWorkloads(host: ReturnType<typeof federation.host.kubeConfig>, timeoutMs: number): Promise<void> {
+  const seen = new Map<string, string>();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const workloads = (await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).list()).items;
+    for (const w of workloads) {
+      const line = workloadLine(w);
+      if (seen.get(w.metadata.name!) !== line) log(`fw ${line}`);
+      seen.set(w.metadata.name!, line);
+    }
+    const settled = workloads.every((w) => w.status?.conditions?.some((c) => (c.type === 'Ready' && c.status === 'True') || (c.type === 'Scheduled' && c.status === 'False' && c.reason !== 'LedgerUnavailable')));
+    if (settled) return;
+    if (Date.now() > deadline) {
+      log('some workloads are still converging; the table below shows where they are');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 const federation = await startDemoFederation(log);
 let operator: RunningOperator | undefined;
@@ -40,13 +79,27 @@ const stop = async () => {
 
 try {
   const host = federation.host.kubeConfig();
+  // One embedded ledger, two organizations: the operator records, the hospital owns its dataset's policy.
+  const store = await EmbeddedLedger.open(join(federation.dir, 'ledger'), await embeddedLedgerIntegrity(host, OPERATOR_NAMESPACE));
+  await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(anchorsOf(await loadTrustConfig(host, OPERATOR_NAMESPACE)));
+  await new SovereigntyLedger(store.connect(DATA_OWNER)).publishPolicy({
+    datasetId: 'clinical-notes-fr',
+    allowedJurisdictions: ['EU'],
+    allowedCountries: ['FR'],
+    allowedProviders: [],
+    allowedPurposes: ['inference'],
+    verifiedNodesOnly: true,
+    grantTtlSeconds: 3600,
+  });
+  log('HospitalMSP published the policy of dataset clinical-notes-fr: FR only, purpose inference, verified nodes only');
   operator = await startOperator({
     host,
     namespace: OPERATOR_NAMESPACE,
     ledgerDir: join(federation.dir, 'ledger'),
+    ledger: new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close()),
     log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }),
   });
-  log('operator running (SovereignNode controller, embedded ledger)');
+  log('operator running (SovereignNode, MemberCluster, GpuPool and FederatedWorkload controllers, embedded ledger)');
 
   // Each node's agent answers the challenge the operator publishes.
   await Promise.all(
@@ -80,6 +133,7 @@ try {
   }
   log('member clusters probed, GPU pools counted from verified nodes');
 
+  await followWorkloads(host, 60_000);
   const hostKubeconfig = federation.host.access.kubeconfigPath;
   console.log(`\n${(await kubectl(hostKubeconfig, ['get', 'mc,sn,gp,fw', '-A'])).stdout}`);
   for (const member of federation.members.values()) {
@@ -88,9 +142,10 @@ try {
       'custom-columns=NODE:.metadata.name,VERIFIED:.metadata.labels.trust\\.cloudempire\\.eu/verified,COUNTRY:.metadata.labels.trust\\.cloudempire\\.eu/country,TAINTS:.spec.taints[*].key,ALLOCATABLE:.status.allocatable',
     ]);
     console.log(`member ${member.name}:\n${nodes.stdout}`);
+    const objects = await kubectl(member.access.kubeconfigPath, ['get', 'deployments,jobs,pods', '-A', '-l', 'cloudempire.eu/managed-by=cloud-empire', '-o', 'wide']);
+    console.log(`member ${member.name}, objects the operator placed:\n${objects.stdout || '(none)\n'}`);
   }
   console.log(`catalog of sovereign GPU offerings (empirectl catalog):\n${catalogTable(await readCatalog(host))}\n`);
-  console.log('FederatedWorkload status columns stay empty until the placement controller lands.');
   // With --once everything below is removed on exit: say so rather than point at a deleted folder.
   if (once) console.log('\n(--once: the folders below are removed when the demo stops; run `npm run demo` without it to use them)');
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);

@@ -9,6 +9,8 @@ import type {
   PlacementDecision,
   PlacementRequest,
   RecordedDecision,
+  RecordedRemoval,
+  RemovalRequest,
   StoredAttestation,
   TrustAnchorRecord,
 } from '@cloud-empire/chaincode/records';
@@ -16,7 +18,7 @@ import { DETAILS_TRANSIENT_KEY } from '@cloud-empire/chaincode/dataset-policy';
 import { canonicalJson } from '../util/canonical-json.ts';
 import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint, LedgerKind } from './gateway.ts';
 
-export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, LedgerHeadRecord, PlacementDecision, PlacementRequest, RecordedDecision, StoredAttestation, TrustAnchorRecord };
+export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, LedgerHeadRecord, PlacementDecision, PlacementRequest, RecordedDecision, RecordedRemoval, RemovalRequest, StoredAttestation, TrustAnchorRecord };
 export { LedgerContractError, LedgerUnavailableError, type LedgerKind } from './gateway.ts';
 
 export type AnchorInput = Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>;
@@ -39,6 +41,12 @@ export interface Ledger {
   recordAttestation(record: AttestationRecord): Promise<LedgerReceipt>;
   authorizePlacement(request: PlacementRequest): Promise<PlacementDecision>;
   recordPlacement(request: PlacementRequest): Promise<RecordedDecision & { blockNumber?: number }>;
+  /** A dataset's public policy; a LedgerContractError with code NotFound when its owner published none. */
+  getPolicy(datasetId: string): Promise<DatasetPolicy>;
+  /** The recorded decision; a LedgerContractError with code NotFound when there is none. */
+  getDecision(decisionId: string): Promise<RecordedDecision>;
+  /** Closes a recorded decision once its placements are gone from every member; a repeat returns the first record. */
+  recordRemoval(removal: RemovalRequest): Promise<RecordedRemoval>;
   /** Throws LedgerUnavailableError unless the ledger answers a query now. */
   probe(): Promise<void>;
   close(): Promise<void>;
@@ -125,6 +133,10 @@ export class SovereigntyLedger implements Ledger {
 
   async getDecision(decisionId: string): Promise<RecordedDecision> {
     return JSON.parse(await this.gateway.evaluate('Placement:GetDecision', [decisionId])) as RecordedDecision;
+  }
+
+  async recordRemoval(removal: RemovalRequest): Promise<RecordedRemoval> {
+    return JSON.parse((await this.gateway.submit('Placement:RecordRemoval', [canonicalJson(removal)])).result) as RecordedRemoval;
   }
 
   async getGrant(grantId: string): Promise<GrantRecord> {

@@ -122,6 +122,9 @@ export class OutboxLedger implements Ledger {
 
   authorizePlacement: Ledger['authorizePlacement'] = (request) => this.inner.authorizePlacement(request);
   recordPlacement: Ledger['recordPlacement'] = (request) => this.inner.recordPlacement(request);
+  getPolicy: Ledger['getPolicy'] = (datasetId) => this.inner.getPolicy(datasetId);
+  getDecision: Ledger['getDecision'] = (decisionId) => this.inner.getDecision(decisionId);
+  recordRemoval: Ledger['recordRemoval'] = (removal) => this.inner.recordRemoval(removal);
   probe: Ledger['probe'] = () => this.inner.probe();
 
   /** Drains the outbox every `intervalMs` while anything is pending. */

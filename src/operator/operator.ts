@@ -11,6 +11,8 @@ import { GpuMeter } from '../cluster/gpu-meter.ts';
 import { MeteringLog } from '../audit/metering-log.ts';
 import { runAuditJournal } from '../audit/event-journal.ts';
 import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
+import { federatedWorkloadController } from '../controllers/federatedworkload.ts';
+import { HostApiDependencies, HostWorkloadEvents, MemberApiWorkloads } from '../controllers/federatedworkload-members.ts';
 import { gpuPoolController } from '../controllers/gpupool.ts';
 import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
@@ -37,6 +39,8 @@ export interface OperatorOptions {
   /** A directory with a Fabric connection (see connection-files.ts): the ledger is then that network's chaincode, and `ledgerDir` keeps its outbox. */
   fabricConnectionDir?: string;
   log: Logger;
+  /** A ledger already open (the demo and tests share one embedded ledger with a data owner); otherwise one is opened from the options above. */
+  ledger?: Ledger;
   /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
   memberSecretNamespaces?: string[];
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
@@ -44,6 +48,8 @@ export interface OperatorOptions {
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
   probeIntervalMs?: number;
   unreachableGraceMs?: number;
+  /** How soon a FederatedWorkload whose members are converging is looked at again (default 2 s). */
+  workloadProgressRequeueMs?: number;
 }
 
 export interface RunningOperator {
@@ -116,10 +122,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const { host, log } = options;
   withConnectionReuse(host);
   const trust = await loadTrustConfig(host, options.namespace);
-  const remote = options.fabricConnectionDir ? await openRemoteLedger(options, trust) : undefined;
+  const remote = !options.ledger && options.fabricConnectionDir ? await openRemoteLedger(options, trust) : undefined;
   // On Fabric the audit trail is journaled from the chaincode events (the embedded ledger's blocks are read directly).
   const auditJournal = remote && runAuditJournal(remote.fabric, options.ledgerDir, log);
-  const ledger = remote
+  const ledger = options.ledger
+    ? options.ledger
+    : remote
     ? remote.ledger
     : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
   const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
@@ -127,11 +135,13 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.
   const informers = new Informers(host, log);
   const sovereignNodes = informers.forKind<SovereignNode>(SovereignNodeKind);
+  const memberClusters = informers.forKind<MemberCluster>(MemberClusterKind);
+  const gpuPools = informers.forKind<GpuPool>(GpuPoolKind);
   const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem, log }) });
   const controllers: Runnable[] = [
     sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
     memberClusterController({
-      informer: informers.forKind<MemberCluster>(MemberClusterKind),
+      informer: memberClusters,
       memberClusters: kindClient(host, MemberClusterKind),
       members: watches,
       sovereignNodes,
@@ -139,7 +149,21 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       probeIntervalMs: options.probeIntervalMs,
       unreachableGraceMs: options.unreachableGraceMs,
     }),
-    gpuPoolController({ informer: informers.forKind<GpuPool>(GpuPoolKind), pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
+    gpuPoolController({ informer: gpuPools, pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
+    federatedWorkloadController({
+      informer: informers.forKind<FederatedWorkload>(FederatedWorkloadKind),
+      workloads: kindClient(host, FederatedWorkloadKind),
+      memberClusters,
+      sovereignNodes,
+      gpuPools,
+      ledger,
+      members: new MemberApiWorkloads(members),
+      host: new HostApiDependencies(host),
+      events: new HostWorkloadEvents(host),
+      trust,
+      log,
+      progressingRequeueMs: options.workloadProgressRequeueMs,
+    }),
   ];
   const gpuMeter = meterGpus(informers, watches, sovereignNodes, options);
   const stop = async () => {

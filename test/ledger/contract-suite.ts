@@ -169,6 +169,24 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(grant.nodeDids).toEqual([paris().did]);
   });
 
+  it("records a placement's removal once, only by the operator, only for the workload the decision placed", async () => {
+    const decisionId = id('removal');
+    const workload = { namespace: 'research', name: 'removed' };
+    await parties.operator.recordPlacement({ decisionId, workload, purpose: 'inference', datasets: [], targets: [target(paris())] });
+    const removal = { workload, decisionId, reason: 'WorkloadDeleted' as const };
+    await expect(parties.provider.recordRemoval(removal)).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(parties.operator.recordRemoval({ ...removal, workload: { namespace: 'research', name: 'other' } })).rejects.toMatchObject({
+      code: 'WorkloadMismatch',
+      message: expect.stringContaining('research/removed'),
+    });
+    await expect(parties.operator.recordRemoval({ ...removal, decisionId: id('never-recorded') })).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(parties.operator.recordRemoval({ ...removal, reason: 'Bored' as never })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('removal.reason') });
+    const recorded = await parties.operator.recordRemoval(removal);
+    expect(recorded).toMatchObject({ decisionId, workload, reason: 'WorkloadDeleted', txId: expect.any(String), removedAt: expect.any(String) });
+    // A restart that records it again finds the first record: one removal per decision.
+    expect((await parties.operator.recordRemoval(removal)).txId).toBe(recorded.txId);
+  });
+
   it('refuses a grant used after its owner revokes it, and only the owner may revoke', async () => {
     const grantId = `${id('decision-2')}.${dataset()}`;
     expect(await parties.operator.recordAccess(grantId, paris().did)).toMatchObject({ allowed: true, reason: 'Allowed' });

@@ -449,6 +449,7 @@ export interface Placement {
    * Refuse GPU pools that cost more per GPU-hour.
    */
   maxPricePerGpuHour?: string;
+  failback?: Failback;
 }
 /**
  * Tolerates a member cluster taint.
@@ -486,6 +487,19 @@ export interface ReplicaScheduling {
     clusterName: string;
     weight: number;
   }[];
+}
+/**
+ * What happens to a share moved away from an unreachable cluster once that cluster returns.
+ */
+export interface Failback {
+  /**
+   * After a failover, Never keeps the share where it moved (no flapping); WhenRecovered decides afresh once every cluster it left has been Ready for stabilizationSeconds.
+   */
+  policy: 'Never' | 'WhenRecovered';
+  /**
+   * How long a recovered cluster must stay Ready before the share moves back.
+   */
+  stabilizationSeconds?: number;
 }
 /**
  * GPUs each pod needs; the operator adds limits and pool node selectors.
@@ -563,6 +577,7 @@ export interface FederatedWorkloadStatus {
   clusters?: MemberWorkloadStatus[];
   replicas?: number;
   readyReplicas?: number;
+  failover?: Failover;
 }
 export interface PlacementDecision {
   /**
@@ -585,6 +600,10 @@ export interface PlacementDecision {
     message: string;
   };
   ledgerTxId?: string;
+  /**
+   * The id the ledger recorded this decision under (for its removal and for audits).
+   */
+  decisionId?: string;
   decidedAt?: string;
 }
 export interface ClusterPlacement {
@@ -691,4 +710,14 @@ export interface MemberWorkloadStatus {
   succeeded?: number;
   failed?: number;
   message?: string;
+}
+/**
+ * The clusters the last failover moved shares away from, for placement.failback.
+ */
+export interface Failover {
+  /**
+   * @maxItems 128
+   */
+  from: string[];
+  at: string;
 }

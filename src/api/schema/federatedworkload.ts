@@ -119,6 +119,18 @@ const placement: Schema = withRules(
         description: 'Clusters tried in this order when no cluster passes the other rules.',
       }),
       'maxPricePerGpuHour?': price('Refuse GPU pools that cost more per GPU-hour.'),
+      'failback?': object(
+        {
+          policy: string({
+            enum: ['Never', 'WhenRecovered'],
+            default: 'Never',
+            description:
+              'After a failover, Never keeps the share where it moved (no flapping); WhenRecovered decides afresh once every cluster it left has been Ready for stabilizationSeconds.',
+          }),
+          'stabilizationSeconds?': integer({ minimum: 0, maximum: 86_400, default: 300, description: 'How long a recovered cluster must stay Ready before the share moves back.' }),
+        },
+        { title: 'Failback', description: 'What happens to a share moved away from an unreachable cluster once that cluster returns.' },
+      ),
     },
     { title: 'Placement' },
   ),
@@ -237,6 +249,7 @@ const status: Schema = object({
         { description: 'Set when nothing could be placed: why, across all clusters.' },
       ),
       'ledgerTxId?': string({ maxLength: 256 }),
+      'decisionId?': string({ maxLength: 253, description: 'The id the ledger recorded this decision under (for its removal and for audits).' }),
       'decidedAt?': string({ format: 'date-time' }),
     },
     { title: 'PlacementDecision' },
@@ -258,6 +271,13 @@ const status: Schema = object({
   ),
   'replicas?': integer({ minimum: 0 }),
   'readyReplicas?': integer({ minimum: 0 }),
+  'failover?': object(
+    {
+      from: set(objectName('A member cluster the share left.'), { maxItems: 128 }),
+      at: string({ format: 'date-time' }),
+    },
+    { title: 'Failover', description: 'The clusters the last failover moved shares away from, for placement.failback.' },
+  ),
 });
 
 export const FederatedWorkloadKind: KindDefinition = {

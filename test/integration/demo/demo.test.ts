@@ -102,6 +102,9 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/^paris\s+paris-h100\s+ovhcloud\s+FR\s+NVIDIA-H100-80GB-HBM3\s+nvidia\.com\/gpu\s+16\s+16\s+2\.85 EUR/m);
     expect(stdout).toMatch(/^warsaw\s+warsaw-mi300x\s+cloudferro\s+PL\s+AMD-Instinct-MI300X\s+amd\.com\/gpu\s+8\s+8\s+2\.10 EUR/m);
     expect(stdout).toMatch(/^ledger \(embedded, hash-chained, signed\): \d+ blocks, \d+ transactions, intact$/m);
+    // The example workloads, placed under the ledger's approval: the inference Job only in Paris (clinical-notes-fr is FR only).
+    expect(stdout).toMatch(/^demo: fw default\/llm-inference: placed paris\/paris-h100×1; Scheduled=True Placed/m);
+    expect(stdout).toMatch(/^default\s+federatedworkload\.cloudempire\.eu\/llm-inference\s+Job\s+True\s+True/m);
 
     expect(stdout).toContain('stopped; nothing left running');
     // Nothing left running: checked on the machine, not taken from the demo's word.

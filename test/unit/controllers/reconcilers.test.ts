@@ -51,7 +51,7 @@ async function world(options: { ledger?: (config: TrustConfig) => Promise<Ledger
     ledger = await openEmbeddedLedger(join(dir, 'ledger'), { trustAnchors: anchorsOf(config), ...ledgerOptions(join(dir, 'head.json')) });
   }
   const records: string[] = [];
-  const counted: Ledger = { kind: ledger.kind, recordAttestation: async (r) => (records.push(r.reason), ledger.recordAttestation(r)), authorizePlacement: ledger.authorizePlacement, recordPlacement: ledger.recordPlacement, probe: ledger.probe, close: ledger.close };
+  const counted: Ledger = { kind: ledger.kind, recordAttestation: async (r) => (records.push(r.reason), ledger.recordAttestation(r)), authorizePlacement: ledger.authorizePlacement, recordPlacement: ledger.recordPlacement, getPolicy: ledger.getPolicy, getDecision: ledger.getDecision, recordRemoval: ledger.recordRemoval, probe: ledger.probe, close: ledger.close };
   const verifier = new TrustVerifier(config, { fetcher: async (url) => Promise.reject(new Error(`no fetch expected: ${url}`)), now: () => clock.now });
   const reconciler = new SovereignNodeReconciler({ nodes, memberNodes, verifier, ledger: counted, log, now: () => clock.now, retryAfterMs: 500 });
   return { config, clock, identity, nodes, memberNodes, ledger, records, reconciler, sn: () => nodes.get('paris-n1'), member: () => memberNodes.node('paris', 'n1') };
@@ -106,6 +106,9 @@ describe('SovereignNode reconciler', () => {
           recordAttestation: (r) => (broken ? Promise.reject(new LedgerUnavailableError('the embedded ledger could not commit: EIO: i/o error, fdatasync')) : real.recordAttestation(r)),
           authorizePlacement: (r) => real.authorizePlacement(r),
           recordPlacement: (r) => real.recordPlacement(r),
+          getPolicy: (id) => real.getPolicy(id),
+          getDecision: (id) => real.getDecision(id),
+          recordRemoval: (r) => real.recordRemoval(r),
           probe: () => real.probe(),
           close: () => real.close(),
         };
@@ -239,7 +242,7 @@ describe('MemberCluster reconciler', () => {
     const clock = { now: T0, up: false };
     const reconciler = new MemberClusterReconciler({
       memberClusters,
-      members: { probe: async () => (clock.up ? { version: 'v1.34.4', nodes: [] } : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
+      members: { probe: async () => (clock.up ? { version: 'v1.34.4', nodes: [], pods: [] } : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
       sovereignNodes: () => [],
       log,
       unreachableGraceMs: 2_000,

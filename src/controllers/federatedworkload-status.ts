@@ -1,0 +1,158 @@
+// The FederatedWorkload controller's decisions, as pure functions: which
+// placement to keep or record, the ledger request and its verdict, and the
+// status the workload reports. The reconciler (federatedworkload.ts) does I/O only.
+import type { ClusterPlacement, Condition, FederatedWorkload, FederatedWorkloadStatus, MemberCluster, PlacementDecision as StatusDecision } from '../api/generated/types.ts';
+import type { PlacementDecision as LedgerVerdict, PlacementRequest } from '../ledger/ledger.ts';
+import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
+import type { CurrentPlacement } from '../scheduler/framework.ts';
+import type { Decision } from '../scheduler/schedule.ts';
+import { placementTargets } from '../scheduler/status.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import { sha256Hex } from '../util/sha256.ts';
+
+export const FEDERATED_WORKLOAD_FINALIZER = 'cloudempire.eu/federatedworkload';
+/** The MemberCluster taint the MemberCluster controller sets once a member has been unreachable past its grace. */
+export const TAINT_UNREACHABLE = 'cloudempire.eu/unreachable';
+
+/** The share each cluster runs: what a decision is compared on (node lists and scores change without moving anything). */
+export function shareOf(placements: readonly Pick<ClusterPlacement, 'cluster' | 'pool' | 'replicas' | 'completions'>[]): string {
+  return canonicalJson(
+    [...placements]
+      .map((p) => ({ cluster: p.cluster, pool: p.pool ?? null, replicas: p.replicas, completions: p.completions ?? null }))
+      .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0)),
+  );
+}
+
+/** The recorded placement, for the scheduler's stability: a running share stays unless a rule forbids it. */
+export function currentPlacement(workload: FederatedWorkload): CurrentPlacement[] | undefined {
+  const decision = workload.status?.decision;
+  if (!decision?.ledgerTxId) return undefined;
+  return decision.placements.map((p) => ({ cluster: p.cluster, ...(p.pool && { pool: p.pool }), replicas: p.replicas }));
+}
+
+/** The recorded decision's placements, if the ledger recorded one. */
+export function recordedPlacements(workload: FederatedWorkload): ClusterPlacement[] {
+  const decision = workload.status?.decision;
+  return decision?.ledgerTxId ? decision.placements : [];
+}
+
+/**
+ * Whether the decision needs the ledger: the share moved, or nothing was
+ * recorded yet. An unchanged share keeps its recorded decision.
+ */
+export function needsNewDecision(workload: FederatedWorkload, decision: Decision): boolean {
+  if (!workload.status?.decision?.ledgerTxId) return true;
+  return shareOf(workload.status.decision.placements) !== shareOf(decision.placements);
+}
+
+/**
+ * A decision id that is the same for the same workload, share and previous
+ * decision, so a reconcile restarted between RecordPlacement and the status
+ * write asks for the same id and finds its own record (DecisionReplayed)
+ * instead of recording twice; the previous transaction in it keeps a return
+ * to an earlier share (A → B → A) from replaying the first A.
+ */
+export function decisionId(workload: FederatedWorkload, decision: Decision): string {
+  const digest = sha256Hex(
+    canonicalJson({ uid: workload.metadata.uid ?? '', share: shareOf(decision.placements), previous: workload.status?.decision?.ledgerTxId ?? null }),
+  ).slice(0, 20);
+  return `${workload.metadata.namespace}.${workload.metadata.name}.${digest}`.slice(0, 253);
+}
+
+export function placementRequest(workload: FederatedWorkload, decision: Decision, id: string): PlacementRequest {
+  return {
+    decisionId: id,
+    workload: {
+      namespace: workload.metadata.namespace!,
+      name: workload.metadata.name!,
+      ...(workload.metadata.uid && { uid: workload.metadata.uid }),
+      ...(workload.metadata.generation !== undefined && { generation: workload.metadata.generation }),
+    },
+    ...(workload.spec.dataAccess && { purpose: workload.spec.dataAccess.purpose }),
+    datasets: [...(workload.spec.dataAccess?.datasets ?? [])],
+    targets: placementTargets(decision),
+  };
+}
+
+/** The ledger's refusals, one line per refused target; empty when every target is approved. */
+export function ledgerRefusals(verdict: Pick<LedgerVerdict, 'targets'>): string[] {
+  return verdict.targets
+    .filter((t) => !t.approved)
+    .map((t) => `${t.cluster}${t.pool ? `/${t.pool}` : ''}: ${t.reasons.map((r) => `${r.code} (${r.message})`).join(', ') || 'refused'}`);
+}
+
+/** The decision's per-cluster refusals as one message (the first few; status.decision carries them all). */
+export function unschedulableMessage(decision: Decision): string {
+  const refused = decision.evaluations.filter((e) => e.refusal).map((e) => `${e.cluster}: ${e.refusal!.code} (${e.refusal!.reason})`);
+  const head = decision.unschedulable?.message ?? 'no cluster fits';
+  return refused.length ? `${head}; ${refused.slice(0, 8).join('; ')}${refused.length > 8 ? `; and ${refused.length - 8} more` : ''}` : head;
+}
+
+/** Clusters a workload must not run in now: tainted unreachable by the MemberCluster controller. */
+export function unreachableClusters(members: readonly MemberCluster[]): Set<string> {
+  return new Set(members.filter((m) => m.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE)).map((m) => m.metadata.name!));
+}
+
+/**
+ * Members not to call now: tainted unreachable, or whose last probe failed
+ * (Ready=False). Their objects are left as they are and looked at again once
+ * the MemberCluster controller sees them answer, instead of every reconcile
+ * waiting for a member that does not answer.
+ */
+export function membersNotAnswering(members: readonly MemberCluster[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of members) {
+    const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
+    if (m.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE)) out.set(m.metadata.name!, `tainted ${TAINT_UNREACHABLE}: ${ready?.message ?? 'unreachable past its grace'}`);
+    else if (ready?.status === 'False') out.set(m.metadata.name!, `its last probe failed (${ready.reason}: ${ready.message})`);
+  }
+  return out;
+}
+
+/** The recorded clusters the decision leaves because they became unreachable: a failover. */
+export function failedOverFrom(recorded: readonly ClusterPlacement[], decision: Decision, unreachable: ReadonlySet<string>): string[] {
+  const chosen = new Set(decision.placements.map((p) => p.cluster));
+  return recorded.filter((p) => !chosen.has(p.cluster) && unreachable.has(p.cluster)).map((p) => p.cluster).sort();
+}
+
+const readySince = (member: MemberCluster | undefined): number | undefined => {
+  const ready = member?.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'True' || member!.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE)) return undefined;
+  return ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : undefined;
+};
+
+/**
+ * placement.failback: with WhenRecovered, once every cluster the last
+ * failover left has been Ready for the stabilization period, the workload is
+ * decided afresh (no stability), so its share may go back; otherwise (Never,
+ * the default) stability keeps it where it moved.
+ */
+export function failbackDue(workload: FederatedWorkload, members: readonly MemberCluster[], nowMs: number): boolean {
+  const failback = workload.spec.placement?.failback;
+  const failover = workload.status?.failover;
+  if (failback?.policy !== 'WhenRecovered' || !failover?.from.length) return false;
+  const stabilizationMs = (failback.stabilizationSeconds ?? 300) * 1000;
+  const byName = new Map(members.map((m) => [m.metadata.name!, m]));
+  return failover.from.every((cluster) => {
+    const since = readySince(byName.get(cluster));
+    return since !== undefined && nowMs - since >= stabilizationMs;
+  });
+}
+
+/** A condition for the status, observed at the workload's generation. */
+export function workloadCondition(workload: FederatedWorkload, type: string, status: Condition['status'], reason: string, message: string): ConditionInput {
+  return { type, status, reason, message, observedGeneration: workload.metadata.generation ?? 0 };
+}
+
+/** The status with these conditions set (transition times kept when nothing changed) and the generation observed. */
+export function withConditions(workload: FederatedWorkload, status: FederatedWorkloadStatus, conditions: readonly ConditionInput[], now: Date): FederatedWorkloadStatus {
+  let next = status.conditions;
+  for (const condition of conditions) next = setCondition(next, condition, now);
+  return { ...status, observedGeneration: workload.metadata.generation ?? 0, conditions: next };
+}
+
+/** The decision as status.decision shows it when nothing is recorded (a refusal): per-cluster reasons, no ledger transaction. */
+export function unrecordedDecision(decision: StatusDecision): StatusDecision {
+  const { ledgerTxId: _tx, ...rest } = decision;
+  return rest;
+}

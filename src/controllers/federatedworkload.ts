@@ -1,0 +1,520 @@
+// The FederatedWorkload controller: decide (scheduler over the cached
+// federation), authorize and record on the ledger, then propagate into the
+// chosen members and report what they run. Fail closed: nothing is created or
+// changed in a member without a decision the ledger approved and recorded.
+import type { Logger } from 'winston';
+import type { ClusterPlacement, FederatedWorkload, FederatedWorkloadStatus, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import { MemberAccessError } from '../cluster/member-clients.ts';
+import {
+  aggregateStatus,
+  allowedTerritory,
+  ImmutableJobError,
+  OwnershipConflictError,
+  referencedDependencies,
+  refOf,
+  RenderError,
+  renderConfigMap,
+  renderMemberWorkload,
+  renderSecret,
+  workloadKey,
+  type MemberObject,
+  type MemberObservation,
+  type PoolTarget,
+  type Territory,
+  type WorkloadKind,
+} from '../cluster/propagation/index.ts';
+import { LedgerContractError, LedgerUnavailableError, type Ledger, type RecordedDecision } from '../ledger/ledger.ts';
+import { describeError, httpStatus } from '../runtime/api-errors.ts';
+import { Controller } from '../runtime/controller.ts';
+import { ensureFinalizer, removeFinalizer } from '../runtime/finalizers.ts';
+import { keysWhere, type SharedInformer } from '../runtime/informer.ts';
+import type { KindClient } from '../runtime/kind-client.ts';
+import { hasFinalizer, isDeleting } from '../runtime/objects.ts';
+import { done, requeueAfter, type ReconcileResult, type Reconciler } from '../runtime/result.ts';
+import type { DatasetPolicyView } from '../scheduler/framework.ts';
+import { schedule, type Decision } from '../scheduler/schedule.ts';
+import { buildSnapshot, type FederationObjects } from '../scheduler/snapshot-builder.ts';
+import { toStatusDecision } from '../scheduler/status.ts';
+import type { TrustConfig } from '../trust/anchors.ts';
+import { sameJson } from '../util/canonical-json.ts';
+import {
+  currentPlacement,
+  decisionId,
+  failbackDue,
+  failedOverFrom,
+  FEDERATED_WORKLOAD_FINALIZER,
+  ledgerRefusals,
+  membersNotAnswering,
+  needsNewDecision,
+  placementRequest,
+  recordedPlacements,
+  unreachableClusters,
+  unrecordedDecision,
+  unschedulableMessage,
+  workloadCondition,
+  withConditions,
+} from './federatedworkload-status.ts';
+import type { HostDependencies, MemberWorkloads, WorkloadEvents } from './federatedworkload-members.ts';
+import { memberObjects, placementDecisions, propagateSeconds, scheduleSeconds } from './metrics.ts';
+
+export interface FederatedWorkloadReconcilerDeps {
+  workloads: KindClient<FederatedWorkload>;
+  /** The federation as the informers cache it now. */
+  federation: () => FederationObjects;
+  ledger: Pick<Ledger, 'authorizePlacement' | 'recordPlacement' | 'getDecision' | 'recordRemoval' | 'getPolicy'>;
+  members: MemberWorkloads;
+  host: HostDependencies;
+  events: WorkloadEvents;
+  trust: Pick<TrustConfig, 'jurisdiction' | 'countries'>;
+  log: Logger;
+  now?: () => number;
+  /** How soon to look again while members are converging (default 2 s) and once they are (default 60 s). */
+  progressingRequeueMs?: number;
+  resyncMs?: number;
+  /** How soon to retry while the ledger or a member cannot be reached (default 5 s). */
+  retryMs?: number;
+}
+
+type Authorization = { recorded: RecordedDecision } | { refused: string[] } | { unavailable: string };
+
+/** Why the members are not (yet) as the decision says, and which could not be reached. */
+interface Propagation {
+  unreachable: Map<string, string>;
+  problems: string[];
+  waiting?: string;
+}
+
+const isUnreachable = (error: unknown) => {
+  const status = httpStatus(error);
+  return status === undefined || status >= 500 || status === 429;
+};
+
+const firstRefusingPlugin = (decision: Decision) => decision.evaluations.find((e) => e.refusal)?.refusal?.plugin ?? 'none';
+
+export class FederatedWorkloadReconciler implements Reconciler {
+  private readonly deps: FederatedWorkloadReconcilerDeps;
+  /** Objects per member per workload, for the member-objects gauge. */
+  private readonly objectCounts = new Map<string, Map<string, number>>();
+  /**
+   * Per workload key, the (generation, recorded decision, silent members) the
+   * members were last fully propagated to, and when. In memory only: a
+   * restarted operator propagates everything once, so nothing relies on it
+   * for correctness, it only spares unchanged workloads 30-odd member calls.
+   */
+  private readonly synced = new Map<string, { fingerprint: string; at: number }>();
+
+  constructor(deps: FederatedWorkloadReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  private get retryMs() {
+    return this.deps.retryMs ?? 5_000;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const found = await this.deps.workloads.get(key);
+    if (!found) {
+      this.countObjects(key.replace('/', '.'), new Map());
+      this.synced.delete(key);
+      return done;
+    }
+    if (isDeleting(found)) {
+      this.synced.delete(key);
+      return hasFinalizer(found, FEDERATED_WORKLOAD_FINALIZER) ? this.remove(found) : done;
+    }
+    let fw = await ensureFinalizer(this.deps.workloads, found, FEDERATED_WORKLOAD_FINALIZER);
+    const nowMs = this.deps.now?.() ?? Date.now();
+    const now = new Date(nowMs);
+
+    let territory: Territory;
+    try {
+      workloadKey(fw);
+      territory = allowedTerritory(fw.spec.placement, this.deps.trust);
+    } catch (error) {
+      if (!(error instanceof RenderError)) throw error;
+      await this.writeStatus(fw, withConditions(fw, fw.status ?? {}, [workloadCondition(fw, 'Scheduled', 'False', 'InvalidSpec', error.message)], now));
+      return done;
+    }
+
+    const federation = this.deps.federation();
+    let status: FederatedWorkloadStatus = { ...fw.status };
+    let retry = false;
+    if (!fw.spec.suspend) {
+      const step = await this.decide(fw, federation, nowMs, now);
+      fw = step.workload;
+      status = step.status;
+      retry = step.retry;
+    }
+
+    const placements = recordedPlacements(fw);
+    const kind = fw.spec.template.kind as WorkloadKind;
+    let propagation: Propagation = { unreachable: new Map(), problems: [] };
+    const silent = membersNotAnswering(federation.memberClusters);
+    // What the members were last fully brought to; the same again within the resync only needs observing.
+    const fingerprint = `${fw.metadata.generation ?? 0}/${fw.status?.decision?.ledgerTxId ?? ''}/${[...silent.keys()].sort().join(',')}`;
+    const synced = this.synced.get(key);
+    const upToDate = synced?.fingerprint === fingerprint && nowMs - synced.at < (this.deps.resyncMs ?? 60_000);
+    if (!fw.spec.suspend && placements.length && !upToDate) {
+      const stop = propagateSeconds.startTimer();
+      propagation = await this.propagate(fw, placements, federation, territory);
+      stop();
+      if (!propagation.unreachable.size && !propagation.problems.length && !propagation.waiting) this.synced.set(key, { fingerprint, at: nowMs });
+      else this.synced.delete(key);
+    }
+    const observations = await this.observe(fw, placements, new Map([...silent, ...propagation.unreachable]));
+    const aggregated = aggregateStatus(fw.metadata.generation ?? 0, kind, observations);
+    const conditions = aggregated.conditions.map((c) => ({ ...c }));
+    if (fw.spec.suspend) {
+      const progressing = conditions.find((c) => c.type === 'Progressing')!;
+      Object.assign(progressing, { status: 'False', reason: 'Suspended', message: 'spec.suspend: the decision is kept, nothing new is placed or changed in members' });
+    }
+    const degraded = conditions.find((c) => c.type === 'Degraded')!;
+    const ready = conditions.find((c) => c.type === 'Ready')!;
+    if (propagation.problems.length) {
+      const message = propagation.problems.join('; ');
+      Object.assign(degraded, { status: 'True', reason: 'PropagationFailed', message });
+      Object.assign(ready, { status: 'False', reason: 'PropagationFailed', message });
+    } else if (propagation.waiting) {
+      const progressing = conditions.find((c) => c.type === 'Progressing')!;
+      Object.assign(progressing, { status: 'True', reason: 'RemovingStale', message: propagation.waiting });
+      if (ready.status === 'True') Object.assign(ready, { status: 'False', reason: 'RemovingStale', message: propagation.waiting });
+    }
+    status = withConditions(fw, { ...status, clusters: aggregated.clusters, replicas: aggregated.replicas, readyReplicas: aggregated.readyReplicas }, conditions, now);
+    await this.writeStatus(fw, status);
+
+    if (retry || propagation.unreachable.size) return requeueAfter(this.retryMs);
+    const converging = conditions.some((c) => c.type === 'Progressing' && c.status === 'True');
+    return requeueAfter(converging ? (this.deps.progressingRequeueMs ?? 2_000) : (this.deps.resyncMs ?? 60_000));
+  }
+
+  /**
+   * Scheduler → ledger: a new share is authorized, then recorded, then
+   * written into status.decision before any member is touched. Returns the
+   * workload as stored after that write.
+   */
+  private async decide(fw: FederatedWorkload, federation: FederationObjects, nowMs: number, now: Date): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean }> {
+    const stopTimer = scheduleSeconds.startTimer();
+    const fresh = failbackDue(fw, federation.memberClusters, nowMs);
+    const datasetPolicies = await this.datasetPolicies(fw);
+    const decision = schedule(fw, buildSnapshot(federation, nowMs), {
+      defaultJurisdictions: [this.deps.trust.jurisdiction],
+      ...(datasetPolicies && { datasetPolicies }),
+      ...(!fresh && { current: currentPlacement(fw) }),
+    });
+    stopTimer();
+    const status: FederatedWorkloadStatus = { ...fw.status };
+    const recorded = recordedPlacements(fw);
+
+    if (decision.result !== 'Scheduled') {
+      placementDecisions.inc({ result: 'Unschedulable', plugin: firstRefusingPlugin(decision) });
+      const message = unschedulableMessage(decision) + (recorded.length ? '; the recorded placement keeps running' : '');
+      if (!recorded.length) status.decision = unrecordedDecision(toStatusDecision(decision));
+      await this.eventOnChange(fw, 'Warning', decision.unschedulable?.code ?? 'Unschedulable', message);
+      return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', decision.unschedulable?.code ?? 'Unschedulable', message)], now), retry: false };
+    }
+    if (!needsNewDecision(fw, decision)) {
+      placementDecisions.inc({ result: 'Kept', plugin: 'none' });
+      if (fresh) delete status.failover;
+      // A standing placement keeps the condition that says how it came about (Placed, FailedOver).
+      const scheduled = fw.status?.conditions?.find((c) => c.type === 'Scheduled');
+      if (scheduled?.status === 'True') return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', scheduled.reason, scheduled.message)], now), retry: false };
+      const message = `${recorded.length} cluster(s) as recorded on the ledger (transaction ${fw.status!.decision!.ledgerTxId})`;
+      return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'Placed', message)], now), retry: false };
+    }
+
+    const id = decisionId(fw, decision);
+    const authorization = await this.authorize(placementRequest(fw, decision, id));
+    if ('unavailable' in authorization) {
+      placementDecisions.inc({ result: 'LedgerUnavailable', plugin: 'ledger' });
+      const message = `the ledger cannot be reached (${authorization.unavailable}); no new placement until it answers${recorded.length ? ', the recorded placement keeps running' : ''}`;
+      return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now), retry: true };
+    }
+    if ('refused' in authorization) {
+      placementDecisions.inc({ result: 'LedgerRefused', plugin: 'ledger' });
+      const message = `the ledger refused the placement: ${authorization.refused.join('; ')}${recorded.length ? '; the recorded placement keeps running' : ''}`;
+      if (!recorded.length) status.decision = unrecordedDecision(toStatusDecision(decision));
+      await this.eventOnChange(fw, 'Warning', 'LedgerRefused', message);
+      return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerRefused', message)], now), retry: true };
+    }
+
+    placementDecisions.inc({ result: 'Placed', plugin: 'none' });
+    const { recorded: record } = authorization;
+    const left = failedOverFrom(recorded, decision, unreachableClusters(federation.memberClusters));
+    const shares = decision.placements.map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}: ${p.replicas}`).join(', ');
+    status.decision = { ...toStatusDecision(decision, { ledgerTxId: record.txId, decidedAt: now.toISOString() }), decisionId: id };
+    // The clusters a failover left are remembered for placement.failback until a fresh decision was made.
+    if (left.length) status.failover = { from: left, at: now.toISOString() };
+    else if (fresh) delete status.failover;
+    const reason = left.length ? 'FailedOver' : 'Placed';
+    const message = left.length
+      ? `moved away from unreachable ${left.join(', ')}; ${shares} (ledger transaction ${record.txId})`
+      : `${shares} (ledger transaction ${record.txId})`;
+    const next = withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', reason, message)], now);
+    // The decision is stored before any member is touched: a restart finds it and propagates the same share.
+    const written = await this.deps.workloads.updateStatus({ ...fw, status: next });
+    await this.deps.events.emit(written, left.length ? 'Warning' : 'Normal', reason, message);
+    return { workload: written, status: next, retry: false };
+  }
+
+  /**
+   * The public policies of the datasets the workload reads, so the scheduler
+   * proposes only clusters their owners allow (and names the refusal). Not
+   * readable now (ledger down): decided without them, the ledger still judges.
+   */
+  private async datasetPolicies(fw: FederatedWorkload): Promise<Map<string, DatasetPolicyView> | undefined> {
+    const datasets = fw.spec.dataAccess?.datasets ?? [];
+    if (!datasets.length) return undefined;
+    const policies = new Map<string, DatasetPolicyView>();
+    for (const id of datasets) {
+      try {
+        policies.set(id, await this.deps.ledger.getPolicy(id));
+      } catch (error) {
+        if (error instanceof LedgerContractError && error.code === 'NotFound') continue;
+        if (error instanceof LedgerUnavailableError) return undefined;
+        throw error;
+      }
+    }
+    return policies;
+  }
+
+  /** AuthorizePlacement, then RecordPlacement; a replayed id is this controller's own earlier record (a restart), read back. */
+  private async authorize(request: ReturnType<typeof placementRequest>): Promise<Authorization> {
+    try {
+      const verdict = await this.deps.ledger.authorizePlacement(request);
+      const refused = ledgerRefusals(verdict);
+      if (refused.length || !verdict.approved) return { refused: refused.length ? refused : ['no target approved'] };
+      let recorded: RecordedDecision;
+      try {
+        recorded = await this.deps.ledger.recordPlacement(request);
+      } catch (error) {
+        if (!(error instanceof LedgerContractError && error.code === 'DecisionReplayed')) throw error;
+        recorded = await this.deps.ledger.getDecision(request.decisionId);
+      }
+      // The ledger evaluates again when it records: its verdict is the one that counts.
+      const refusedOnRecord = ledgerRefusals(recorded);
+      if (refusedOnRecord.length || !recorded.approved) return { refused: refusedOnRecord.length ? refusedOnRecord : ['no target approved'] };
+      return { recorded };
+    } catch (error) {
+      if (error instanceof LedgerUnavailableError) return { unavailable: error.message };
+      throw error;
+    }
+  }
+
+  private pool(federation: FederationObjects, placement: ClusterPlacement): PoolTarget | undefined {
+    if (!placement.pool) return undefined;
+    const pool = federation.gpuPools.find((p: GpuPool) => p.metadata.name === placement.pool);
+    if (!pool) return undefined;
+    return { name: pool.metadata.name!, resourceName: pool.spec.resourceName, ...(pool.spec.nodeSelector && { nodeSelector: pool.spec.nodeSelector }) };
+  }
+
+  /** The objects one cluster's share needs: the rendered workload and its dependencies from the host namespace. */
+  private async render(fw: FederatedWorkload, placement: ClusterPlacement, federation: FederationObjects, territory: Territory, cache: Map<string, MemberObject | null>): Promise<MemberObject[]> {
+    const object = renderMemberWorkload({ workload: fw, placement, pool: this.pool(federation, placement), ...territory });
+    const { configMaps, secrets } = referencedDependencies(object.spec.template.spec);
+    const namespace = fw.metadata.namespace!;
+    const dependencies: MemberObject[] = [];
+    for (const [kind, names] of [['ConfigMap', configMaps], ['Secret', secrets]] as const) {
+      for (const name of names) {
+        const cacheKey = `${kind}/${name}`;
+        if (!cache.has(cacheKey)) {
+          const source = kind === 'ConfigMap' ? await this.deps.host.configMap(namespace, name) : await this.deps.host.secret(namespace, name);
+          cache.set(cacheKey, source ? (kind === 'ConfigMap' ? renderConfigMap(source, fw) : renderSecret(source, fw)) : null);
+        }
+        const rendered = cache.get(cacheKey);
+        // A reference to a missing object (optional ones included) stays unresolved in the member, as on the host.
+        if (rendered) dependencies.push(rendered);
+      }
+    }
+    return [...dependencies, object];
+  }
+
+  /**
+   * Stale copies first (in clusters no longer chosen), then each chosen
+   * cluster's objects. A Job is created in a new cluster only once no stale
+   * copy is left anywhere reachable: a share must never run twice.
+   */
+  private async propagate(fw: FederatedWorkload, placements: readonly ClusterPlacement[], federation: FederationObjects, territory: Territory): Promise<Propagation> {
+    const key = workloadKey(fw);
+    const chosen = new Set(placements.map((p) => p.cluster));
+    const unreachable = new Map<string, string>();
+    const problems: string[] = [];
+    const silent = membersNotAnswering(federation.memberClusters);
+    const counts = new Map<string, number>();
+    const stale: string[] = [];
+    for (const member of federation.memberClusters as MemberCluster[]) {
+      const cluster = member.metadata.name!;
+      if (chosen.has(cluster) || silent.has(cluster)) continue;
+      try {
+        const left = await this.deps.members.prune(cluster, key, []);
+        if (left.length) stale.push(cluster);
+      } catch (error) {
+        if (error instanceof MemberAccessError && error.reason === 'MemberClusterNotFound') continue;
+        unreachable.set(cluster, describeError(error));
+      }
+    }
+    const isJob = fw.spec.template.kind === 'Job';
+    const notYetPlaced = new Set<string>();
+    const cache = new Map<string, MemberObject | null>();
+    for (const placement of placements) {
+      const cluster = placement.cluster;
+      const why = silent.get(cluster);
+      if (why) {
+        unreachable.set(cluster, why);
+        continue;
+      }
+      let objects: MemberObject[];
+      try {
+        objects = await this.render(fw, placement, federation, territory, cache);
+      } catch (error) {
+        if (!(error instanceof RenderError)) throw error;
+        problems.push(`${cluster}: ${error.message}`);
+        continue;
+      }
+      if (isJob && stale.length) {
+        const existing = await this.deps.members.read(cluster, refOf(objects[objects.length - 1])).catch(() => undefined);
+        if (!existing) {
+          notYetPlaced.add(cluster);
+          continue;
+        }
+      }
+      try {
+        await this.deps.members.apply(cluster, objects);
+        await this.deps.members.prune(cluster, key, objects.map(refOf));
+        counts.set(cluster, objects.length);
+      } catch (error) {
+        if (error instanceof ImmutableJobError) {
+          // A Job takes no new template: the old one is removed, the new one created once it is gone.
+          await this.deps.members.prune(cluster, key, []).catch(() => undefined);
+          notYetPlaced.add(cluster);
+        } else if (error instanceof OwnershipConflictError) problems.push(`${cluster}: ${error.message}`);
+        else if (isUnreachable(error)) unreachable.set(cluster, describeError(error));
+        else problems.push(`${cluster}: the member refused the objects: ${describeError(error)}`);
+      }
+    }
+    this.countObjects(key, counts);
+    const waiting = notYetPlaced.size
+      ? `waiting for the Job's old copy to be removed (${[...stale, ...notYetPlaced].filter((c, i, all) => all.indexOf(c) === i).join(', ')}) before it runs in ${[...notYetPlaced].join(', ')}`
+      : undefined;
+    return { unreachable, problems, ...(waiting && { waiting }) };
+  }
+
+  private async observe(fw: FederatedWorkload, placements: readonly ClusterPlacement[], unreachable: ReadonlyMap<string, string>): Promise<MemberObservation[]> {
+    const template = fw.spec.template;
+    const ref = { apiVersion: template.apiVersion, kind: template.kind, namespace: fw.metadata.namespace!, name: template.metadata?.name ?? fw.metadata.name! };
+    return Promise.all(
+      placements.map(async (p): Promise<MemberObservation> => {
+        const desired = p.replicas;
+        const why = unreachable.get(p.cluster);
+        if (why) return { cluster: p.cluster, desired, unreachable: why };
+        try {
+          return { cluster: p.cluster, desired, object: await this.deps.members.read(p.cluster, ref) };
+        } catch (error) {
+          return { cluster: p.cluster, desired, unreachable: describeError(error) };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Deletion: every member object and propagated dependency is removed in
+   * every member, then the removal is recorded on the ledger, then the
+   * finalizer released. A member that cannot be reached keeps the finalizer.
+   */
+  private async remove(fw: FederatedWorkload): Promise<ReconcileResult> {
+    const key = workloadKey(fw);
+    const now = new Date(this.deps.now?.() ?? Date.now());
+    const blocked: string[] = [];
+    const members = this.deps.federation().memberClusters;
+    const silent = membersNotAnswering(members);
+    for (const member of members) {
+      const cluster = member.metadata.name!;
+      const why = silent.get(cluster);
+      if (why) {
+        blocked.push(`${cluster}: cannot be reached (${why})`);
+        continue;
+      }
+      try {
+        const left = await this.deps.members.prune(cluster, key, []);
+        if (left.length) blocked.push(`${cluster}: ${left.length} object(s) still being deleted`);
+      } catch (error) {
+        if (error instanceof MemberAccessError && error.reason === 'MemberClusterNotFound') continue;
+        blocked.push(`${cluster}: cannot be reached (${describeError(error)})`);
+      }
+    }
+    if (!blocked.length && fw.status?.decision?.ledgerTxId && fw.status.decision.decisionId) {
+      try {
+        await this.deps.ledger.recordRemoval({
+          workload: { namespace: fw.metadata.namespace!, name: fw.metadata.name!, ...(fw.metadata.uid && { uid: fw.metadata.uid }) },
+          decisionId: fw.status.decision.decisionId,
+          reason: 'WorkloadDeleted',
+        });
+      } catch (error) {
+        if (!(error instanceof LedgerUnavailableError)) throw error;
+        blocked.push(`the ledger cannot record the removal yet (${error.message})`);
+      }
+    }
+    if (blocked.length) {
+      const message = `deleting: ${blocked.join('; ')}; the finalizer stays until every member is clean`;
+      await this.writeStatus(fw, withConditions(fw, fw.status ?? {}, [workloadCondition(fw, 'Ready', 'False', 'Terminating', message)], now));
+      return requeueAfter(blocked.some((b) => b.includes('being deleted')) ? 1_000 : this.retryMs);
+    }
+    this.countObjects(key, new Map());
+    await removeFinalizer(this.deps.workloads, fw, FEDERATED_WORKLOAD_FINALIZER);
+    return done;
+  }
+
+  private async writeStatus(fw: FederatedWorkload, status: FederatedWorkloadStatus): Promise<void> {
+    if (!sameJson(status, fw.status ?? {})) await this.deps.workloads.updateStatus({ ...fw, status });
+  }
+
+  /** An Event when the Scheduled condition would say something new, so a workload that stays refused does not flood Events. */
+  private async eventOnChange(fw: FederatedWorkload, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const scheduled = fw.status?.conditions?.find((c) => c.type === 'Scheduled');
+    if (scheduled?.reason === reason && scheduled.message?.startsWith(message.slice(0, 200))) return;
+    await this.deps.events.emit(fw, type, reason, message);
+  }
+
+  private countObjects(workload: string, counts: Map<string, number>): void {
+    if (counts.size) this.objectCounts.set(workload, counts);
+    else this.objectCounts.delete(workload);
+    const totals = new Map<string, number>();
+    for (const perCluster of this.objectCounts.values()) for (const [cluster, n] of perCluster) totals.set(cluster, (totals.get(cluster) ?? 0) + n);
+    memberObjects.reset();
+    for (const [cluster, n] of totals) memberObjects.set({ cluster }, n);
+  }
+}
+
+export interface FederatedWorkloadControllerDeps extends Omit<FederatedWorkloadReconcilerDeps, 'federation'> {
+  informer: SharedInformer<FederatedWorkload>;
+  memberClusters: SharedInformer<MemberCluster>;
+  sovereignNodes: SharedInformer<SovereignNode>;
+  gpuPools: SharedInformer<GpuPool>;
+  workers?: number;
+}
+
+const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision?.placements.some((p) => p.cluster === cluster) ?? false;
+
+/**
+ * Reconciles FederatedWorkloads when they change, and wakes the ones a
+ * federation change affects: a MemberCluster or its SovereignNodes and
+ * GpuPools wake the workloads placed there and those not placed yet (new
+ * capacity may fit them); a MemberCluster change also wakes the workloads
+ * that failed over (their stale copies, failback). Members' own progress is
+ * followed by a short requeue while a workload is Progressing.
+ */
+export function federatedWorkloadController(deps: FederatedWorkloadControllerDeps): Controller<FederatedWorkload> {
+  const federation = (): FederationObjects => ({ memberClusters: deps.memberClusters.list(), sovereignNodes: deps.sovereignNodes.list(), gpuPools: deps.gpuPools.list() });
+  const affected = (cluster: string) => keysWhere(deps.informer, (fw) => placedIn(fw, cluster) || !fw.status?.decision?.ledgerTxId || fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true);
+  return new Controller<FederatedWorkload>({
+    name: 'federatedworkload',
+    informer: deps.informer,
+    reconciler: new FederatedWorkloadReconciler({ ...deps, federation }),
+    reads: [deps.memberClusters, deps.sovereignNodes, deps.gpuPools],
+    log: deps.log,
+    // Reconciles mostly wait on member and ledger round trips, not CPU.
+    workers: deps.workers ?? 8,
+  })
+    .watches(deps.memberClusters.subscribe, (member) => [...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))])])
+    .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))
+    .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster));
+}

@@ -1,0 +1,33 @@
+import { PlacementHistory, removal, type CommittedTransaction } from '../../../src/audit/ledger-records.ts';
+
+const removalTx = (payload: object): CommittedTransaction => ({
+  txId: 'tx-removal',
+  blockNumber: 7,
+  timestamp: '2026-12-01T10:00:00.000Z',
+  fn: 'Placement:RecordRemoval',
+  event: { name: 'PlacementRemoved', payload: JSON.stringify(payload) },
+});
+
+describe('audit rows of a recorded removal', () => {
+  const workload = { namespace: 'tenant', name: 'agent' };
+
+  it('tells the removal once per cluster the decision had placed, as RecordRemoval emits no cluster', () => {
+    const history = new PlacementHistory();
+    history.next('tenant.agent', ['madrid', 'paris']);
+    const rows = removal(removalTx({ decisionId: 'd1', workload, reason: 'deleted', txId: 'tx-removal' }), 1, history);
+    expect(rows.map((r) => [r.event, r.cluster, r.decisionId, r.txId])).toEqual([
+      ['removed', 'madrid', 'd1', 'tx-removal'],
+      ['removed', 'paris', 'd1', 'tx-removal'],
+    ]);
+    // Removed everywhere: a later placement is a new one, not a failover from these clusters.
+    expect(history.clustersOf('tenant.agent')).toEqual([]);
+  });
+
+  it('tells only the named cluster when the event names one, and nothing for a payload without a workload', () => {
+    const history = new PlacementHistory();
+    history.next('tenant.agent', ['madrid', 'paris']);
+    expect(removal(removalTx({ decisionId: 'd1', workload, cluster: 'paris' }), 1, history).map((r) => r.cluster)).toEqual(['paris']);
+    expect(history.clustersOf('tenant.agent')).toEqual(['madrid']);
+    expect(removal(removalTx({ decisionId: 'd1' }), 1, history)).toEqual([]);
+  });
+});

@@ -1,0 +1,419 @@
+// The FederatedWorkload reconciler against in-memory members, host and
+// ledger: fail closed, replay after a restart, suspend, stale removal order,
+// deletion, failover and failback.
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { FederatedWorkload, MemberCluster } from '../../../src/api/generated/types.ts';
+import { FederatedWorkloadKind } from '../../../src/api/schema/federatedworkload.ts';
+import { LABEL_WORKLOAD, refKey, type MemberObject, type ObjectRef, type OwnedObject } from '../../../src/cluster/propagation/index.ts';
+import type { MemberWorkload } from '../../../src/cluster/propagation/status.ts';
+import { FederatedWorkloadReconciler } from '../../../src/controllers/federatedworkload.ts';
+import type { HostDependencies, MemberWorkloads, WorkloadEvents } from '../../../src/controllers/federatedworkload-members.ts';
+import { decisionId, failbackDue, FEDERATED_WORKLOAD_FINALIZER, shareOf, TAINT_UNREACHABLE } from '../../../src/controllers/federatedworkload-status.ts';
+import { LedgerContractError, LedgerUnavailableError, type DatasetPolicy, type PlacementRequest, type RecordedDecision, type RecordedRemoval, type RemovalRequest } from '../../../src/ledger/ledger.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
+import { trustConfigFrom } from '../../../src/trust/anchors.ts';
+import type { FederationObjects } from '../../../src/scheduler/snapshot-builder.ts';
+import { FakeKind } from '../../helpers/fake-kube.ts';
+import { federation, member, NOW, workload } from '../scheduler/fixtures.ts';
+
+const log = createLogger({ level: 'error' });
+const trust = trustConfigFrom({ issuers: [{ did: 'did:key:zIssuer', name: 'issuer' }], audience: 'urn:test' });
+const KEY = 'team/app';
+const condition = (fw: FederatedWorkload | undefined, type: string) => fw?.status?.conditions?.find((c) => c.type === type);
+
+/** Members as maps of objects; `down` clusters refuse every call as a stopped API server does. */
+class FakeMembers implements MemberWorkloads {
+  readonly objects = new Map<string, Map<string, MemberObject & { status?: unknown; deleting?: boolean }>>();
+  readonly down = new Set<string>();
+  readonly calls: string[] = [];
+  /** Deletions that take one more prune to finish (a Job waiting for its pods). */
+  slowDeletes = false;
+
+  private of(cluster: string) {
+    if (this.down.has(cluster)) throw Object.assign(new Error(`connect ECONNREFUSED (${cluster})`), { code: 'ECONNREFUSED' });
+    let objects = this.objects.get(cluster);
+    if (!objects) this.objects.set(cluster, (objects = new Map()));
+    return objects;
+  }
+
+  async apply(cluster: string, objects: readonly MemberObject[]): Promise<void> {
+    const stored = this.of(cluster);
+    for (const object of objects) {
+      this.calls.push(`apply ${cluster} ${object.kind}/${object.metadata.name}`);
+      const key = refKey({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name });
+      stored.set(key, { ...structuredClone(object), status: stored.get(key)?.status });
+    }
+  }
+
+  async prune(cluster: string, workload: string, keep: readonly ObjectRef[]): Promise<OwnedObject[]> {
+    const stored = this.of(cluster);
+    const wanted = new Set(keep.map(refKey));
+    const left: OwnedObject[] = [];
+    for (const [key, object] of stored) {
+      if (object.metadata.labels[LABEL_WORKLOAD] !== workload || wanted.has(key)) continue;
+      this.calls.push(`delete ${cluster} ${object.kind}/${object.metadata.name}`);
+      const isWorkload = ['Deployment', 'StatefulSet', 'Job'].includes(object.kind);
+      if (isWorkload && this.slowDeletes && !object.deleting) {
+        object.deleting = true;
+        left.push({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name, uid: key, workload, deleting: true });
+      } else stored.delete(key);
+    }
+    return left;
+  }
+
+  async read(cluster: string, ref: ObjectRef): Promise<MemberWorkload | undefined> {
+    const object = this.of(cluster).get(refKey(ref));
+    return object && (structuredClone(object) as unknown as MemberWorkload);
+  }
+
+  /** The member's controllers report the object converged. */
+  converge(cluster: string, status: unknown): void {
+    for (const object of this.objects.get(cluster)?.values() ?? []) if (object.kind !== 'ConfigMap' && object.kind !== 'Secret') object.status = status;
+  }
+
+  kinds(cluster: string): string[] {
+    return [...(this.objects.get(cluster)?.values() ?? [])].map((o) => `${o.kind}/${o.metadata.name}`).sort();
+  }
+}
+
+/** The ledger's Placement contract in memory: approves unless `refuse` names a cluster, refuses replays like the chaincode. */
+class FakeLedger {
+  readonly records = new Map<string, RecordedDecision>();
+  readonly removals: RemovalRequest[] = [];
+  down = false;
+  refuse = new Set<string>();
+  authorized = 0;
+  private tx = 0;
+
+  private verdict(request: PlacementRequest) {
+    const targets = request.targets.map((t) => ({
+      cluster: t.cluster,
+      ...(t.pool && { pool: t.pool }),
+      approved: !this.refuse.has(t.cluster),
+      reasons: this.refuse.has(t.cluster) ? [{ code: 'CountryNotAllowed' as const, message: `dataset patients may not be processed in ${t.countryCode}` }] : [],
+    }));
+    return { decisionId: request.decisionId, workload: request.workload, purpose: request.purpose, datasets: request.datasets, approved: targets.some((t) => t.approved), targets, evaluatedAt: new Date(NOW).toISOString() };
+  }
+
+  authorizePlacement = async (request: PlacementRequest) => {
+    if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
+    this.authorized++;
+    return this.verdict(request);
+  };
+
+  recordPlacement = async (request: PlacementRequest) => {
+    if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
+    const existing = this.records.get(request.decisionId);
+    if (existing) throw new LedgerContractError('DecisionReplayed', `decision ${request.decisionId} was recorded by transaction ${existing.txId}`);
+    const recorded = { ...this.verdict(request), txId: `tx-${++this.tx}`, recordedBy: 'operator', grants: [] };
+    this.records.set(request.decisionId, recorded);
+    return recorded;
+  };
+
+  getDecision = async (id: string) => {
+    const recorded = this.records.get(id);
+    if (!recorded) throw new LedgerContractError('NotFound', `no decision ${id}`);
+    return recorded;
+  };
+
+  readonly policies = new Map<string, DatasetPolicy>();
+  getPolicy = async (id: string) => {
+    if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
+    const policy = this.policies.get(id);
+    if (!policy) throw new LedgerContractError('NotFound', `no policy for dataset ${id}`);
+    return policy;
+  };
+
+  recordRemoval = async (removal: RemovalRequest): Promise<RecordedRemoval> => {
+    if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
+    if (!this.records.has(removal.decisionId)) throw new LedgerContractError('NotFound', `no decision ${removal.decisionId}`);
+    this.removals.push(removal);
+    return { ...removal, removedAt: new Date(NOW).toISOString(), txId: `tx-${++this.tx}`, recordedBy: 'operator' };
+  };
+}
+
+class FakeHost implements HostDependencies {
+  readonly configMaps = new Map<string, V1ConfigMap>();
+  async configMap(namespace: string, name: string) {
+    return this.configMaps.get(`${namespace}/${name}`);
+  }
+  async secret(): Promise<V1Secret | undefined> {
+    return undefined;
+  }
+}
+
+class FakeEvents implements WorkloadEvents {
+  readonly events: string[] = [];
+  async emit(_fw: FederatedWorkload, type: string, reason: string) {
+    this.events.push(`${type} ${reason}`);
+  }
+}
+
+function world(fw: FederatedWorkload, clusters = [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' }), member('warsaw', { country: 'PL' })]) {
+  const workloads = new FakeKind<FederatedWorkload>(FederatedWorkloadKind);
+  workloads.seed(fw);
+  const fed: { objects: FederationObjects } = { objects: federation(clusters) };
+  const members = new FakeMembers();
+  const ledger = new FakeLedger();
+  const host = new FakeHost();
+  const events = new FakeEvents();
+  const clock = { now: NOW };
+  const reconciler = () => new FederatedWorkloadReconciler({ workloads, federation: () => fed.objects, ledger, members, host, events, trust, log, now: () => clock.now });
+  const reconcile = () => reconciler().reconcile(KEY);
+  const taint = (cluster: string, tainted: boolean) => {
+    fed.objects = {
+      ...fed.objects,
+      memberClusters: fed.objects.memberClusters.map((m): MemberCluster => {
+        if (m.metadata.name !== cluster) return m;
+        const taints = tainted ? [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' as const }] : [];
+        const ready = { type: 'Ready', status: tainted ? ('False' as const) : ('True' as const), reason: tainted ? 'Unreachable' : 'Reachable', message: '', lastTransitionTime: new Date(clock.now).toISOString() };
+        return { ...m, spec: { ...m.spec, taints }, status: { ...m.status, conditions: [ready] } };
+      }),
+    };
+  };
+  return { workloads, fed, members, ledger, host, events, clock, reconcile, reconciler, taint, get: () => workloads.get(KEY) };
+}
+
+const spread = (replicas = 3) =>
+  workload({ replicas, placement: { spreadConstraints: [{ by: 'cluster', minGroups: 3 }], replicaScheduling: { type: 'Divided', divisionPreference: 'Balanced' } } });
+
+describe('FederatedWorkload reconciler', () => {
+  it('records the decision on the ledger before touching any member, then propagates and reports Ready', async () => {
+    const w = world(spread());
+    // The status write carrying the decision must come before the first member call.
+    let membersAtDecision = -1;
+    const updateStatus = w.workloads.updateStatus.bind(w.workloads);
+    w.workloads.updateStatus = async (o) => {
+      if (membersAtDecision < 0 && o.status?.decision?.ledgerTxId) membersAtDecision = w.members.calls.length;
+      return updateStatus(o);
+    };
+    await w.reconcile();
+    expect(membersAtDecision).toBe(0);
+    const fw = await w.get();
+    expect(fw?.metadata.finalizers).toContain(FEDERATED_WORKLOAD_FINALIZER);
+    expect(fw?.status?.decision).toMatchObject({ ledgerTxId: 'tx-1', decisionId: expect.stringMatching(/^team\.app\./) });
+    expect(fw?.status?.decision?.placements.map((p) => `${p.cluster}:${p.replicas}`).sort()).toEqual(['madrid:1', 'paris:1', 'warsaw:1']);
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed', observedGeneration: 1 });
+    expect(condition(fw, 'Ready')).toMatchObject({ status: 'False' });
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
+    expect(w.events.events).toEqual(['Normal Placed']);
+
+    for (const cluster of ['paris', 'madrid', 'warsaw']) w.members.converge(cluster, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 });
+    const result = await w.reconcile();
+    const ready = await w.get();
+    expect(condition(ready, 'Ready')).toMatchObject({ status: 'True', reason: 'AllClustersReady' });
+    expect(ready?.status).toMatchObject({ replicas: 3, readyReplicas: 3 });
+    expect(result.requeueAfterMs).toBe(60_000);
+    // Steady state: no new decision, no status write.
+    const writes = w.workloads.statusWrites();
+    await w.reconcile();
+    expect(w.ledger.records.size).toBe(1);
+    expect(w.workloads.statusWrites()).toBe(writes);
+  });
+
+  it('an unchanged, fully propagated workload is only observed until the resync, a member that returns or a new generation', async () => {
+    const w = world(spread());
+    const one = w.reconciler();
+    await one.reconcile(KEY);
+    const writes = () => w.members.calls.filter((c) => c.startsWith('apply')).length;
+    const applied = writes();
+    await one.reconcile(KEY);
+    expect(writes()).toBe(applied);
+    w.clock.now += 61_000;
+    await one.reconcile(KEY);
+    expect(writes()).toBe(applied + 3);
+    const fw = (await w.get())!;
+    await w.workloads.update({ ...fw, spec: { ...fw.spec, template: { ...fw.spec.template, metadata: { labels: { rollout: '2' } } } } });
+    await one.reconcile(KEY);
+    expect(writes()).toBe(applied + 6);
+    expect(w.members.objects.get('paris')!.values().next().value!.metadata.labels.rollout).toBe('2');
+  });
+
+  it('creates nothing in any member when the ledger refuses a target, and says why', async () => {
+    const w = world(spread());
+    w.ledger.refuse.add('madrid');
+    const result = await w.reconcile();
+    const fw = await w.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerRefused', message: expect.stringContaining('madrid: CountryNotAllowed (dataset patients may not be processed in ES)') });
+    expect(fw?.status?.decision?.ledgerTxId).toBeUndefined();
+    expect(w.members.calls).toEqual([]);
+    expect(w.ledger.records.size).toBe(0);
+    expect(w.events.events).toEqual(['Warning LedgerRefused']);
+    expect(result.requeueAfterMs).toBe(5_000);
+  });
+
+  it("proposes only clusters the dataset owner's published policy allows, and names the refusal", async () => {
+    const w = world(workload({ replicas: 1, dataAccess: { datasets: ['patients'], purpose: 'inference' } }));
+    const base = { allowedJurisdictions: ['EU'], allowedProviders: [], allowedPurposes: ['inference'], verifiedNodesOnly: true, grantTtlSeconds: 3600, ownerMsp: 'HospitalMSP', version: 1, updatedAt: '2026-11-30T00:00:00Z', updatedBy: 'HospitalMSP/steward' };
+    w.ledger.policies.set('patients', { datasetId: 'patients', allowedCountries: ['ES'], ...base });
+    await w.reconcile();
+    let fw = await w.get();
+    expect(fw?.status?.decision?.placements.map((p) => p.cluster)).toEqual(['madrid']);
+    expect(w.members.kinds('madrid')).toEqual(['Deployment/app']);
+    // The owner allows no country the federation has: nothing is proposed to the ledger, nothing is created.
+    const other = world(workload({ name: 'app', replicas: 1, dataAccess: { datasets: ['patients'], purpose: 'inference' } }));
+    other.ledger.policies.set('patients', { datasetId: 'patients', allowedCountries: ['DE'], ...base });
+    await other.reconcile();
+    fw = await other.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', message: expect.stringContaining('dataset patients may be placed in DE, not FR') });
+    expect(other.ledger.authorized).toBe(0);
+    expect(other.members.calls).toEqual([]);
+  });
+
+  it('with the ledger down places nothing new, leaves running members untouched, and goes through when it returns', async () => {
+    const w = world(spread());
+    await w.reconcile();
+    const before = w.members.calls.length;
+    // A template change needs no ledger; a new share does: drop a cluster's nodes.
+    w.ledger.down = true;
+    w.fed.objects = { ...w.fed.objects, sovereignNodes: w.fed.objects.sovereignNodes.filter((n) => n.spec.memberCluster !== 'warsaw') };
+    w.fed.objects = { ...w.fed.objects, memberClusters: [...w.fed.objects.memberClusters, member('berlin', { country: 'DE' }).member], sovereignNodes: [...w.fed.objects.sovereignNodes, ...member('berlin', { country: 'DE' }).nodes] };
+    const result = await w.reconcile();
+    let fw = await w.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
+    expect(fw?.status?.decision?.placements.map((p) => p.cluster).sort()).toEqual(['madrid', 'paris', 'warsaw']);
+    expect(w.members.calls.slice(before).filter((c) => c.includes('berlin'))).toEqual([]);
+    expect(w.members.kinds('warsaw')).toEqual(['Deployment/app']);
+    expect(result.requeueAfterMs).toBe(5_000);
+
+    w.ledger.down = false;
+    await w.reconcile();
+    fw = await w.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'True' });
+    expect(fw?.status?.decision?.placements.map((p) => p.cluster).sort()).toEqual(['berlin', 'madrid', 'paris']);
+    expect(w.members.kinds('berlin')).toEqual(['Deployment/app']);
+    expect(w.members.kinds('warsaw')).toEqual([]);
+  });
+
+  it('after a restart between RecordPlacement and the status write, finds its own decision and records nothing twice', async () => {
+    const w = world(spread());
+    const updateStatus = w.workloads.updateStatus.bind(w.workloads);
+    let crash = true;
+    w.workloads.updateStatus = async (o) => {
+      if (crash && o.status?.decision?.ledgerTxId) throw new Error('operator killed');
+      return updateStatus(o);
+    };
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    expect(w.ledger.records.size).toBe(1);
+    expect(w.members.calls).toEqual([]);
+    crash = false;
+    await w.reconcile();
+    const fw = await w.get();
+    expect(w.ledger.records.size).toBe(1);
+    expect(fw?.status?.decision?.ledgerTxId).toBe([...w.ledger.records.values()][0].txId);
+    expect(w.members.kinds('paris')).toEqual(['Deployment/app']);
+  });
+
+  it('a decision id is the same for the same share and changes with the previous decision (A → B → A is recorded again)', () => {
+    const fw = { ...spread(), metadata: { ...spread().metadata, uid: 'u1' } };
+    const decision = { placements: [{ cluster: 'paris', replicas: 1, country: 'FR', provider: 'p', nodes: [] }] } as never;
+    expect(decisionId(fw, decision)).toBe(decisionId(structuredClone(fw), decision));
+    const later = { ...fw, status: { decision: { placements: [], ledgerTxId: 'tx-7' } } };
+    expect(decisionId(later, decision)).not.toBe(decisionId(fw, decision));
+    expect(shareOf([{ cluster: 'b', replicas: 1 }, { cluster: 'a', replicas: 2 }])).toBe(shareOf([{ cluster: 'a', replicas: 2 }, { cluster: 'b', replicas: 1 }]));
+  });
+
+  it('suspended: keeps the decision, creates nothing new and changes nothing', async () => {
+    const w = world(spread());
+    await w.reconcile();
+    const fw = (await w.get())!;
+    await w.workloads.update({ ...fw, spec: { ...fw.spec, suspend: true, template: { ...fw.spec.template, metadata: { labels: { changed: 'yes' } } } } });
+    w.fed.objects = { ...w.fed.objects, sovereignNodes: w.fed.objects.sovereignNodes.filter((n) => n.spec.memberCluster !== 'warsaw') };
+    const calls = w.members.calls.length;
+    await w.reconcile();
+    const suspended = await w.get();
+    expect(w.members.calls.slice(calls)).toEqual([]);
+    expect(w.ledger.records.size).toBe(1);
+    expect(suspended?.status?.decision?.placements.map((p) => p.cluster).sort()).toEqual(['madrid', 'paris', 'warsaw']);
+    expect(condition(suspended, 'Progressing')).toMatchObject({ status: 'False', reason: 'Suspended', observedGeneration: 2 });
+  });
+
+  it('a Job moved to another cluster waits until its old copy is gone before it is created there', async () => {
+    const job = workload({ kind: 'Job', parallelism: 1, completions: 1, placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } });
+    const w = world(job, [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' })]);
+    await w.reconcile();
+    const first = (await w.get())!.status!.decision!.placements[0].cluster;
+    const other = first === 'paris' ? 'madrid' : 'paris';
+    expect(w.members.kinds(first)).toEqual(['Job/app']);
+    // Its verified node is revoked: the share must move.
+    w.fed.objects = { ...w.fed.objects, sovereignNodes: w.fed.objects.sovereignNodes.filter((n) => n.spec.memberCluster !== first) };
+    w.members.slowDeletes = true;
+    const mark = w.members.calls.length;
+    await w.reconcile();
+    let fw = await w.get();
+    expect(fw?.status?.decision?.placements.map((p) => p.cluster)).toEqual([other]);
+    expect(w.members.calls.slice(mark)).toEqual([`delete ${first} Job/app`]);
+    expect(w.members.kinds(other)).toEqual([]);
+    expect(condition(fw, 'Progressing')).toMatchObject({ status: 'True', reason: 'RemovingStale' });
+    await w.reconcile();
+    fw = await w.get();
+    expect(w.members.kinds(first)).toEqual([]);
+    expect(w.members.kinds(other)).toEqual(['Job/app']);
+    const calls = w.members.calls.slice(mark);
+    expect(calls.indexOf(`delete ${first} Job/app`)).toBeLessThan(calls.indexOf(`apply ${other} Job/app`));
+  });
+
+  it('propagates the ConfigMaps the template references and removes them with the workload on deletion; records the removal', async () => {
+    const fw = spread();
+    fw.spec.template.spec.template = { spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', envFrom: [{ configMapRef: { name: 'settings' } }] }] } };
+    const w = world(fw);
+    w.host.configMaps.set('team/settings', { metadata: { name: 'settings', namespace: 'team' }, data: { MODE: 'eu' } });
+    await w.reconcile();
+    expect(w.members.kinds('paris')).toEqual(['ConfigMap/settings', 'Deployment/app']);
+    await w.workloads.delete(KEY);
+    w.members.down.add('madrid');
+    await w.reconcile();
+    let deleting = await w.get();
+    expect(deleting?.metadata.finalizers).toContain(FEDERATED_WORKLOAD_FINALIZER);
+    expect(condition(deleting, 'Ready')).toMatchObject({ status: 'False', reason: 'Terminating', message: expect.stringContaining('madrid: cannot be reached') });
+    expect(w.ledger.removals).toEqual([]);
+    w.members.down.delete('madrid');
+    await w.reconcile();
+    deleting = await w.get();
+    expect(deleting).toBeUndefined();
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual([]);
+    expect(w.ledger.removals).toEqual([expect.objectContaining({ decisionId: fw.metadata.name && expect.stringMatching(/^team\.app\./), reason: 'WorkloadDeleted' })]);
+  });
+
+  it('a workload that fits nowhere is Scheduled=False with per-cluster reasons and nothing in any member', async () => {
+    const w = world(workload({ replicas: 1, placement: { countries: { include: ['IT'] } } }));
+    await w.reconcile();
+    const fw = await w.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', message: expect.stringMatching(/paris: CountryNotAllowed/) });
+    expect(fw?.status?.decision?.refused?.map((r) => r.cluster).sort()).toEqual(['madrid', 'paris', 'warsaw']);
+    expect(w.members.calls).toEqual([]);
+    expect(w.ledger.authorized).toBe(0);
+  });
+
+  it('fails over an unreachable member, removes the stale copy when it returns, and fails back only when asked', async () => {
+    const fw = workload({ replicas: 2, placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' }, failback: { policy: 'WhenRecovered', stabilizationSeconds: 60 } } });
+    const w = world(fw, [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' })]);
+    await w.reconcile();
+    const home = (await w.get())!.status!.decision!.placements[0].cluster;
+    const away = home === 'paris' ? 'madrid' : 'paris';
+    w.members.down.add(home);
+    w.taint(home, true);
+    await w.reconcile();
+    let moved = await w.get();
+    expect(moved?.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
+    expect(moved?.status?.failover).toMatchObject({ from: [home] });
+    expect(condition(moved, 'Scheduled')).toMatchObject({ reason: 'FailedOver' });
+    expect(w.events.events).toContain('Warning FailedOver');
+    expect(w.members.kinds(away)).toEqual(['Deployment/app']);
+
+    // Back, but not yet stable: the stale copy goes, the share stays away, the condition still says why it moved.
+    w.members.down.delete(home);
+    w.taint(home, false);
+    await w.reconcile();
+    moved = await w.get();
+    expect(condition(moved, 'Scheduled')).toMatchObject({ status: 'True', reason: 'FailedOver' });
+    expect(w.members.kinds(home)).toEqual([]);
+    expect(moved?.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
+    expect(failbackDue(moved!, w.fed.objects.memberClusters, w.clock.now)).toBe(false);
+    w.clock.now += 61_000;
+    expect(failbackDue(moved!, w.fed.objects.memberClusters, w.clock.now)).toBe(true);
+    // With Never it would stay: stability keeps the current share.
+    const never = { ...moved!, spec: { ...moved!.spec, placement: { ...moved!.spec.placement, failback: { policy: 'Never' as const } } } };
+    expect(failbackDue(never, w.fed.objects.memberClusters, w.clock.now)).toBe(false);
+  });
+});
