@@ -2,12 +2,14 @@
 # Builds Hyperledger Fabric's peer, orderer, configtxgen, cryptogen and
 # osnadmin from the Go module proxy into ~/.cache/cloud-empire/bin/fabric-<version>/.
 # The version is the pseudo-version pinned in go.mod; a stamp of go.mod,
-# go.sum and this script makes a second run a no-op. The chaincode-as-a-service
+# go.sum and the build recipe makes a second run a no-op. The chaincode-as-a-service
 # builder is ccaas-builder/ beside this script (Fabric's own ccaas_builder
 # module is not served by the proxy at any commit).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${CLOUD_EMPIRE_CACHE:-$HOME/.cache/cloud-empire}"
+# shellcheck source=../lib/steps.sh
+. "$here/../lib/steps.sh"
 
 command -v go >/dev/null || { echo "fabric: Go is required (apt-get install golang or https://go.dev/dl)" >&2; exit 2; }
 
@@ -16,20 +18,24 @@ commit="${version##*-}"
 label="3.0.0-dev+${commit}"
 out="$cache/bin/fabric-$commit"
 stamp="$out/.stamp"
-want="$(cat "$here/go.mod" "$here/go.sum" "$0" | sha256sum | cut -d' ' -f1)"
+ldflags="-s -w -X github.com/hyperledger/fabric/common/metadata.Version=$label"
+commands="peer orderer configtxgen cryptogen osnadmin"
+want="$(steps_stamp "$here/go.mod" "$here/go.sum" -- "$ldflags $commands sampleconfig")"
 
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+# f4d285…: the stamp this recipe wrote while the stamp still hashed the script itself.
+if steps_stamp_ok "$stamp" "$want" f4d28588b5b2c1fed47b0648e50d846efe74b194b640690a6588c424fc5ec81a; then
   echo "fabric: binaries for $label are up to date in $out"
   exit 0
 fi
 
 mkdir -p "$out"
 export CGO_ENABLED=0
-start=$(date +%s)
-for cmd in peer orderer configtxgen cryptogen osnadmin; do
-  echo "fabric: building $cmd $label"
-  (cd "$here" && go build -trimpath -ldflags "-s -w -X github.com/hyperledger/fabric/common/metadata.Version=$label" -o "$out/$cmd" "github.com/hyperledger/fabric/cmd/$cmd")
-  echo "fabric: $cmd built after $(( $(date +%s) - start ))s"
+steps_begin fabric fabric-build
+set -- $commands
+while (( $# > 0 )); do
+  cmd=$1; shift
+  step "$cmd $label ($(( 5 - $# )) of 5)" "${1:-the sample configuration}" \
+    bash -c "cd '$here' && go build -trimpath -ldflags '$ldflags' -o '$out/$cmd' 'github.com/hyperledger/fabric/cmd/$cmd'"
 done
 # The sample configuration of the same commit: the network starts from it and overrides what it must.
 rm -rf "$out/config" && mkdir -p "$out/config"
@@ -37,4 +43,4 @@ src="$(cd "$here" && go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)"
 cp "$src/sampleconfig/core.yaml" "$src/sampleconfig/orderer.yaml" "$out/config/"
 chmod -R u+w "$out/config"
 echo "$want" > "$stamp"
-echo "fabric: done in $(( $(date +%s) - start ))s: $out"
+steps_done "$out"

@@ -146,6 +146,8 @@ try {
     console.log(`member ${member.name}, objects the operator placed:\n${objects.stdout || '(none)\n'}`);
   }
   console.log(`catalog of sovereign GPU offerings (empirectl catalog):\n${catalogTable(await readCatalog(host))}\n`);
+  // With --once everything below is removed on exit: say so rather than point at a deleted folder.
+  if (once) console.log('\n(--once: the folders below are removed when the demo stops; run `npm run demo` without it to use them)');
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);
   const ledgerDir = join(federation.dir, 'ledger');
@@ -153,7 +155,7 @@ try {
   const head = await new ConfigMapHeadCheckpoint(host, OPERATOR_NAMESPACE).read();
   const check = verifyLedger(ledgerDir, { operator: verifyingKeyOfDid(operatorDid), expectHead: head });
   console.log(`ledger (embedded, hash-chained, signed): ${check.blocks} blocks, ${check.transactions} transactions, ${check.ok ? 'intact' : `ALTERED: ${check.problem}`}`);
-  console.log(`                      check it yourself: node src/cli/empirectl.ts ledger verify --dir ${ledgerDir} --operator ${operatorDid} --kubeconfig ${hostKubeconfig} --namespace ${OPERATOR_NAMESPACE}`);
+  console.log(`                      check it yourself: npx empirectl ledger verify --dir ${ledgerDir} --operator ${operatorDid} --kubeconfig ${hostKubeconfig} --namespace ${OPERATOR_NAMESPACE}`);
 } catch (error) {
   await stop();
   throw error;
