@@ -83,7 +83,16 @@ async function child(file: string): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   // Rows per CPU-second: what the export does with a core of its own, whatever else the machine runs.
-  console.log(JSON.stringify({ rows: result.rows, seconds, rowsPerSecond: Math.round(result.rows / seconds), cpuSeconds, rowsPerCpuSecond: Math.round(result.rows / cpuSeconds), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+  console.log(
+    JSON.stringify({
+      rows: result.rows,
+      seconds,
+      rowsPerSecond: Math.round(result.rows / seconds),
+      cpuSeconds,
+      rowsPerCpuSecond: Math.round(result.rows / cpuSeconds),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
+  );
 }
 
 export async function benchAudit(): Promise<Record<string, unknown>> {
@@ -93,7 +102,10 @@ export async function benchAudit(): Promise<Record<string, unknown>> {
     const reference = join(dir, 'duckdb.parquet');
     const load = loadavg()[0];
     const exported = JSON.parse(
-      execFileSync(process.execPath, ['--max-old-space-size=128', '--max-semi-space-size=4', fileURLToPath(import.meta.url), '--child', ours], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+      execFileSync(process.execPath, ['--max-old-space-size=128', '--max-semi-space-size=4', fileURLToPath(import.meta.url), '--child', ours], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
     ) as { rows: number; seconds: number; rowsPerSecond: number; cpuSeconds: number; rowsPerCpuSecond: number; peakRssMB: number };
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
@@ -103,7 +115,8 @@ export async function benchAudit(): Promise<Record<string, unknown>> {
     const duckSeconds = (performance.now() - t0) / 1000;
     const duckCpu = process.cpuUsage(cpu0);
     const duckCpuSeconds = (duckCpu.user + duckCpu.system) / 1e6;
-    const read = async (file: string) => (await db.runAndReadAll(`SELECT count(*) AS n, sum(gpu_hours) AS h, count(DISTINCT node_did) AS nodes FROM '${file}'`)).getRowObjectsJson()[0];
+    const read = async (file: string) =>
+      (await db.runAndReadAll(`SELECT count(*) AS n, sum(gpu_hours) AS h, count(DISTINCT node_did) AS nodes FROM '${file}'`)).getRowObjectsJson()[0];
     const [oursRead, referenceRead] = [await read(ours), await read(reference)];
     db.closeSync();
     const duckRowsPerSecond = Math.round(ROWS / duckSeconds);
@@ -111,9 +124,24 @@ export async function benchAudit(): Promise<Record<string, unknown>> {
       rows: ROWS,
       rowGroupSize: ROW_GROUP,
       loadAverage1m: Number(load.toFixed(2)),
-      export: { ...exported, fileMB: Number((statSync(ours).size / 2 ** 20).toFixed(1)), goal: { rowsPerSecond: 500_000, peakRssMB: 150 }, floor: { rowsPerSecond: 200_000, peakRssMB: 200 } },
-      duckdbCopy: { seconds: Number(duckSeconds.toFixed(2)), rowsPerSecond: duckRowsPerSecond, cpuSeconds: Number(duckCpuSeconds.toFixed(2)), rowsPerCpuSecond: Math.round(ROWS / duckCpuSeconds), threads: 1, fileMB: Number((statSync(reference).size / 2 ** 20).toFixed(1)) },
-      oursOverDuckdb: { wall: Number((exported.rowsPerSecond / duckRowsPerSecond).toFixed(2)), cpu: Number((exported.rowsPerCpuSecond / (ROWS / duckCpuSeconds)).toFixed(2)) },
+      export: {
+        ...exported,
+        fileMB: Number((statSync(ours).size / 2 ** 20).toFixed(1)),
+        goal: { rowsPerSecond: 500_000, peakRssMB: 150 },
+        floor: { rowsPerSecond: 200_000, peakRssMB: 200 },
+      },
+      duckdbCopy: {
+        seconds: Number(duckSeconds.toFixed(2)),
+        rowsPerSecond: duckRowsPerSecond,
+        cpuSeconds: Number(duckCpuSeconds.toFixed(2)),
+        rowsPerCpuSecond: Math.round(ROWS / duckCpuSeconds),
+        threads: 1,
+        fileMB: Number((statSync(reference).size / 2 ** 20).toFixed(1)),
+      },
+      oursOverDuckdb: {
+        wall: Number((exported.rowsPerSecond / duckRowsPerSecond).toFixed(2)),
+        cpu: Number((exported.rowsPerCpuSecond / (ROWS / duckCpuSeconds)).toFixed(2)),
+      },
       readBack: { ours: oursRead, duckdb: referenceRead, same: JSON.stringify(oursRead) === JSON.stringify(referenceRead) },
     };
   } finally {

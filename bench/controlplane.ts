@@ -21,7 +21,11 @@ export async function benchControlPlane(iterations = 3): Promise<Record<string, 
     await federation.stop();
     stops.push(performance.now() - t1);
   }
-  const totalMiB = Number(Object.values(memory).reduce((a, b) => a + b, 0).toFixed(1));
+  const totalMiB = Number(
+    Object.values(memory)
+      .reduce((a, b) => a + b, 0)
+      .toFixed(1),
+  );
   const startSummary = summarize(starts, 0);
   return {
     topology: 'host (kube-apiserver) + 2 members (kube-apiserver, kube-scheduler, kube-controller-manager, kwok), one shared etcd',

@@ -54,7 +54,14 @@ export async function submitLoad(ledger: SovereigntyLedger, count: number, concu
   const cpu = process.cpuUsage(cpu0);
   // CPU of this process over wall time: for the embedded ledger, the cores the ledger itself used.
   const clientProcessCores = Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(2));
-  return { transactions: count, concurrency, seconds: Number(seconds.toFixed(2)), txPerSecond: Math.round(count / seconds), clientProcessCores, latencyMs: summarize(latencies, 2) };
+  return {
+    transactions: count,
+    concurrency,
+    seconds: Number(seconds.toFixed(2)),
+    txPerSecond: Math.round(count / seconds),
+    clientProcessCores,
+    latencyMs: summarize(latencies, 2),
+  };
 }
 
 /** The same workload through a peer's gateway on the local network: endorse, order (Raft, 100 ms batches), validate, commit. */
@@ -71,7 +78,13 @@ async function benchFabric(): Promise<Record<string, unknown>> {
     const serial = await submitLoad(ledger, 50, 1);
     const concurrent64 = await submitLoad(ledger, 3_000, 64);
     const concurrent = await submitLoad(ledger, 5_000, 256);
-    return { networkStartSeconds: startSeconds, topology: '1 Raft orderer (BatchTimeout 100 ms), 2 peers (LevelDB), chaincode as a service, endorsement by either peer', serial, concurrent64, concurrent };
+    return {
+      networkStartSeconds: startSeconds,
+      topology: '1 Raft orderer (BatchTimeout 100 ms), 2 peers (LevelDB), chaincode as a service, endorsement by either peer',
+      serial,
+      concurrent64,
+      concurrent,
+    };
   } finally {
     await ledger.close();
     await network.stop();
@@ -87,7 +100,10 @@ export async function benchLedger(): Promise<Record<string, unknown>> {
 function fileSystemOf(path: string): { mountPoint: string; type: string; device: string } | string {
   try {
     const real = realpathSync(path);
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter(Boolean).map((line) => line.split(' '));
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '));
     const matching = mounts.filter(([, point]) => real === point || real.startsWith(point === '/' ? '/' : `${point}/`));
     const [device, mountPoint, type] = matching.sort((a, b) => b[1].length - a[1].length)[0];
     return { mountPoint, type, device };
@@ -135,7 +151,8 @@ async function benchEmbedded(): Promise<Record<string, unknown>> {
     await reopened.close();
     return {
       embedded: {
-        durability: 'each acknowledgement follows the fdatasync of its block (group commit) and the checkpoint of the head (a file here, a ConfigMap in production)',
+        durability:
+          'each acknowledgement follows the fdatasync of its block (group commit) and the checkpoint of the head (a file here, a ConfigMap in production)',
         signedBlocks: `${operatorKey.crv} (${operatorKey.kid.split('#')[0].slice(0, 20)}…)`,
         fileSystem: fileSystemOf(root),
         rawWriteFdatasyncMs,

@@ -35,7 +35,10 @@ function workload(i: number): FederatedWorkload {
         spec: {
           replicas: MEMBERS.length,
           selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', resources: { requests: { cpu: '10m' } } }] } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', resources: { requests: { cpu: '10m' } } }] },
+          },
         } as FederatedWorkload['spec']['template']['spec'],
       },
     },
@@ -76,7 +79,9 @@ export async function benchMembers(workloads = Number(process.env.BENCH_MEMBERS_
         const start = performance.now();
         await Promise.all(
           clients.map((c) =>
-            c.propagation.apply([renderMemberWorkload({ workload: fw, placement: { cluster: c.name, replicas: 1 }, countries: [COUNTRY[c.name]], jurisdictions: ['EU'] })]),
+            c.propagation.apply([
+              renderMemberWorkload({ workload: fw, placement: { cluster: c.name, replicas: 1 }, countries: [COUNTRY[c.name]], jurisdictions: ['EU'] }),
+            ]),
           ),
         );
         existMs.push(performance.now() - start);

@@ -29,7 +29,13 @@ function nodeObject(cluster: string, i: number): V1Node {
   const gpu = i < POOL_NODES;
   const name = `${cluster}-${gpu ? 'gpu' : 'cpu'}-${String(i).padStart(5, '0')}`;
   const now = new Date();
-  const capacity: Record<string, string> = { cpu: '64', memory: '527839824Ki', pods: '110', 'ephemeral-storage': '1966788624Ki', ...(gpu ? { 'nvidia.com/gpu': '8' } : {}) };
+  const capacity: Record<string, string> = {
+    cpu: '64',
+    memory: '527839824Ki',
+    pods: '110',
+    'ephemeral-storage': '1966788624Ki',
+    ...(gpu ? { 'nvidia.com/gpu': '8' } : {}),
+  };
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -48,21 +54,49 @@ function nodeObject(cluster: string, i: number): V1Node {
     status: {
       capacity,
       allocatable: capacity,
-      conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => ({ type, status: 'False', reason: `KubeletHas${type}`, message: 'ok', lastHeartbeatTime: now, lastTransitionTime: now }))
-        .concat([{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }]),
-      addresses: [{ type: 'InternalIP', address: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` }, { type: 'Hostname', address: name }],
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'v1.34.4', kubeProxyVersion: '', containerRuntimeVersion: 'containerd://2.1.4', kernelVersion: '6.12.0', osImage: 'Debian GNU/Linux 13', bootID: '', machineID: '', systemUUID: '' },
+      conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure']
+        .map((type) => ({ type, status: 'False', reason: `KubeletHas${type}`, message: 'ok', lastHeartbeatTime: now, lastTransitionTime: now }))
+        .concat([
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'kubelet is posting ready status',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ]),
+      addresses: [
+        { type: 'InternalIP', address: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` },
+        { type: 'Hostname', address: name },
+      ],
+      nodeInfo: {
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        kubeletVersion: 'v1.34.4',
+        kubeProxyVersion: '',
+        containerRuntimeVersion: 'containerd://2.1.4',
+        kernelVersion: '6.12.0',
+        osImage: 'Debian GNU/Linux 13',
+        bootID: '',
+        machineID: '',
+        systemUUID: '',
+      },
     },
   };
 }
 
 async function createNodes(kc: KubeConfig, cluster: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
-  await inParallel(Array.from({ length: NODES_PER_MEMBER }, (_, i) => i), 16, async (i) => {
-    const node = nodeObject(cluster, i);
-    const created = await core.createNode({ body: { ...node, status: undefined } });
-    await core.replaceNodeStatus({ name: node.metadata!.name!, body: { ...created, spec: { ...created.spec, taints: [] }, status: node.status } });
-  });
+  await inParallel(
+    Array.from({ length: NODES_PER_MEMBER }, (_, i) => i),
+    16,
+    async (i) => {
+      const node = nodeObject(cluster, i);
+      const created = await core.createNode({ body: { ...node, status: undefined } });
+      await core.replaceNodeStatus({ name: node.metadata!.name!, body: { ...created, spec: { ...created.spec, taints: [] }, status: node.status } });
+    },
+  );
 }
 
 /**
@@ -101,7 +135,7 @@ export class RssSampler {
   stop(): number {
     clearInterval(this.timer);
     if (this.failure) throw new Error(`could not read the operator's RSS: ${this.failure.message}`);
-    if (!this.samples) throw new Error("no RSS sample of the operator was taken");
+    if (!this.samples) throw new Error('no RSS sample of the operator was taken');
     return this.peak;
   }
 }
@@ -127,26 +161,79 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
     await core.createNamespacedConfigMap({
       namespace: 'cloud-empire',
-      body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: bench}]\naudience: urn:bench\nrequireProofOfPossession: false\n` } },
+      body: {
+        metadata: { name: 'cloud-empire-trust-anchors' },
+        data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: bench}]\naudience: urn:bench\nrequireProofOfPossession: false\n` },
+      },
     });
     for (const m of MEMBERS) {
-      await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } } });
-      await memberClusters.create({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } });
-      await gpuPools.create({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'GpuPool', metadata: { name: `${m}-h100` }, spec: { memberCluster: m, nodeSelector: { matchLabels: { pool: 'bench' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, provider: 'ovhcloud' } });
-      await inParallel(Array.from({ length: POOL_NODES }, (_, i) => nodeObject(m, i).metadata!.name!), 8, async (nodeName) => {
-        const did = newIdentity({ method: 'key' }).did;
-        await sovereignNodes.create({
-          apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: nodeName },
-          spec: { memberCluster: m, nodeName, did, credential: await issueNodeCredential(issuer.key, { subject: did, memberCluster: m, nodeName, countryCode: 'FR', validForSeconds: 86_400 }) },
-        });
+      await core.createNamespacedSecret({
+        namespace: 'cloud-empire',
+        body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } },
       });
+      await memberClusters.create({
+        apiVersion: 'cloudempire.eu/v1alpha1',
+        kind: 'MemberCluster',
+        metadata: { name: m },
+        spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' },
+      });
+      await gpuPools.create({
+        apiVersion: 'cloudempire.eu/v1alpha1',
+        kind: 'GpuPool',
+        metadata: { name: `${m}-h100` },
+        spec: {
+          memberCluster: m,
+          nodeSelector: { matchLabels: { pool: 'bench' } },
+          resourceName: 'nvidia.com/gpu',
+          model: 'NVIDIA-H100-80GB-HBM3',
+          memoryMiB: 81559,
+          provider: 'ovhcloud',
+        },
+      });
+      await inParallel(
+        Array.from({ length: POOL_NODES }, (_, i) => nodeObject(m, i).metadata!.name!),
+        8,
+        async (nodeName) => {
+          const did = newIdentity({ method: 'key' }).did;
+          await sovereignNodes.create({
+            apiVersion: 'cloudempire.eu/v1alpha1',
+            kind: 'SovereignNode',
+            metadata: { name: nodeName },
+            spec: {
+              memberCluster: m,
+              nodeName,
+              did,
+              credential: await issueNodeCredential(issuer.key, { subject: did, memberCluster: m, nodeName, countryCode: 'FR', validForSeconds: 86_400 }),
+            },
+          });
+        },
+      );
     }
 
     // The operator in its own process, so its memory and CPU are its own.
     const port = await freePort();
     const t1 = performance.now();
     const flags = process.env.BENCH_OPERATOR_NODE_OPTIONS !== undefined ? [] : [...OPERATOR_NODE_FLAGS];
-    operator = new ManagedProcess('operator', process.execPath, [...flags, join(REPO_ROOT, 'src', 'operator', 'main.ts'), `--kubeconfig=${hostFile}`, '--leader-elect=false', `--ledger-dir=${join(dir, 'ledger')}`, `--http-addr=127.0.0.1:${port}`], join(dir, 'operator.log'), { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NODE_OPTIONS: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '', ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}) });
+    operator = new ManagedProcess(
+      'operator',
+      process.execPath,
+      [
+        ...flags,
+        join(REPO_ROOT, 'src', 'operator', 'main.ts'),
+        `--kubeconfig=${hostFile}`,
+        '--leader-elect=false',
+        `--ledger-dir=${join(dir, 'ledger')}`,
+        `--http-addr=127.0.0.1:${port}`,
+      ],
+      join(dir, 'operator.log'),
+      {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        NODE_OPTIONS: process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '',
+        ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}),
+      },
+    );
     const sampler = new RssSampler(() => operator?.pid);
     const pools = watchCollection<GpuPool>({
       name: 'bench-gpupools',
@@ -164,7 +251,9 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     const poolsReady = async () => {
       for (;;) {
         if (!operator!.alive) throw new Error(`the operator exited: ${operator!.tail()}`);
-        const ready = pools.list().filter((p) => p.status?.verifiedNodes === POOL_NODES && p.status?.conditions?.some((c) => c.type === 'HardwareMatches' && c.status === 'True'));
+        const ready = pools
+          .list()
+          .filter((p) => p.status?.verifiedNodes === POOL_NODES && p.status?.conditions?.some((c) => c.type === 'HardwareMatches' && c.status === 'True'));
         if (ready.length === MEMBERS.length) return;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -177,7 +266,9 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     await new Promise((r) => setTimeout(r, 5_000));
     const reconciles = async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return Object.fromEntries([...text.matchAll(/^cloud_empire_reconcile_total\{controller="(\w+)",result="(\w+)"\} (\d+)/gm)].map((m) => [`${m[1]}/${m[2]}`, Number(m[3])]));
+      return Object.fromEntries(
+        [...text.matchAll(/^cloud_empire_reconcile_total\{controller="(\w+)",result="(\w+)"\} (\d+)/gm)].map((m) => [`${m[1]}/${m[2]}`, Number(m[3])]),
+      );
     };
     const idleStart = procStats(operator.pid!);
     const reconcilesBefore = await reconciles();
@@ -191,7 +282,11 @@ export async function benchOperator(): Promise<Record<string, unknown>> {
     const kb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(rollup)?.[1] ?? 0) / 1024);
     const { readdirSync } = await import('node:fs');
     const native = { rssAnonMB: kb('RssAnon'), rssFileMB: kb('RssFile'), openFds: readdirSync(`/proc/${operator.pid}/fd`).length };
-    const heap = { usedMB: gauge('cloud_empire_nodejs_heap_size_used_bytes'), totalMB: gauge('cloud_empire_nodejs_heap_size_total_bytes'), externalMB: gauge('cloud_empire_nodejs_external_memory_bytes') };
+    const heap = {
+      usedMB: gauge('cloud_empire_nodejs_heap_size_used_bytes'),
+      totalMB: gauge('cloud_empire_nodejs_heap_size_total_bytes'),
+      externalMB: gauge('cloud_empire_nodejs_external_memory_bytes'),
+    };
     const idleReconciles = Object.fromEntries(Object.entries(reconcilesAfter).map(([k, v]) => [k, v - (reconcilesBefore[k] ?? 0)]));
     const ticksPerSecond = 100;
 

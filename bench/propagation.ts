@@ -41,7 +41,10 @@ function workload(name: string): FederatedWorkload {
         spec: {
           replicas: 3,
           selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] },
+          },
         } as FederatedWorkload['spec']['template']['spec'],
       },
       placement: { spreadConstraints: [{ by: 'cluster', minGroups: 3 }] },
@@ -67,24 +70,62 @@ export async function benchPropagation(
     for (const namespace of ['cloud-empire', NAMESPACE]) await core.createNamespace({ body: { metadata: { name: namespace } } });
     const issuer = newIdentity({ method: 'key' });
     const anchors = `issuers: [{did: "${issuer.did}", name: bench}]\naudience: urn:bench\nrequireProofOfPossession: false\n`;
-    await core.createNamespacedConfigMap({ namespace: 'cloud-empire', body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': anchors } } });
+    await core.createNamespacedConfigMap({
+      namespace: 'cloud-empire',
+      body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': anchors } },
+    });
     const pods = String(Math.ceil((rate * seconds + burst) / NODES_PER_MEMBER) + 50);
     for (const m of Object.keys(MEMBERS) as Member[]) {
-      await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } } });
-      await custom.createClusterCustomObject({ ...group, plural: 'memberclusters', body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: MEMBERS[m], provider: `${m}-cloud` } } });
+      await core.createNamespacedSecret({
+        namespace: 'cloud-empire',
+        body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } },
+      });
+      await custom.createClusterCustomObject({
+        ...group,
+        plural: 'memberclusters',
+        body: {
+          apiVersion: 'cloudempire.eu/v1alpha1',
+          kind: 'MemberCluster',
+          metadata: { name: m },
+          spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: MEMBERS[m], provider: `${m}-cloud` },
+        },
+      });
       for (let n = 0; n < NODES_PER_MEMBER; n++) {
         const nodeName = `${m}-${n}`;
         await createFakeNode(federation.member(m).kubeConfig(), { name: nodeName, capacity: { cpu: '1000', memory: '4Ti', pods } });
         const node = newIdentity({ method: 'key' });
-        const credential = await issueNodeCredential(issuer.key, { subject: node.did, memberCluster: m, nodeName, countryCode: MEMBERS[m], validForSeconds: 86_400 });
-        await custom.createClusterCustomObject({ ...group, plural: 'sovereignnodes', body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: nodeName }, spec: { memberCluster: m, nodeName, did: node.did, credential } } });
+        const credential = await issueNodeCredential(issuer.key, {
+          subject: node.did,
+          memberCluster: m,
+          nodeName,
+          countryCode: MEMBERS[m],
+          validForSeconds: 86_400,
+        });
+        await custom.createClusterCustomObject({
+          ...group,
+          plural: 'sovereignnodes',
+          body: {
+            apiVersion: 'cloudempire.eu/v1alpha1',
+            kind: 'SovereignNode',
+            metadata: { name: nodeName },
+            spec: { memberCluster: m, nodeName, did: node.did, credential },
+          },
+        });
       }
     }
-    const operator = await startOperator({ host, namespace: 'cloud-empire', ledgerDir: join(dir, 'ledger'), log: createLogger({ level: 'error' }), probeIntervalMs: 2_000 });
+    const operator = await startOperator({
+      host,
+      namespace: 'cloud-empire',
+      ledgerDir: join(dir, 'ledger'),
+      log: createLogger({ level: 'error' }),
+      probeIntervalMs: 2_000,
+    });
     stopOperator = () => operator.stop();
     // Verified capacity everywhere before the first workload.
-    for (const deadline = Date.now() + 120_000; ; ) {
-      const list = (await custom.listClusterCustomObject({ ...group, plural: 'memberclusters' })) as { items: { status?: { verifiedResources?: { cpuMillis?: number } } }[] };
+    for (const deadline = Date.now() + 120_000; ;) {
+      const list = (await custom.listClusterCustomObject({ ...group, plural: 'memberclusters' })) as {
+        items: { status?: { verifiedResources?: { cpuMillis?: number } } }[];
+      };
       if (list.items.every((m) => (m.status?.verifiedResources?.cpuMillis ?? 0) > 0)) break;
       if (Date.now() > deadline) throw new Error('the members never reported verified capacity');
       await new Promise((r) => setTimeout(r, 500));
@@ -120,7 +161,8 @@ export async function benchPropagation(
       await custom.createNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: NAMESPACE, body: workload(name) });
     };
     const waitExist = async (names: string[], timeoutMs: number) => {
-      for (const deadline = Date.now() + timeoutMs; names.some((n) => !firstSeen.has(n)) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+      for (const deadline = Date.now() + timeoutMs; names.some((n) => !firstSeen.has(n)) && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 100));
     };
 
     // (a) steady rate
@@ -147,8 +189,10 @@ export async function benchPropagation(
     await waitExist(burstNames, 600_000);
     const allExistMs = Math.max(...burstNames.map((n) => firstSeen.get(n) ?? Infinity)) - t1;
     let ready = 0;
-    for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
-      const list = (await custom.listNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: NAMESPACE })) as { items: FederatedWorkload[] };
+    for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
+      const list = (await custom.listNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: NAMESPACE })) as {
+        items: FederatedWorkload[];
+      };
       ready = list.items.filter((w) => w.metadata.name!.startsWith('b') && w.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
       if (ready >= burst) break;
       await new Promise((r) => setTimeout(r, 1000));

@@ -68,7 +68,16 @@ export function syntheticFederation(clusters: number, poolsPerCluster: number, n
           metadata: { name: nodeName, generation: 1 },
           spec: { memberCluster: name, nodeName, did: `did:web:nodes.example.eu:${name}:${nodeName}`, credential: 'a.b.c' },
           status: {
-            conditions: [{ type: 'Verified', status: verified ? 'True' : 'False', reason: verified ? 'CredentialVerified' : 'CredentialRevoked', message: '', observedGeneration: 1, lastTransitionTime: T }],
+            conditions: [
+              {
+                type: 'Verified',
+                status: verified ? 'True' : 'False',
+                reason: verified ? 'CredentialVerified' : 'CredentialRevoked',
+                message: '',
+                observedGeneration: 1,
+                lastTransitionTime: T,
+              },
+            ],
             countryCode: country as 'FR',
             jurisdiction: EU.includes(country) ? 'EU' : 'NONEU',
             provider,
@@ -96,7 +105,9 @@ export function syntheticFederation(clusters: number, poolsPerCluster: number, n
   return { memberClusters, sovereignNodes, gpuPools };
 }
 
-const pod = (cpu: string, memory: string) => ({ spec: { containers: [{ name: 'main', image: 'registry.example.eu/team/app:1.0', resources: { requests: { cpu, memory } } }] } });
+const pod = (cpu: string, memory: string) => ({
+  spec: { containers: [{ name: 'main', image: 'registry.example.eu/team/app:1.0', resources: { requests: { cpu, memory } } }] },
+});
 const meta = (name: string) => ({ name, namespace: 'bench' });
 
 export type Mix = 'gpuJobs' | 'spreadDeployments' | 'weightedSplits';
@@ -143,7 +154,10 @@ export function syntheticWorkload(mix: Mix, i: number, clusters: number): Federa
     metadata: meta(`weighted-${i}`),
     spec: {
       template: { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: 10, template: pod('500m', '1Gi') } },
-      placement: { replicaScheduling: { type: 'Divided', divisionPreference: 'Weighted', weights: unique }, fallback: [clusterName((i * 7) % clusters)].filter((f) => !unique.some((u) => u.clusterName === f)) },
+      placement: {
+        replicaScheduling: { type: 'Divided', divisionPreference: 'Weighted', weights: unique },
+        fallback: [clusterName((i * 7) % clusters)].filter((f) => !unique.some((u) => u.clusterName === f)),
+      },
     },
   };
 }

@@ -69,9 +69,14 @@ function storm(snapshot: Snapshot, clusters: number, workloads: number) {
   const after = first.snapshot;
   const index = after.indexOf.get(lost)!;
   const clustersAfter = after.clusters.slice();
-  clustersAfter[index] = { ...clusterNamed(after, lost)!, taints: [...clusterNamed(after, lost)!.taints, { key: 'cloudempire.eu/unreachable', effect: 'NoExecute' }] };
+  clustersAfter[index] = {
+    ...clusterNamed(after, lost)!,
+    taints: [...clusterNamed(after, lost)!.taints, { key: 'cloudempire.eu/unreachable', effect: 'NoExecute' }],
+  };
   const tainted: Snapshot = { clusters: clustersAfter, indexOf: after.indexOf };
-  const current = new Map<FederatedWorkload, CurrentPlacement[]>(batch.map((w, i) => [w, first.decisions[i].placements.map((p) => ({ cluster: p.cluster, ...(p.pool && { pool: p.pool }), replicas: p.replicas }))]));
+  const current = new Map<FederatedWorkload, CurrentPlacement[]>(
+    batch.map((w, i) => [w, first.decisions[i].placements.map((p) => ({ cluster: p.cluster, ...(p.pool && { pool: p.pool }), replicas: p.replicas }))]),
+  );
   const t1 = performance.now();
   const c1 = process.cpuUsage();
   const second = scheduleAll(batch, tainted, (w) => ({ current: current.get(w) }));
@@ -79,7 +84,12 @@ function storm(snapshot: Snapshot, clusters: number, workloads: number) {
   const redecideCpuMs = cpuMs(c1);
   const moved = (d: Decision, i: number) => first.decisions[i].placements.some((p) => p.cluster === lost);
   const affected = second.decisions.filter(moved);
-  const stayedPut = second.decisions.filter((d, i) => !moved(d, i) && JSON.stringify(d.placements.map((p) => [p.cluster, p.pool, p.replicas])) === JSON.stringify(first.decisions[i].placements.map((p) => [p.cluster, p.pool, p.replicas])));
+  const stayedPut = second.decisions.filter(
+    (d, i) =>
+      !moved(d, i) &&
+      JSON.stringify(d.placements.map((p) => [p.cluster, p.pool, p.replicas])) ===
+        JSON.stringify(first.decisions[i].placements.map((p) => [p.cluster, p.pool, p.replicas])),
+  );
   return {
     workloads,
     initialPlacementMs: Math.round(placeMs),
@@ -101,13 +111,31 @@ export async function benchScheduler(): Promise<Record<string, unknown>> {
   const perMix = quick ? 1_000 : 5_000;
   const small = federationOf(100, 10, 50);
   console.error(`scheduler: 100 clusters, ${small.pools} pools, ${small.nodes} nodes built in ${small.buildMs} ms`);
-  const at100 = Object.fromEntries(MIXES.map((mix) => [mix, measure(small.snapshot, Array.from({ length: perMix }, (_, i) => syntheticWorkload(mix, i, 100)))]));
+  const at100 = Object.fromEntries(
+    MIXES.map((mix) => [
+      mix,
+      measure(
+        small.snapshot,
+        Array.from({ length: perMix }, (_, i) => syntheticWorkload(mix, i, 100)),
+      ),
+    ]),
+  );
   const large = federationOf(1_000, 10, 10);
   console.error(`scheduler: 1,000 clusters, ${large.pools} pools, ${large.nodes} nodes built in ${large.buildMs} ms`);
-  const at1000 = Object.fromEntries(MIXES.map((mix) => [mix, measure(large.snapshot, Array.from({ length: perMix / 5 }, (_, i) => syntheticWorkload(mix, i, 1_000)))]));
+  const at1000 = Object.fromEntries(
+    MIXES.map((mix) => [
+      mix,
+      measure(
+        large.snapshot,
+        Array.from({ length: perMix / 5 }, (_, i) => syntheticWorkload(mix, i, 1_000)),
+      ),
+    ]),
+  );
   console.error('scheduler: rescheduling storm…');
   const stormResult = storm(small.snapshot, 100, 10_000);
-  const growth = Object.fromEntries(MIXES.map((mix) => [mix, Number((at1000[mix].cpuMsPerDecision.p50 / Math.max(at100[mix].cpuMsPerDecision.p50, 1e-3)).toFixed(1))]));
+  const growth = Object.fromEntries(
+    MIXES.map((mix) => [mix, Number((at1000[mix].cpuMsPerDecision.p50 / Math.max(at100[mix].cpuMsPerDecision.p50, 1e-3)).toFixed(1))]),
+  );
   const worst100 = Math.min(...MIXES.map((m) => at100[m].decisionsPerSecond));
   const worstP99 = Math.max(...MIXES.map((m) => at100[m].latencyMs.p99));
   const worstCpu100 = Math.min(...MIXES.map((m) => at100[m].decisionsPerCpuSecond));

@@ -32,9 +32,11 @@ export function summarize(samples: number[], digits = 1): Summary {
 /** Runs `work` over `items`, at most `width` at a time. */
 export async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 /** Resident set size of a process in MiB, from /proc (Linux); 0 when it is gone. */
@@ -49,7 +51,10 @@ export function rssMiB(pid: number | undefined): number {
 }
 
 /** `measure` of each process summed per kind of process (`kube-apiserver(paris)` counts as kube-apiserver). */
-export function sumByKind(processes: readonly { name: string; pid: number | undefined }[], measure: (pid: number | undefined) => number): Record<string, number> {
+export function sumByKind(
+  processes: readonly { name: string; pid: number | undefined }[],
+  measure: (pid: number | undefined) => number,
+): Record<string, number> {
   const sums: Record<string, number> = {};
   for (const p of processes) {
     const kind = p.name.replace(/\(.*\)$/, '');

@@ -98,7 +98,8 @@ export async function benchTrust(): Promise<Record<string, unknown>> {
         await mustVerify(coldVerifier, webClaim);
       }, 1_000);
       coldFetches[alg] = { verifications, didDocumentFetches: didServer.requests - fetchesBefore };
-      if (coldFetches[alg].didDocumentFetches < verifications) throw new Error(`cold ${alg}: ${verifications} verifications fetched did.json only ${coldFetches[alg].didDocumentFetches} times`);
+      if (coldFetches[alg].didDocumentFetches < verifications)
+        throw new Error(`cold ${alg}: ${verifications} verifications fetched did.json only ${coldFetches[alg].didDocumentFetches} times`);
 
       const warmVerifier = new TrustVerifier(config({ requireProofOfPossession: false }), { fetcher: httpsFetcher() });
       warm[alg] = await rate(() => mustVerify(warmVerifier, claim));

@@ -56,19 +56,32 @@ async function requireGrant(ctx: Context, id: string): Promise<GrantRecord> {
 /** Judges one use of a grant by one node at the transaction's time; the reasons are stable codes. */
 async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise<AccessVerdict> {
   const at = txTime(ctx);
-  const verdict = (allowed: boolean, reason: AccessReasonCode, message: string): AccessVerdict => ({ grantId: grant.grantId, nodeDid, allowed, reason, message, at });
+  const verdict = (allowed: boolean, reason: AccessReasonCode, message: string): AccessVerdict => ({
+    grantId: grant.grantId,
+    nodeDid,
+    allowed,
+    reason,
+    message,
+    at,
+  });
   if (grant.revoked) return verdict(false, 'GrantRevoked', `grant ${grant.grantId} was revoked at ${grant.revokedAt} by ${grant.revokedBy}`);
   if (grant.expiresAt <= at) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
-  if (!grant.nodeDids.includes(nodeDid)) return verdict(false, 'NodeNotBound', `grant ${grant.grantId} is bound to ${grant.nodeDids.length} other node(s), not ${nodeDid}`);
+  if (!grant.nodeDids.includes(nodeDid))
+    return verdict(false, 'NodeNotBound', `grant ${grant.grantId} is bound to ${grant.nodeDids.length} other node(s), not ${nodeDid}`);
   const policy = await getPolicy(ctx, grant.datasetId);
   if (!policy) return verdict(false, 'DatasetUnknown', `dataset ${grant.datasetId} has no policy any more`);
   if (!grant.purpose || !policy.allowedPurposes.includes(grant.purpose)) {
-    return verdict(false, 'PurposeNotAllowed', `dataset ${grant.datasetId}'s policy (version ${policy.version}) no longer allows ${grant.purpose ?? 'an unstated purpose'}`);
+    return verdict(
+      false,
+      'PurposeNotAllowed',
+      `dataset ${grant.datasetId}'s policy (version ${policy.version}) no longer allows ${grant.purpose ?? 'an unstated purpose'}`,
+    );
   }
   if (policy.verifiedNodesOnly) {
     const attestation = await attestationForDid(ctx, nodeDid);
     if (!attestation?.verified) return verdict(false, 'NodeNotVerified', `${nodeDid} is not verified now${attestation ? ` (${attestation.reason})` : ''}`);
-    if (attestation.expiresAt && attestation.expiresAt <= at) return verdict(false, 'AttestationExpired', `${nodeDid}'s credential expired at ${attestation.expiresAt}`);
+    if (attestation.expiresAt && attestation.expiresAt <= at)
+      return verdict(false, 'AttestationExpired', `${nodeDid}'s credential expired at ${attestation.expiresAt}`);
   }
   return verdict(true, 'Allowed', `${nodeDid} may read ${grant.datasetId} for ${grant.purpose}`);
 }

@@ -20,7 +20,15 @@ export async function getPolicy(ctx: Context, datasetId: string): Promise<Datase
 
 export function parsePolicy(raw: unknown): DatasetPolicyInput {
   const p = v.object(raw, 'policy');
-  const known = new Set(['datasetId', 'allowedJurisdictions', 'allowedCountries', 'allowedProviders', 'allowedPurposes', 'verifiedNodesOnly', 'grantTtlSeconds']);
+  const known = new Set([
+    'datasetId',
+    'allowedJurisdictions',
+    'allowedCountries',
+    'allowedProviders',
+    'allowedPurposes',
+    'verifiedNodesOnly',
+    'grantTtlSeconds',
+  ]);
   for (const field of Object.keys(p)) {
     if (!known.has(field)) throw new ContractError('InvalidArgument', `policy.${field} is not a policy field; remove it (fields: ${[...known].join(', ')})`);
   }
@@ -33,7 +41,8 @@ export function parsePolicy(raw: unknown): DatasetPolicyInput {
     verifiedNodesOnly: v.boolean(p.verifiedNodesOnly, 'policy.verifiedNodesOnly', true),
     grantTtlSeconds: v.integer(p.grantTtlSeconds, 'policy.grantTtlSeconds', 60, 366 * 86_400, 86_400),
   };
-  if (!policy.allowedPurposes.length) throw new ContractError('InvalidArgument', 'policy.allowedPurposes is empty: name at least one purpose the data may serve');
+  if (!policy.allowedPurposes.length)
+    throw new ContractError('InvalidArgument', 'policy.allowedPurposes is empty: name at least one purpose the data may serve');
   return policy;
 }
 

@@ -28,9 +28,11 @@ export class LedgerHeadContract extends SovereignContract {
     const height = raw.height as number;
     const stateKey = key(ctx, HEAD, id);
     const stored = await getJson<LedgerHeadRecord>(ctx, stateKey);
-    if (stored && stored.height > height) throw new ContractError('StaleHead', `ledger ${id} already reached block ${stored.height}; a head never moves back (to ${height})`);
+    if (stored && stored.height > height)
+      throw new ContractError('StaleHead', `ledger ${id} already reached block ${stored.height}; a head never moves back (to ${height})`);
     if (stored && stored.height === height) {
-      if (stored.hash !== hash) throw new ContractError('StaleHead', `ledger ${id} recorded another block ${height} (hash ${stored.hash}): its history was rewritten`);
+      if (stored.hash !== hash)
+        throw new ContractError('StaleHead', `ledger ${id} recorded another block ${height} (hash ${stored.hash}): its history was rewritten`);
       return canonicalJson(stored);
     }
     const record: LedgerHeadRecord = { ledgerId: id, height, hash, recordedAt: txTime(ctx), recordedBy: caller(ctx), txId: ctx.stub.getTxID() };

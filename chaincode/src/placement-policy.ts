@@ -27,13 +27,21 @@ function nodeReasons(target: PlacementTarget, facts: PlacementFacts, now: string
     const where = `node ${node.nodeName} of ${node.memberCluster}`;
     const attestation = facts.attestation(node.memberCluster, node.nodeName);
     if (!attestation) reasons.push({ code: 'NodeNotAttested', message: `${where} has no attestation on the ledger` });
-    else if (attestation.did !== node.did) reasons.push({ code: 'AttestationDidMismatch', message: `${where} is attested as ${attestation.did}, not ${node.did}` });
+    else if (attestation.did !== node.did)
+      reasons.push({ code: 'AttestationDidMismatch', message: `${where} is attested as ${attestation.did}, not ${node.did}` });
     else if (!attestation.verified) reasons.push({ code: 'NodeNotVerified', message: `${where} was refused: ${attestation.reason}` });
-    else if (attestation.expiresAt && attestation.expiresAt <= now) reasons.push({ code: 'AttestationExpired', message: `${where}'s credential expired at ${attestation.expiresAt}` });
+    else if (attestation.expiresAt && attestation.expiresAt <= now)
+      reasons.push({ code: 'AttestationExpired', message: `${where}'s credential expired at ${attestation.expiresAt}` });
     else if (attestation.countryCode !== target.countryCode) {
-      reasons.push({ code: 'CountryMismatch', message: `${where} is attested in ${attestation.countryCode ?? 'no country'}, but the target claims ${target.countryCode}` });
+      reasons.push({
+        code: 'CountryMismatch',
+        message: `${where} is attested in ${attestation.countryCode ?? 'no country'}, but the target claims ${target.countryCode}`,
+      });
     } else if (attestation.provider && attestation.provider !== target.provider) {
-      reasons.push({ code: 'ProviderMismatch', message: `${where} is attested with provider ${attestation.provider}, but the target claims ${target.provider}` });
+      reasons.push({
+        code: 'ProviderMismatch',
+        message: `${where} is attested with provider ${attestation.provider}, but the target claims ${target.provider}`,
+      });
     }
   }
   return reasons;
@@ -49,10 +57,16 @@ function datasetReasons(request: PlacementRequest, target: PlacementTarget, fact
       continue;
     }
     if (!request.purpose || !policy.allowedPurposes.includes(request.purpose)) {
-      reasons.push({ code: 'PurposeNotAllowed', message: `dataset ${datasetId} may serve ${policy.allowedPurposes.join(', ')}, not ${request.purpose ?? 'an unstated purpose'}` });
+      reasons.push({
+        code: 'PurposeNotAllowed',
+        message: `dataset ${datasetId} may serve ${policy.allowedPurposes.join(', ')}, not ${request.purpose ?? 'an unstated purpose'}`,
+      });
     }
     if (policy.allowedCountries.length && !policy.allowedCountries.includes(target.countryCode)) {
-      reasons.push({ code: 'CountryNotAllowed', message: `dataset ${datasetId} may be placed in ${policy.allowedCountries.join(', ')}, not ${target.countryCode}` });
+      reasons.push({
+        code: 'CountryNotAllowed',
+        message: `dataset ${datasetId} may be placed in ${policy.allowedCountries.join(', ')}, not ${target.countryCode}`,
+      });
     }
     if (policy.allowedJurisdictions.length && (!jurisdictions.size || [...jurisdictions].some((j) => !policy.allowedJurisdictions.includes(j)))) {
       reasons.push({
@@ -61,7 +75,10 @@ function datasetReasons(request: PlacementRequest, target: PlacementTarget, fact
       });
     }
     if (policy.allowedProviders.length && !policy.allowedProviders.includes(target.provider)) {
-      reasons.push({ code: 'ProviderNotAllowed', message: `dataset ${datasetId} may be placed with ${policy.allowedProviders.join(', ')}, not ${target.provider}` });
+      reasons.push({
+        code: 'ProviderNotAllowed',
+        message: `dataset ${datasetId} may be placed with ${policy.allowedProviders.join(', ')}, not ${target.provider}`,
+      });
     }
   }
   return reasons;

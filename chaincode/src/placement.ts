@@ -70,7 +70,8 @@ export function parseRemovalRequest(raw: unknown): RemovalRequest {
   const r = v.object(raw, 'removal');
   const w = v.object(r.workload, 'removal.workload');
   const reason = v.string(r.reason, 'removal.reason');
-  if (!(REMOVAL_REASONS as readonly string[]).includes(reason)) throw new ContractError('InvalidArgument', `removal.reason ${reason}: use one of ${REMOVAL_REASONS.join(', ')}`);
+  if (!(REMOVAL_REASONS as readonly string[]).includes(reason))
+    throw new ContractError('InvalidArgument', `removal.reason ${reason}: use one of ${REMOVAL_REASONS.join(', ')}`);
   return {
     workload: {
       namespace: v.string(w.namespace, 'removal.workload.namespace', v.NAME, v.NAME_HINT),
@@ -130,7 +131,13 @@ export class PlacementContract extends SovereignContract {
     const grants = decision.approved ? await issueGrants(ctx, request, decision) : [];
     const recorded: RecordedDecision = { ...decision, txId: ctx.stub.getTxID(), recordedBy: caller(ctx), grants };
     await putJson(ctx, decisionKey, recorded);
-    emit(ctx, EVENTS.placementRecorded, { decisionId: recorded.decisionId, workload: recorded.workload, approved: recorded.approved, txId: recorded.txId, grants });
+    emit(ctx, EVENTS.placementRecorded, {
+      decisionId: recorded.decisionId,
+      workload: recorded.workload,
+      approved: recorded.approved,
+      txId: recorded.txId,
+      grants,
+    });
     return canonicalJson(recorded);
   }
 
@@ -146,7 +153,10 @@ export class PlacementContract extends SovereignContract {
     if (!decision) throw new ContractError('NotFound', `no decision ${removal.decisionId}: only a recorded placement can be removed`);
     const { namespace, name } = decision.workload;
     if (namespace !== removal.workload.namespace || name !== removal.workload.name) {
-      throw new ContractError('WorkloadMismatch', `decision ${removal.decisionId} placed ${namespace}/${name}, not ${removal.workload.namespace}/${removal.workload.name}`);
+      throw new ContractError(
+        'WorkloadMismatch',
+        `decision ${removal.decisionId} placed ${namespace}/${name}, not ${removal.workload.namespace}/${removal.workload.name}`,
+      );
     }
     const removalKey = key(ctx, REMOVAL, removal.decisionId);
     const existing = await getJson<RecordedRemoval>(ctx, removalKey);

@@ -170,7 +170,16 @@ export interface GrantRecord {
 }
 
 /** Why one use of a data-access grant is allowed or refused. */
-export const ACCESS_REASON_CODES = ['Allowed', 'GrantRevoked', 'GrantExpired', 'NodeNotBound', 'DatasetUnknown', 'PurposeNotAllowed', 'NodeNotVerified', 'AttestationExpired'] as const;
+export const ACCESS_REASON_CODES = [
+  'Allowed',
+  'GrantRevoked',
+  'GrantExpired',
+  'NodeNotBound',
+  'DatasetUnknown',
+  'PurposeNotAllowed',
+  'NodeNotVerified',
+  'AttestationExpired',
+] as const;
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];
 
 export interface AccessVerdict {

@@ -57,7 +57,8 @@ export class TrustRegistryContract extends SovereignContract {
       registeredAt: txTime(ctx),
     };
     // An anchor without countries would vouch for any country: refused, not read as "all".
-    if (!record.countries.length) throw new ContractError('InvalidArgument', `anchor.countries of ${record.did} must list the countries (ISO 3166-1 alpha-2) it may attest`);
+    if (!record.countries.length)
+      throw new ContractError('InvalidArgument', `anchor.countries of ${record.did} must list the countries (ISO 3166-1 alpha-2) it may attest`);
     await putJson(ctx, key(ctx, ANCHOR, record.did), record);
     return canonicalJson(record);
   }
@@ -84,13 +85,30 @@ export class TrustRegistryContract extends SovereignContract {
     if (previous && previous.observedAt > attestation.observedAt) {
       // A verdict delivered late (kept while the ledger was unreachable) is history, not the node's current state.
       await putJson(ctx, key(ctx, ATTESTATION_HISTORY, attestation.memberCluster, attestation.nodeName, attestation.observedAt), stored);
-      emit(ctx, EVENTS.attestationRecorded, { memberCluster: stored.memberCluster, nodeName: stored.nodeName, did: stored.did, verified: stored.verified, reason: stored.reason, observedAt: stored.observedAt, txId: stored.txId, superseded: true });
+      emit(ctx, EVENTS.attestationRecorded, {
+        memberCluster: stored.memberCluster,
+        nodeName: stored.nodeName,
+        did: stored.did,
+        verified: stored.verified,
+        reason: stored.reason,
+        observedAt: stored.observedAt,
+        txId: stored.txId,
+        superseded: true,
+      });
       return canonicalJson({ ...stored, superseded: true });
     }
     await putJson(ctx, stateKey, stored);
     if (previous && previous.did !== attestation.did) await ctx.stub.deleteState(key(ctx, ATTESTATION_BY_DID, previous.did));
     await putJson(ctx, key(ctx, ATTESTATION_BY_DID, attestation.did), { memberCluster: attestation.memberCluster, nodeName: attestation.nodeName });
-    emit(ctx, EVENTS.attestationRecorded, { memberCluster: stored.memberCluster, nodeName: stored.nodeName, did: stored.did, verified: stored.verified, reason: stored.reason, observedAt: stored.observedAt, txId: stored.txId });
+    emit(ctx, EVENTS.attestationRecorded, {
+      memberCluster: stored.memberCluster,
+      nodeName: stored.nodeName,
+      did: stored.did,
+      verified: stored.verified,
+      reason: stored.reason,
+      observedAt: stored.observedAt,
+      txId: stored.txId,
+    });
     return canonicalJson(stored);
   }
 
@@ -106,7 +124,11 @@ async function assertAnchored(ctx: Context, attestation: AttestationRecord): Pro
   const where = `node ${attestation.nodeName} of ${attestation.memberCluster}`;
   if (!attestation.issuer) throw new ContractError('UntrustedIssuer', `a verified attestation of ${where} must name its issuer`);
   const anchor = await getJson<TrustAnchorRecord>(ctx, key(ctx, ANCHOR, attestation.issuer));
-  if (!anchor) throw new ContractError('UntrustedIssuer', `${attestation.issuer} is not a registered trust anchor, so it cannot vouch for ${where}; the trust authority's admin registers anchors (TrustRegistry:PutTrustAnchor)`);
+  if (!anchor)
+    throw new ContractError(
+      'UntrustedIssuer',
+      `${attestation.issuer} is not a registered trust anchor, so it cannot vouch for ${where}; the trust authority's admin registers anchors (TrustRegistry:PutTrustAnchor)`,
+    );
   if (!anchorMayAttest(anchor, attestation.countryCode)) {
     const may = anchor.countries.length ? anchor.countries.join(', ') : 'no country (it was registered without countries)';
     throw new ContractError('UntrustedIssuer', `${attestation.issuer} may attest ${may}, not ${attestation.countryCode ?? 'no country'} (${where})`);

@@ -12,7 +12,8 @@ export function object(value: unknown, path: string): Json {
 export function string(value: unknown, path: string, pattern?: RegExp, hint?: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new ContractError('InvalidArgument', `${path} must be a non-empty string`);
   if (value.length > 512) throw new ContractError('InvalidArgument', `${path} is longer than 512 characters`);
-  if (pattern && !pattern.test(value)) throw new ContractError('InvalidArgument', `${path} ${JSON.stringify(value)} is invalid: ${hint ?? `expected ${pattern}`}`);
+  if (pattern && !pattern.test(value))
+    throw new ContractError('InvalidArgument', `${path} ${JSON.stringify(value)} is invalid: ${hint ?? `expected ${pattern}`}`);
   return value;
 }
 

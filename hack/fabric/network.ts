@@ -39,7 +39,11 @@ if (command === 'up') {
   if (existsSync(join(dir, 'network.json'))) await down();
   const t0 = Date.now();
   const network = await LocalFabricNetwork.start({ dir, log: (line) => console.log(line), detached: true });
-  console.log(`fabric: network up in ${((Date.now() - t0) / 1000).toFixed(1)} s; peers ${Object.values(network.info.peers).map((p) => `${p.mspId} ${p.address}`).join(', ')}`);
+  console.log(
+    `fabric: network up in ${((Date.now() - t0) / 1000).toFixed(1)} s; peers ${Object.values(network.info.peers)
+      .map((p) => `${p.mspId} ${p.address}`)
+      .join(', ')}`,
+  );
   const operatorConnection = join(dir, 'operator-connection');
   writeFabricConnection(operatorConnection, connectionTo(network.info, network.info.peers.provider, network.info.identities.operator));
   console.log(`fabric: connection details and identities in ${join(dir, 'network.json')}; stop it with npm run fabric:down`);

@@ -8,9 +8,7 @@ function forCrd(schema: Schema): Schema {
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'x-cloudempire-hint' || key === 'title') continue;
     if (key === 'properties') {
-      out.properties = Object.fromEntries(
-        Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, forCrd(child)]),
-      );
+      out.properties = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, forCrd(child)]));
     } else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object') {
       out[key] = forCrd(value as Schema);
     } else {

@@ -43,7 +43,14 @@ export function pointerToPath(pointer: string): string {
 
 function celPointer(base: string, fieldPath: string | undefined): string {
   if (!fieldPath) return base;
-  return base + fieldPath.split('.').filter(Boolean).map((p) => `/${p}`).join('');
+  return (
+    base +
+    fieldPath
+      .split('.')
+      .filter(Boolean)
+      .map((p) => `/${p}`)
+      .join('')
+  );
 }
 
 function listKeyOf(item: unknown, keys: string[]): string {

@@ -73,7 +73,12 @@ const sorted = (values: Iterable<string | undefined>) => [...new Set([...values]
  * effect when the period began); each node it ran on or was placed on gets
  * its latest attestation recorded before the period's end.
  */
-export async function sovereigntyClaims(workload: { namespace: string; name: string }, range: TimeRange & { to: number }, source: AuditSource, metering: AsyncIterable<MeteringRecord>): Promise<SovereigntyClaims> {
+export async function sovereigntyClaims(
+  workload: { namespace: string; name: string },
+  range: TimeRange & { to: number },
+  source: AuditSource,
+  metering: AsyncIterable<MeteringRecord>,
+): Promise<SovereigntyClaims> {
   const placements: PlacementClaim[] = [];
   let before: PlacementClaim[] = [];
   const attestations = new Map<string, VerificationRecord>();
@@ -81,8 +86,18 @@ export async function sovereigntyClaims(workload: { namespace: string; name: str
     if (record.recordedAt >= range.to) continue;
     if (record.kind === 'verifications') attestations.set(record.nodeDid, record);
     if (record.kind !== 'placements' || record.namespace !== workload.namespace || record.name !== workload.name) continue;
-    const claim: PlacementClaim = { event: record.event, decisionId: record.decisionId, cluster: record.cluster, pool: record.pool, country: record.country, provider: record.provider, recordedAt: iso(record.recordedAt), txId: record.txId };
-    if (range.from !== undefined && record.recordedAt < range.from) before = record.approved ? [...before.filter((p) => p.decisionId === record.decisionId), claim] : before;
+    const claim: PlacementClaim = {
+      event: record.event,
+      decisionId: record.decisionId,
+      cluster: record.cluster,
+      pool: record.pool,
+      country: record.country,
+      provider: record.provider,
+      recordedAt: iso(record.recordedAt),
+      txId: record.txId,
+    };
+    if (range.from !== undefined && record.recordedAt < range.from)
+      before = record.approved ? [...before.filter((p) => p.decisionId === record.decisionId), claim] : before;
     else placements.push(claim);
   }
   const ran: RunClaim[] = [];
@@ -90,18 +105,46 @@ export async function sovereigntyClaims(workload: { namespace: string; name: str
     if (interval.namespace !== workload.namespace || interval.name !== workload.name) continue;
     const clipped = clipInterval(interval, range);
     if (!clipped) continue;
-    ran.push({ cluster: clipped.memberCluster, pool: clipped.pool, nodeName: clipped.nodeName, nodeDid: clipped.nodeDid, country: clipped.country, provider: clipped.provider, from: iso(clipped.start), to: iso(clipped.end), gpuHours: clipped.gpuHours, placementTxId: clipped.txId });
+    ran.push({
+      cluster: clipped.memberCluster,
+      pool: clipped.pool,
+      nodeName: clipped.nodeName,
+      nodeDid: clipped.nodeDid,
+      country: clipped.country,
+      provider: clipped.provider,
+      from: iso(clipped.start),
+      to: iso(clipped.end),
+      gpuHours: clipped.gpuHours,
+      placementTxId: clipped.txId,
+    });
   }
   ran.sort((a, b) => a.from.localeCompare(b.from) || a.nodeName.localeCompare(b.nodeName));
   const inEffect = [...before.filter((p) => p.event !== 'refused' && p.event !== 'removed'), ...placements];
   const placementNodeDids = new Set<string>();
   for await (const record of source.records()) {
-    if (record.kind === 'placements' && inEffect.some((p) => p.txId === record.txId && p.cluster === record.cluster) && record.nodeDids) for (const did of record.nodeDids.split(',')) placementNodeDids.add(did);
+    if (record.kind === 'placements' && inEffect.some((p) => p.txId === record.txId && p.cluster === record.cluster) && record.nodeDids)
+      for (const did of record.nodeDids.split(',')) placementNodeDids.add(did);
   }
   const dids = sorted([...ran.map((r) => r.nodeDid), ...placementNodeDids]);
   const nodes = dids.flatMap((did) => {
     const a = attestations.get(did);
-    return a ? [{ did, memberCluster: a.memberCluster, nodeName: a.nodeName, verified: a.verified, reason: a.reason, issuer: a.issuer, country: a.country, jurisdiction: a.jurisdiction, provider: a.provider, recordedAt: iso(a.recordedAt), txId: a.txId }] : [];
+    return a
+      ? [
+          {
+            did,
+            memberCluster: a.memberCluster,
+            nodeName: a.nodeName,
+            verified: a.verified,
+            reason: a.reason,
+            issuer: a.issuer,
+            country: a.country,
+            jurisdiction: a.jurisdiction,
+            provider: a.provider,
+            recordedAt: iso(a.recordedAt),
+            txId: a.txId,
+          },
+        ]
+      : [];
   });
   const approved = inEffect.filter((p) => p.event === 'placed' || p.event === 'failover');
   return {
@@ -168,22 +211,36 @@ export function verifyCertificate(jwt: string, expectedOperator?: string): Certi
   } catch (error) {
     return refuse((error as Error).message, iss);
   }
-  if (!key.verify(decoded.signingInput, decoded.signature.toString('base64url'))) return refuse(`the signature is not ${iss}'s: the certificate was altered or forged`, iss);
+  if (!key.verify(decoded.signingInput, decoded.signature.toString('base64url')))
+    return refuse(`the signature is not ${iss}'s: the certificate was altered or forged`, iss);
   const vc = decoded.payload.vc as { type?: unknown; credentialSubject?: SovereigntyClaims } | undefined;
   if (!vc || !Array.isArray(vc.type) || !vc.type.includes(CERTIFICATE_TYPE)) return refuse(`not a ${CERTIFICATE_TYPE}`, iss);
   const claims = vc.credentialSubject;
-  if (!claims || typeof claims !== 'object' || decoded.payload.sub !== claims.id || !Array.isArray(claims.placements) || !Array.isArray(claims.nodes) || !Array.isArray(claims.ran) || !claims.period?.to) {
+  if (
+    !claims ||
+    typeof claims !== 'object' ||
+    decoded.payload.sub !== claims.id ||
+    !Array.isArray(claims.placements) ||
+    !Array.isArray(claims.nodes) ||
+    !Array.isArray(claims.ran) ||
+    !claims.period?.to
+  ) {
     return refuse('the credential subject is not a workload statement (id, period, placements, ran, nodes)', iss);
   }
   return { verified: true, issuer: iss, claims };
 }
 
 /** Against the ledger and meter: the claims must be exactly what they say now for the same workload and period. */
-export async function checkClaimsAgainstLedger(claims: SovereigntyClaims, source: AuditSource, metering: AsyncIterable<MeteringRecord>): Promise<string | undefined> {
+export async function checkClaimsAgainstLedger(
+  claims: SovereigntyClaims,
+  source: AuditSource,
+  metering: AsyncIterable<MeteringRecord>,
+): Promise<string | undefined> {
   const range = { from: claims.period.from === undefined ? undefined : Date.parse(claims.period.from), to: Date.parse(claims.period.to) };
   const now = await sovereigntyClaims(claims.workload, range, source, metering);
   for (const key of ['clusters', 'countries', 'providers', 'placements', 'ran', 'nodes'] as const) {
-    if (canonicalJson(now[key]) !== canonicalJson(claims[key])) return `${key} differ from what the ledger and the meter record for ${claims.workload.namespace}.${claims.workload.name} in that period`;
+    if (canonicalJson(now[key]) !== canonicalJson(claims[key]))
+      return `${key} differ from what the ledger and the meter record for ${claims.workload.namespace}.${claims.workload.name} in that period`;
   }
   return undefined;
 }

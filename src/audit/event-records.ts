@@ -22,7 +22,15 @@ export async function recordsOfEvent(event: ChaincodeEventRecord, ledger: Ledger
   const tx = { txId: event.txId, blockNumber: event.blockNumber };
   switch (event.name) {
     case EVENTS.attestationRecorded: {
-      const p = payload as { memberCluster: string; nodeName: string; did: string; verified: boolean; reason: string; observedAt: string; superseded?: boolean };
+      const p = payload as {
+        memberCluster: string;
+        nodeName: string;
+        did: string;
+        verified: boolean;
+        reason: string;
+        observedAt: string;
+        superseded?: boolean;
+      };
       // The current attestation has the verdict's details when this event made it; a superseded one went to history only.
       const current = await ledger.getAttestation(p.memberCluster, p.nodeName).catch(() => undefined);
       const same = current?.txId === event.txId ? current : undefined;
@@ -60,7 +68,17 @@ export async function recordsOfEvent(event: ChaincodeEventRecord, ledger: Ledger
     }
     case EVENTS.accessRecorded: {
       const verdict = payload as unknown as AccessVerdict;
-      return [{ kind: 'access', ...tx, recordedAt: Date.parse(verdict.at), event: verdict.allowed ? 'used' : 'refused', grantId: verdict.grantId, nodeDid: verdict.nodeDid, reason: verdict.reason }];
+      return [
+        {
+          kind: 'access',
+          ...tx,
+          recordedAt: Date.parse(verdict.at),
+          event: verdict.allowed ? 'used' : 'refused',
+          grantId: verdict.grantId,
+          nodeDid: verdict.nodeDid,
+          reason: verdict.reason,
+        },
+      ];
     }
     case EVENTS.grantRevoked: {
       const grant = await ledger.getGrant(String(payload.grantId));

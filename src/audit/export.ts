@@ -36,7 +36,10 @@ export function parseInstant(value: string, field: string): number {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
   const full = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
   const at = dateOnly ? Date.parse(`${value}T00:00:00Z`) : full ? Date.parse(value) : NaN;
-  if (Number.isNaN(at)) throw new ExportRequestError(`${field} ${JSON.stringify(value)} is not an ISO 8601 instant with a time zone: write e.g. 2026-11-01T00:00:00Z or 2026-11-01`);
+  if (Number.isNaN(at))
+    throw new ExportRequestError(
+      `${field} ${JSON.stringify(value)} is not an ISO 8601 instant with a time zone: write e.g. 2026-11-01T00:00:00Z or 2026-11-01`,
+    );
   return at;
 }
 
@@ -53,7 +56,8 @@ export function parseKind(value: string): ExportKind {
 
 export function parseFormat(value: string, kind: ExportKind): ExportFormat {
   if (value !== 'audit' && value !== 'focus') throw new ExportRequestError(`--format ${value}: use audit or focus`);
-  if (value === 'focus' && kind !== 'metering') throw new ExportRequestError(`--format focus is cost and usage data: use it with --kind metering, not --kind ${kind}`);
+  if (value === 'focus' && kind !== 'metering')
+    throw new ExportRequestError(`--format focus is cost and usage data: use it with --kind metering, not --kind ${kind}`);
   return value;
 }
 
@@ -88,7 +92,8 @@ export async function exportAudit(inputs: AuditInputs, request: ExportRequest, s
     return writer.add(request.format === 'focus' ? focusRow(record as MeteringRecord) : auditRow(record));
   };
   if (request.kind !== 'metering') {
-    for await (const record of inputs.ledger.records()) if (wants(request, record.kind) && inRange(record.recordedAt, request.range) && add(record)) await writer.flush();
+    for await (const record of inputs.ledger.records())
+      if (wants(request, record.kind) && inRange(record.recordedAt, request.range) && add(record)) await writer.flush();
   }
   if (wants(request, 'metering')) {
     for await (const interval of inputs.metering()) {

@@ -70,7 +70,9 @@ export const PLACEMENT_REMOVED_EVENT = 'PlacementRemoved';
 
 function verification(tx: CommittedTransaction, recordedAt: number): VerificationRecord[] {
   const attestation = json<AttestationRecord>(tx.args?.[0]);
-  const event = json<{ memberCluster: string; nodeName: string; did: string; verified: boolean; reason: string; observedAt: string; superseded?: boolean }>(tx.event?.payload);
+  const event = json<{ memberCluster: string; nodeName: string; did: string; verified: boolean; reason: string; observedAt: string; superseded?: boolean }>(
+    tx.event?.payload,
+  );
   const a = attestation ?? event;
   if (!a) return [];
   return [
@@ -98,7 +100,13 @@ function verification(tx: CommittedTransaction, recordedAt: number): Verificatio
 }
 
 /** One row per target of a recorded decision; approved targets on a cluster the previous decision did not use are failovers. */
-export function placementRecords(tx: CommittedTransaction, recordedAt: number, decision: RecordedDecision, request: PlacementRequest | undefined, history: PlacementHistory): PlacementRecord[] {
+export function placementRecords(
+  tx: CommittedTransaction,
+  recordedAt: number,
+  decision: RecordedDecision,
+  request: PlacementRequest | undefined,
+  history: PlacementHistory,
+): PlacementRecord[] {
   const workload = `${decision.workload.namespace}.${decision.workload.name}`;
   const approvedClusters = [...new Set(decision.targets.filter((t) => t.approved).map((t) => t.cluster))];
   const previous = history.next(workload, approvedClusters);
@@ -179,7 +187,16 @@ function accessUse(tx: CommittedTransaction, recordedAt: number): AccessRecord[]
   const verdict = json<AccessVerdict>(tx.event?.payload);
   if (!verdict) return [];
   return [
-    { kind: 'access', txId: tx.txId, blockNumber: tx.blockNumber, recordedAt, event: verdict.allowed ? 'used' : 'refused', grantId: verdict.grantId, nodeDid: verdict.nodeDid, reason: verdict.reason },
+    {
+      kind: 'access',
+      txId: tx.txId,
+      blockNumber: tx.blockNumber,
+      recordedAt,
+      event: verdict.allowed ? 'used' : 'refused',
+      grantId: verdict.grantId,
+      nodeDid: verdict.nodeDid,
+      reason: verdict.reason,
+    },
   ];
 }
 

@@ -53,7 +53,9 @@ export class MeteringLog {
   /** Appends what the meter opened and closed in one write and one fdatasync. */
   append(opened: readonly OpenInterval[], closed: readonly MeteringRecord[]): void {
     if (!opened.length && !closed.length) return;
-    const lines = [...closed.map((record) => ({ t: 'closed', record })), ...opened.map((interval) => ({ t: 'open', interval }))].map((e) => `${JSON.stringify(e)}\n`);
+    const lines = [...closed.map((record) => ({ t: 'closed', record })), ...opened.map((interval) => ({ t: 'open', interval }))].map(
+      (e) => `${JSON.stringify(e)}\n`,
+    );
     this.fs.write(this.fd, lines.join(''));
     this.fs.datasync(this.fd);
     for (const record of closed) if (this.open.get(uidOf(record))?.intervalId === record.intervalId) this.open.delete(uidOf(record));

@@ -77,7 +77,10 @@ export function closeInterval(open: OpenInterval, end: number, estimated: boolea
  * changes nothing; a pod restarted under the same uid with a new start time
  * closes the old interval at the new start and opens another.
  */
-export function meter(events: Iterable<PodEvent>, open: ReadonlyMap<string, OpenInterval> = new Map()): { open: Map<string, OpenInterval>; opened: OpenInterval[]; closed: MeteringRecord[] } {
+export function meter(
+  events: Iterable<PodEvent>,
+  open: ReadonlyMap<string, OpenInterval> = new Map(),
+): { open: Map<string, OpenInterval>; opened: OpenInterval[]; closed: MeteringRecord[] } {
   const state = new Map(open);
   const opened: OpenInterval[] = [];
   const closed: MeteringRecord[] = [];
@@ -108,7 +111,13 @@ export function meter(events: Iterable<PodEvent>, open: ReadonlyMap<string, Open
  * no longer holds GPUs stops at `at`. Level-based: observing the same pods
  * twice yields nothing the second time.
  */
-export function observeMember(open: ReadonlyMap<string, OpenInterval>, memberCluster: string, running: readonly GpuPod[], at: number, estimated = false): PodEvent[] {
+export function observeMember(
+  open: ReadonlyMap<string, OpenInterval>,
+  memberCluster: string,
+  running: readonly GpuPod[],
+  at: number,
+  estimated = false,
+): PodEvent[] {
   const events: PodEvent[] = [];
   const seen = new Set<string>();
   for (const pod of running) {

@@ -21,7 +21,7 @@ const LEDGER_COLUMNS: ColumnSpec[] = [
 
 export const VERIFICATION_COLUMNS: ColumnSpec[] = [
   ...LEDGER_COLUMNS,
-  ts('observed_at', "when the operator judged the node (its clock)"),
+  ts('observed_at', 'when the operator judged the node (its clock)'),
   s('sovereign_node', 'the SovereignNode object', true),
   s('member_cluster', 'the member cluster of the node'),
   s('node_name', 'the Node name in the member'),
@@ -157,7 +157,12 @@ export function columnsOf(kind: AuditKind | 'all', format: 'audit' | 'focus'): C
   }
 }
 
-const ledger = (r: { kind: string; txId: string; blockNumber: number; recordedAt: number }): Row => ({ kind: r.kind, tx_id: r.txId, block_number: r.blockNumber, recorded_at: r.recordedAt });
+const ledger = (r: { kind: string; txId: string; blockNumber: number; recordedAt: number }): Row => ({
+  kind: r.kind,
+  tx_id: r.txId,
+  block_number: r.blockNumber,
+  recorded_at: r.recordedAt,
+});
 
 function verificationRow(r: VerificationRecord): Row {
   return {

@@ -54,7 +54,8 @@ export class EmbeddedAuditSource implements AuditSource {
     let prevHash = GENESIS_HASH;
     let pendingTorn: string | undefined;
     for await (const line of fileLines(path)) {
-      if (pendingTorn !== undefined) throw new AuditLedgerError(`${path}: block ${expected} is not a complete record; the log was altered (run \`empirectl ledger verify\`)`);
+      if (pendingTorn !== undefined)
+        throw new AuditLedgerError(`${path}: block ${expected} is not a complete record; the log was altered (run \`empirectl ledger verify\`)`);
       let block: Block<LedgerTransaction>;
       try {
         block = JSON.parse(line) as Block<LedgerTransaction>;

@@ -70,14 +70,20 @@ function meteringProblem(row: Record<string, Value>, index: LedgerIndex, journal
   if (!index.placements.get(txId)?.has(target)) return `transaction ${txId} did not place ${row.namespace}.${row.name} on ${row.member_cluster}`;
   const interval = journal.get(row.interval_id as string);
   if (!interval) return `the meter's journal has no interval ${row.interval_id}`;
-  const differs = (['pod', 'node_name', 'pool', 'gpus', 'tx_id'] as const).find((k) => row[k] !== { pod: interval.pod, node_name: interval.nodeName, pool: interval.pool, gpus: interval.gpus, tx_id: interval.txId }[k]);
+  const differs = (['pod', 'node_name', 'pool', 'gpus', 'tx_id'] as const).find(
+    (k) => row[k] !== { pod: interval.pod, node_name: interval.nodeName, pool: interval.pool, gpus: interval.gpus, tx_id: interval.txId }[k],
+  );
   if (differs) return `${differs} differs from the meter's journal`;
   const start = row.start as number;
   const end = row.end as number;
   if (start < interval.start || end > interval.end || end < start) return "its period is outside the interval in the meter's journal";
   const hours = (interval.gpus * (end - start)) / MS_PER_HOUR;
   if (Math.abs((row.gpu_hours as number) - hours) > 1e-9 * Math.max(1, hours)) return `gpu_hours ${row.gpu_hours} is not gpus × hours (${hours})`;
-  if (interval.pricePerGpuHour !== undefined && Math.abs((row.cost as number) - hours * interval.pricePerGpuHour) > 1e-9 * Math.max(1, hours * interval.pricePerGpuHour)) return "cost is not gpu_hours × the pool's price";
+  if (
+    interval.pricePerGpuHour !== undefined &&
+    Math.abs((row.cost as number) - hours * interval.pricePerGpuHour) > 1e-9 * Math.max(1, hours * interval.pricePerGpuHour)
+  )
+    return "cost is not gpu_hours × the pool's price";
   return undefined;
 }
 

@@ -5,7 +5,8 @@ import { cpuMillis, memoryMiB, parseQuantity } from './quantity.ts';
 type Parse = (q: string | undefined) => number | undefined;
 
 function podRequest(pod: V1Pod, resource: string, parse: Parse): number {
-  const of = (c: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }) => parse(c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource]) ?? 0;
+  const of = (c: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }) =>
+    parse(c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource]) ?? 0;
   const main = (pod.spec?.containers ?? []).reduce((sum, c) => sum + of(c), 0);
   return Math.max(main, ...(pod.spec?.initContainers ?? []).map(of));
 }

@@ -83,7 +83,11 @@ export function poolCapacity(spec: GpuPoolSpec, nodes: V1Node[], pods: V1Pod[], 
     allocatedOn.set(nodeName, (allocatedOn.get(nodeName) ?? 0) + request);
   }
   const perNode = counted
-    .map((n) => ({ name: n.metadata!.name!, allocatable: count(n.status?.allocatable?.[spec.resourceName]), allocated: allocatedOn.get(n.metadata!.name!) ?? 0 }))
+    .map((n) => ({
+      name: n.metadata!.name!,
+      allocatable: count(n.status?.allocatable?.[spec.resourceName]),
+      allocated: allocatedOn.get(n.metadata!.name!) ?? 0,
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   return {
     nodes: matching.length,

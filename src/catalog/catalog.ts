@@ -58,7 +58,9 @@ export function buildCatalog(pools: readonly GpuPool[], clusters: readonly Membe
       verifiedNodes: pool.status?.verifiedNodes ?? 0,
       totalGpus: allocatable,
       freeGpus: Math.max(0, allocatable - (pool.status?.allocated ?? 0)),
-      pricePerGpuHour: pool.spec.pricePerGpuHour ? { amount: pool.spec.pricePerGpuHour.amount, currency: pool.spec.pricePerGpuHour.currency ?? 'EUR' } : undefined,
+      pricePerGpuHour: pool.spec.pricePerGpuHour
+        ? { amount: pool.spec.pricePerGpuHour.amount, currency: pool.spec.pricePerGpuHour.currency ?? 'EUR' }
+        : undefined,
     });
   }
   const gpu = filter.gpu?.toLowerCase();
@@ -84,5 +86,12 @@ export function catalogTable(offerings: readonly Offering[]): string {
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('   ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

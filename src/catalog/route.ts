@@ -13,7 +13,9 @@ export function catalogRoute(host: KubeConfig, operatorKey: KeyFile, log: Logger
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const country = query.get('country') ?? undefined;
     if (country !== undefined && !isCountryCode(country)) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `country=${country}: use an ISO 3166-1 alpha-2 code in upper case, e.g. FR` }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: `country=${country}: use an ISO 3166-1 alpha-2 code in upper case, e.g. FR` }));
       return;
     }
     let offerings;
@@ -22,7 +24,9 @@ export function catalogRoute(host: KubeConfig, operatorKey: KeyFile, log: Logger
     } catch (error) {
       // The caller is not authenticated: API-server errors (URLs, RBAC names, bodies) go to the log only.
       log.error('catalog: reading the federation failed', { component: 'catalog', error });
-      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify({ error: 'the catalog is unavailable right now; try again later' }));
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' })
+        .end(JSON.stringify({ error: 'the catalog is unavailable right now; try again later' }));
       return;
     }
     const body = {

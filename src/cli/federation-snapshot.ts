@@ -13,23 +13,31 @@ const SNAPSHOT_KINDS = ['MemberCluster', 'SovereignNode', 'GpuPool'] as const;
 
 /** Parses and validates a snapshot file; bad input names the document (from 1) and the field. */
 export function parseFederationFile(text: string, source: string): FederationObjects {
-  const objects: { memberClusters: MemberCluster[]; sovereignNodes: SovereignNode[]; gpuPools: GpuPool[] } = { memberClusters: [], sovereignNodes: [], gpuPools: [] };
+  const objects: { memberClusters: MemberCluster[]; sovereignNodes: SovereignNode[]; gpuPools: GpuPool[] } = {
+    memberClusters: [],
+    sovereignNodes: [],
+    gpuPools: [],
+  };
   const seen = new Set<string>();
   parseAllDocuments(text).forEach((doc, i) => {
     const where = `${source} document ${i + 1}`;
     if (doc.errors.length) throw new UsageError(`${where}: not YAML: ${doc.errors[0].message}`);
     const object = doc.toJS() as Record<string, unknown> | null;
     if (object === null || object === undefined) return;
-    if (typeof object !== 'object' || Array.isArray(object)) throw new UsageError(`${where}: expected a MemberCluster, SovereignNode or GpuPool, found ${Array.isArray(object) ? 'a list' : typeof object}`);
+    if (typeof object !== 'object' || Array.isArray(object))
+      throw new UsageError(`${where}: expected a MemberCluster, SovereignNode or GpuPool, found ${Array.isArray(object) ? 'a list' : typeof object}`);
     const kind = object.kind;
     if (!SNAPSHOT_KINDS.includes(kind as (typeof SNAPSHOT_KINDS)[number])) {
       throw new UsageError(`${where}: kind: ${JSON.stringify(kind ?? null)} does not belong in a snapshot; use ${SNAPSHOT_KINDS.join(', ')}`);
     }
-    if (object.apiVersion !== API_VERSION) throw new UsageError(`${where} (${kind}): apiVersion: ${JSON.stringify(object.apiVersion ?? null)}; use ${API_VERSION}`);
+    if (object.apiVersion !== API_VERSION)
+      throw new UsageError(`${where} (${kind}): apiVersion: ${JSON.stringify(object.apiVersion ?? null)}; use ${API_VERSION}`);
     const result = validate(kind as KindName, object);
     if (!result.ok) {
       const first = result.issues[0];
-      throw new UsageError(`${where} (${kind} ${JSON.stringify((object.metadata as { name?: unknown } | undefined)?.name ?? null)}): ${first.path || '(root)'}: ${first.message}`);
+      throw new UsageError(
+        `${where} (${kind} ${JSON.stringify((object.metadata as { name?: unknown } | undefined)?.name ?? null)}): ${first.path || '(root)'}: ${first.message}`,
+      );
     }
     const key = `${kind}/${(object.metadata as { name: string }).name}`;
     if (seen.has(key)) throw new UsageError(`${where}: ${key} appears twice; keep one`);
@@ -38,7 +46,8 @@ export function parseFederationFile(text: string, source: string): FederationObj
     else if (kind === 'SovereignNode') objects.sovereignNodes.push(result.value as SovereignNode);
     else objects.gpuPools.push(result.value as GpuPool);
   });
-  if (!objects.memberClusters.length) throw new UsageError(`${source}: not a snapshot: it holds no MemberCluster (write one with \`empirectl federation snapshot > federation.yaml\`)`);
+  if (!objects.memberClusters.length)
+    throw new UsageError(`${source}: not a snapshot: it holds no MemberCluster (write one with \`empirectl federation snapshot > federation.yaml\`)`);
   return objects;
 }
 

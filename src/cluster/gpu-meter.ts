@@ -40,7 +40,10 @@ export class GpuMeter {
 
   start(): void {
     this.unsubscribe = this.options.members.onChange((cluster) => this.schedule(cluster));
-    const clusters = new Set([...this.options.facts().pools.map((p) => p.spec.memberCluster), ...[...this.options.journal.open.values()].map((i) => i.memberCluster)]);
+    const clusters = new Set([
+      ...this.options.facts().pools.map((p) => p.spec.memberCluster),
+      ...[...this.options.journal.open.values()].map((i) => i.memberCluster),
+    ]);
     for (const cluster of clusters) this.schedule(cluster);
   }
 
@@ -53,7 +56,9 @@ export class GpuMeter {
       this.pending.clear();
       for (const c of clusters) {
         // A journal that cannot be written is logged and retried at the member's next change; the open intervals stay in memory.
-        this.serial.run(() => this.observe(c)).catch((error: Error) => this.options.log.error('cannot meter member GPU pods', { component: 'gpu-meter', cluster: c, error: error.message }));
+        this.serial
+          .run(() => this.observe(c))
+          .catch((error: Error) => this.options.log.error('cannot meter member GPU pods', { component: 'gpu-meter', cluster: c, error: error.message }));
       }
     }, this.options.coalesceMs ?? 50);
   }

@@ -82,7 +82,8 @@ export class MemberClients implements MemberNodes {
     try {
       secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace });
     } catch (error) {
-      if (isNotFound(error)) throw new MemberAccessError('KubeconfigSecretNotFound', `Secret ${ref.namespace}/${ref.name} of MemberCluster ${name} does not exist`);
+      if (isNotFound(error))
+        throw new MemberAccessError('KubeconfigSecretNotFound', `Secret ${ref.namespace}/${ref.name} of MemberCluster ${name} does not exist`);
       throw error;
     }
     const version = `${secret.metadata?.resourceVersion}/${key}`;

@@ -24,7 +24,11 @@ export function slimPod(pod: V1Pod): V1Pod {
   const workload = pod.metadata?.labels?.[WORKLOAD_LABEL];
   return {
     // uid, startTime and the workload label are the GPU meter's (src/cluster/gpu-meter.ts): one interval per pod uid from its start.
-    metadata: { name: pod.metadata?.name, namespace: pod.metadata?.namespace, ...(workload ? { uid: pod.metadata?.uid, labels: { [WORKLOAD_LABEL]: workload } } : {}) },
+    metadata: {
+      name: pod.metadata?.name,
+      namespace: pod.metadata?.namespace,
+      ...(workload ? { uid: pod.metadata?.uid, labels: { [WORKLOAD_LABEL]: workload } } : {}),
+    },
     spec: {
       nodeName: pod.spec?.nodeName,
       containers: (pod.spec?.containers ?? []).map(slimContainer),
@@ -143,9 +147,11 @@ export class MemberWatches implements MemberCaches, MemberProber {
   async stop(): Promise<void> {
     const views = [...this.views.values()];
     this.views.clear();
-    await Promise.allSettled(views.map(async (v) => {
-      const view = await v.view;
-      await Promise.all([view.nodes.stop(), view.pods.stop()]);
-    }));
+    await Promise.allSettled(
+      views.map(async (v) => {
+        const view = await v.view;
+        await Promise.all([view.nodes.stop(), view.pods.stop()]);
+      }),
+    );
   }
 }

@@ -69,7 +69,9 @@ export class MemberApiWorkloads implements MemberWorkloads {
       cluster,
       (async () => {
         try {
-          return (await (await this.member(cluster)).objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })) as MemberWorkload;
+          return (await (
+            await this.member(cluster)
+          ).objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } })) as MemberWorkload;
         } catch (error) {
           if (isNotFound(error)) return undefined;
           throw error;
@@ -121,7 +123,14 @@ export class HostWorkloadEvents implements WorkloadEvents {
         namespace,
         body: {
           metadata: { generateName: `${workload.metadata.name}.`, namespace },
-          involvedObject: { apiVersion: workload.apiVersion, kind: workload.kind, name: workload.metadata.name, namespace, uid: workload.metadata.uid, resourceVersion: workload.metadata.resourceVersion },
+          involvedObject: {
+            apiVersion: workload.apiVersion,
+            kind: workload.kind,
+            name: workload.metadata.name,
+            namespace,
+            uid: workload.metadata.uid,
+            resourceVersion: workload.metadata.resourceVersion,
+          },
           type,
           reason,
           message: message.slice(0, 1024),

@@ -1,7 +1,14 @@
 // The FederatedWorkload controller's decisions, as pure functions: which
 // placement to keep or record, the ledger request and its verdict, and the
 // status the workload reports. The reconciler (federatedworkload.ts) does I/O only.
-import type { ClusterPlacement, Condition, FederatedWorkload, FederatedWorkloadStatus, MemberCluster, PlacementDecision as StatusDecision } from '../api/generated/types.ts';
+import type {
+  ClusterPlacement,
+  Condition,
+  FederatedWorkload,
+  FederatedWorkloadStatus,
+  MemberCluster,
+  PlacementDecision as StatusDecision,
+} from '../api/generated/types.ts';
 import type { PlacementDecision as LedgerVerdict, PlacementRequest } from '../ledger/ledger.ts';
 import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
 import type { CurrentPlacement } from '../scheduler/framework.ts';
@@ -103,7 +110,8 @@ export function membersNotAnswering(members: readonly MemberCluster[]): Map<stri
   const out = new Map<string, string>();
   for (const m of members) {
     const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
-    if (m.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE)) out.set(m.metadata.name!, `tainted ${TAINT_UNREACHABLE}: ${ready?.message ?? 'unreachable past its grace'}`);
+    if (m.spec.taints?.some((t) => t.key === TAINT_UNREACHABLE))
+      out.set(m.metadata.name!, `tainted ${TAINT_UNREACHABLE}: ${ready?.message ?? 'unreachable past its grace'}`);
     else if (ready?.status === 'False') out.set(m.metadata.name!, `its last probe failed (${ready.reason}: ${ready.message})`);
   }
   return out;
@@ -112,7 +120,10 @@ export function membersNotAnswering(members: readonly MemberCluster[]): Map<stri
 /** The recorded clusters the decision leaves because they became unreachable: a failover. */
 export function failedOverFrom(recorded: readonly ClusterPlacement[], decision: Decision, unreachable: ReadonlySet<string>): string[] {
   const chosen = new Set(decision.placements.map((p) => p.cluster));
-  return recorded.filter((p) => !chosen.has(p.cluster) && unreachable.has(p.cluster)).map((p) => p.cluster).sort();
+  return recorded
+    .filter((p) => !chosen.has(p.cluster) && unreachable.has(p.cluster))
+    .map((p) => p.cluster)
+    .sort();
 }
 
 const readySince = (member: MemberCluster | undefined): number | undefined => {
@@ -145,7 +156,12 @@ export function workloadCondition(workload: FederatedWorkload, type: string, sta
 }
 
 /** The status with these conditions set (transition times kept when nothing changed) and the generation observed. */
-export function withConditions(workload: FederatedWorkload, status: FederatedWorkloadStatus, conditions: readonly ConditionInput[], now: Date): FederatedWorkloadStatus {
+export function withConditions(
+  workload: FederatedWorkload,
+  status: FederatedWorkloadStatus,
+  conditions: readonly ConditionInput[],
+  now: Date,
+): FederatedWorkloadStatus {
   let next = status.conditions;
   for (const condition of conditions) next = setCondition(next, condition, now);
   return { ...status, observedGeneration: workload.metadata.generation ?? 0, conditions: next };

@@ -166,7 +166,11 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const conditions = aggregated.conditions.map((c) => ({ ...c }));
     if (fw.spec.suspend) {
       const progressing = conditions.find((c) => c.type === 'Progressing')!;
-      Object.assign(progressing, { status: 'False', reason: 'Suspended', message: 'spec.suspend: the decision is kept, nothing new is placed or changed in members' });
+      Object.assign(progressing, {
+        status: 'False',
+        reason: 'Suspended',
+        message: 'spec.suspend: the decision is kept, nothing new is placed or changed in members',
+      });
     }
     const degraded = conditions.find((c) => c.type === 'Degraded')!;
     const ready = conditions.find((c) => c.type === 'Ready')!;
@@ -179,7 +183,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
       Object.assign(progressing, { status: 'True', reason: 'RemovingStale', message: propagation.waiting });
       if (ready.status === 'True') Object.assign(ready, { status: 'False', reason: 'RemovingStale', message: propagation.waiting });
     }
-    status = withConditions(fw, { ...status, clusters: aggregated.clusters, replicas: aggregated.replicas, readyReplicas: aggregated.readyReplicas }, conditions, now);
+    status = withConditions(
+      fw,
+      { ...status, clusters: aggregated.clusters, replicas: aggregated.replicas, readyReplicas: aggregated.readyReplicas },
+      conditions,
+      now,
+    );
     await this.writeStatus(fw, status);
 
     if (retry || propagation.unreachable.size) return requeueAfter(this.retryMs);
@@ -192,7 +201,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
    * written into status.decision before any member is touched. Returns the
    * workload as stored after that write.
    */
-  private async decide(fw: FederatedWorkload, federation: FederationObjects, nowMs: number, now: Date): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean }> {
+  private async decide(
+    fw: FederatedWorkload,
+    federation: FederationObjects,
+    nowMs: number,
+    now: Date,
+  ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean }> {
     const stopTimer = scheduleSeconds.startTimer();
     const fresh = failbackDue(fw, federation.memberClusters, nowMs);
     const datasetPolicies = await this.datasetPolicies(fw);
@@ -210,14 +224,23 @@ export class FederatedWorkloadReconciler implements Reconciler {
       const message = unschedulableMessage(decision) + (recorded.length ? '; the recorded placement keeps running' : '');
       if (!recorded.length) status.decision = unrecordedDecision(toStatusDecision(decision));
       await this.eventOnChange(fw, 'Warning', decision.unschedulable?.code ?? 'Unschedulable', message);
-      return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', decision.unschedulable?.code ?? 'Unschedulable', message)], now), retry: false };
+      return {
+        workload: fw,
+        status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', decision.unschedulable?.code ?? 'Unschedulable', message)], now),
+        retry: false,
+      };
     }
     if (!needsNewDecision(fw, decision)) {
       placementDecisions.inc({ result: 'Kept', plugin: 'none' });
       if (fresh) delete status.failover;
       // A standing placement keeps the condition that says how it came about (Placed, FailedOver).
       const scheduled = fw.status?.conditions?.find((c) => c.type === 'Scheduled');
-      if (scheduled?.status === 'True') return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', scheduled.reason, scheduled.message)], now), retry: false };
+      if (scheduled?.status === 'True')
+        return {
+          workload: fw,
+          status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', scheduled.reason, scheduled.message)], now),
+          retry: false,
+        };
       const message = `${recorded.length} cluster(s) as recorded on the ledger (transaction ${fw.status!.decision!.ledgerTxId})`;
       return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'Placed', message)], now), retry: false };
     }
@@ -227,7 +250,11 @@ export class FederatedWorkloadReconciler implements Reconciler {
     if ('unavailable' in authorization) {
       placementDecisions.inc({ result: 'LedgerUnavailable', plugin: 'ledger' });
       const message = `the ledger cannot be reached (${authorization.unavailable}); no new placement until it answers${recorded.length ? ', the recorded placement keeps running' : ''}`;
-      return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now), retry: true };
+      return {
+        workload: fw,
+        status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now),
+        retry: true,
+      };
     }
     if ('refused' in authorization) {
       placementDecisions.inc({ result: 'LedgerRefused', plugin: 'ledger' });
@@ -308,12 +335,21 @@ export class FederatedWorkloadReconciler implements Reconciler {
   }
 
   /** The objects one cluster's share needs: the rendered workload and its dependencies from the host namespace. */
-  private async render(fw: FederatedWorkload, placement: ClusterPlacement, federation: FederationObjects, territory: Territory, cache: Map<string, MemberObject | null>): Promise<MemberObject[]> {
+  private async render(
+    fw: FederatedWorkload,
+    placement: ClusterPlacement,
+    federation: FederationObjects,
+    territory: Territory,
+    cache: Map<string, MemberObject | null>,
+  ): Promise<MemberObject[]> {
     const object = renderMemberWorkload({ workload: fw, placement, pool: this.pool(federation, placement), ...territory });
     const { configMaps, secrets } = referencedDependencies(object.spec.template.spec);
     const namespace = fw.metadata.namespace!;
     const dependencies: MemberObject[] = [];
-    for (const [kind, names] of [['ConfigMap', configMaps], ['Secret', secrets]] as const) {
+    for (const [kind, names] of [
+      ['ConfigMap', configMaps],
+      ['Secret', secrets],
+    ] as const) {
       for (const name of names) {
         const cacheKey = `${kind}/${name}`;
         if (!cache.has(cacheKey)) {
@@ -333,7 +369,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
    * cluster's objects. A Job is created in a new cluster only once no stale
    * copy is left anywhere reachable: a share must never run twice.
    */
-  private async propagate(fw: FederatedWorkload, placements: readonly ClusterPlacement[], federation: FederationObjects, territory: Territory): Promise<Propagation> {
+  private async propagate(
+    fw: FederatedWorkload,
+    placements: readonly ClusterPlacement[],
+    federation: FederationObjects,
+    territory: Territory,
+  ): Promise<Propagation> {
     const key = workloadKey(fw);
     const chosen = new Set(placements.map((p) => p.cluster));
     const unreachable = new Map<string, string>();
@@ -398,7 +439,11 @@ export class FederatedWorkloadReconciler implements Reconciler {
     return { unreachable, problems, ...(waiting && { waiting }) };
   }
 
-  private async observe(fw: FederatedWorkload, placements: readonly ClusterPlacement[], unreachable: ReadonlyMap<string, string>): Promise<MemberObservation[]> {
+  private async observe(
+    fw: FederatedWorkload,
+    placements: readonly ClusterPlacement[],
+    unreachable: ReadonlyMap<string, string>,
+  ): Promise<MemberObservation[]> {
     const template = fw.spec.template;
     const ref = { apiVersion: template.apiVersion, kind: template.kind, namespace: fw.metadata.namespace!, name: template.metadata?.name ?? fw.metadata.name! };
     return Promise.all(
@@ -503,8 +548,19 @@ const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision
  * followed by a short requeue while a workload is Progressing.
  */
 export function federatedWorkloadController(deps: FederatedWorkloadControllerDeps): Controller<FederatedWorkload> {
-  const federation = (): FederationObjects => ({ memberClusters: deps.memberClusters.list(), sovereignNodes: deps.sovereignNodes.list(), gpuPools: deps.gpuPools.list() });
-  const affected = (cluster: string) => keysWhere(deps.informer, (fw) => placedIn(fw, cluster) || !fw.status?.decision?.ledgerTxId || fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true);
+  const federation = (): FederationObjects => ({
+    memberClusters: deps.memberClusters.list(),
+    sovereignNodes: deps.sovereignNodes.list(),
+    gpuPools: deps.gpuPools.list(),
+  });
+  const affected = (cluster: string) =>
+    keysWhere(
+      deps.informer,
+      (fw) =>
+        placedIn(fw, cluster) ||
+        !fw.status?.decision?.ledgerTxId ||
+        fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
+    );
   return new Controller<FederatedWorkload>({
     name: 'federatedworkload',
     informer: deps.informer,
@@ -514,7 +570,9 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
     // Reconciles mostly wait on member and ledger round trips, not CPU.
     workers: deps.workers ?? 8,
   })
-    .watches(deps.memberClusters.subscribe, (member) => [...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))])])
+    .watches(deps.memberClusters.subscribe, (member) => [
+      ...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))]),
+    ])
     .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))
     .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster));
 }

@@ -31,7 +31,11 @@ export function gpuPoolStatus(
   const generation = pool.metadata.generation ?? 0;
   const status: GpuPoolStatus = { ...pool.status, observedGeneration: generation };
   if ('reason' in member) {
-    status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason: member.reason, message: member.message, observedGeneration: generation }, now);
+    status.conditions = setCondition(
+      status.conditions,
+      { type: 'Ready', status: 'False', reason: member.reason, message: member.message, observedGeneration: generation },
+      now,
+    );
     return { status };
   }
   const cluster = pool.spec.memberCluster;
@@ -65,7 +69,13 @@ export function gpuPoolStatus(
           message: `${capacity.allocatable - capacity.allocated} of ${capacity.allocatable} ${pool.spec.resourceName} free on ${capacity.verifiedNodes.length} verified node(s)`,
           observedGeneration: generation,
         }
-      : { type: 'Ready', status: 'False', reason: 'NoVerifiedNodes', message: `${capacity.nodes} node(s) match the selector, none verified`, observedGeneration: generation },
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: 'NoVerifiedNodes',
+          message: `${capacity.nodes} node(s) match the selector, none verified`,
+          observedGeneration: generation,
+        },
     now,
   );
   status.conditions = setCondition(
@@ -78,7 +88,13 @@ export function gpuPoolStatus(
           message: capacity.mismatches.map((m) => `${m.node}: ${m.label}=${m.reported}, pool declares ${m.declared}`).join('; '),
           observedGeneration: generation,
         }
-      : { type: 'HardwareMatches', status: 'True', reason: 'FeatureDiscoveryAgrees', message: 'GPU Feature Discovery labels agree with the declared model and memory', observedGeneration: generation },
+      : {
+          type: 'HardwareMatches',
+          status: 'True',
+          reason: 'FeatureDiscoveryAgrees',
+          message: 'GPU Feature Discovery labels agree with the declared model and memory',
+          observedGeneration: generation,
+        },
     now,
   );
   return { status, poolNodes: capacity.verifiedNodes };

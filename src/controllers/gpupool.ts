@@ -27,7 +27,10 @@ export interface GpuPoolReconcilerDeps {
   now?: () => number;
 }
 
-const memberFailure = (error: unknown): MemberFailure => ({ reason: error instanceof MemberAccessError ? error.reason : 'MemberUnreachable', message: describeError(error) });
+const memberFailure = (error: unknown): MemberFailure => ({
+  reason: error instanceof MemberAccessError ? error.reason : 'MemberUnreachable',
+  message: describeError(error),
+});
 
 /** Counts a GpuPool from its member's verified nodes and keeps the pool label on exactly those. */
 export class GpuPoolReconciler implements Reconciler {

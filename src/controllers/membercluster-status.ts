@@ -29,7 +29,6 @@ export function deviceCapacity(nodes: readonly V1Node[], verified: ReadonlySet<s
   return [...totals.values()].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
 }
 
-
 export interface MemberClusterTiming {
   /** How often a member is probed. */
   intervalMs: number;
@@ -71,10 +70,18 @@ export function memberClusterStatus(
       verifiedResources: verifiedResources(probe.nodes, probe.pods ?? [], verified),
     });
     delete status.unreachableSince;
-    status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'True', reason: 'Reachable', message: `API server ${probe.version} answers`, observedGeneration: generation }, now);
+    status.conditions = setCondition(
+      status.conditions,
+      { type: 'Ready', status: 'True', reason: 'Reachable', message: `API server ${probe.version} answers`, observedGeneration: generation },
+      now,
+    );
   } else {
     status.unreachableSince ??= now.toISOString();
-    status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason: probe.reason, message: probe.message, observedGeneration: generation }, now);
+    status.conditions = setCondition(
+      status.conditions,
+      { type: 'Ready', status: 'False', reason: probe.reason, message: probe.message, observedGeneration: generation },
+      now,
+    );
     const downFor = nowMs - Date.parse(status.unreachableSince);
     // Look again no later than when the grace period ends, so the taint comes on time.
     requeueAfterMs = Math.min(timing.intervalMs, Math.max(100, timing.graceMs - downFor));

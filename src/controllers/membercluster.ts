@@ -53,7 +53,10 @@ export class MemberClusterReconciler implements Reconciler {
       member = await this.deps.memberClusters.update({ ...member, spec: { ...member.spec, taints: plan.taints } });
       plan.status.observedGeneration = member.metadata.generation ?? plan.status.observedGeneration;
       const tainted = plan.taints.some((t) => t.key === UNREACHABLE_TAINT);
-      this.deps.log.info(tainted ? 'member unreachable past grace: tainted' : 'member reachable again: taint removed', { component: 'membercluster', memberCluster: name });
+      this.deps.log.info(tainted ? 'member unreachable past grace: tainted' : 'member reachable again: taint removed', {
+        component: 'membercluster',
+        memberCluster: name,
+      });
     }
     if (memberStatusWorthWriting(plan.status, member.status ?? {}, nowMs, timing.intervalMs)) {
       await this.deps.memberClusters.updateStatus({ ...member, status: plan.status });

@@ -61,7 +61,13 @@ export function sovereignNodeStatus(facts: SovereignNodeFacts): SovereignNodeSta
   let conditions = setCondition(
     status.conditions,
     effective
-      ? { type: 'Verified', status: verdict.verified ? 'True' : 'False', reason: conditionReason(verdict.reason), message: verdict.message, observedGeneration: generation }
+      ? {
+          type: 'Verified',
+          status: verdict.verified ? 'True' : 'False',
+          reason: conditionReason(verdict.reason),
+          message: verdict.message,
+          observedGeneration: generation,
+        }
       : {
           type: 'Verified',
           status: 'False',
@@ -81,14 +87,32 @@ export function sovereignNodeStatus(facts: SovereignNodeFacts): SovereignNodeSta
   conditions = setCondition(
     conditions,
     recorded.ok || recorded.reason !== 'LedgerUnavailable'
-      ? { type: 'LedgerAvailable', status: 'True', reason: 'LedgerAnswered', message: `the ${facts.ledgerKind} ledger answered`, observedGeneration: generation }
-      : { type: 'LedgerAvailable', status: 'False', reason: 'LedgerUnavailable', message: `${recorded.error}; the record is pending and will be written when the ledger returns`, observedGeneration: generation },
+      ? {
+          type: 'LedgerAvailable',
+          status: 'True',
+          reason: 'LedgerAnswered',
+          message: `the ${facts.ledgerKind} ledger answered`,
+          observedGeneration: generation,
+        }
+      : {
+          type: 'LedgerAvailable',
+          status: 'False',
+          reason: 'LedgerUnavailable',
+          message: `${recorded.error}; the record is pending and will be written when the ledger returns`,
+          observedGeneration: generation,
+        },
     now,
   );
   conditions = setCondition(
     conditions,
     bound.ok
-      ? { type: 'NodeBound', status: 'True', reason: 'NodeMarked', message: `Node ${facts.nodeName} in ${facts.memberCluster} carries the verdict`, observedGeneration: generation }
+      ? {
+          type: 'NodeBound',
+          status: 'True',
+          reason: 'NodeMarked',
+          message: `Node ${facts.nodeName} in ${facts.memberCluster} carries the verdict`,
+          observedGeneration: generation,
+        }
       : { type: 'NodeBound', status: 'False', reason: bound.reason, message: bound.message, observedGeneration: generation },
     now,
   );

@@ -14,7 +14,15 @@ import { newNonce } from '../trust/issue.ts';
 import { applyTrustMarks, nodeTrustMarks, type NodeTrustMarks } from '../trust/node-labels.ts';
 import type { TrustVerifier, Verdict } from '../trust/verifier.ts';
 import { ledgerAvailable, ledgerSubmissions, verificationOutcomes } from './metrics.ts';
-import { admittedVerdict, alreadyRecorded, currentChallenge, nextLookMs, sovereignNodeStatus, type BindOutcome, type RecordOutcome } from './sovereignnode-status.ts';
+import {
+  admittedVerdict,
+  alreadyRecorded,
+  currentChallenge,
+  nextLookMs,
+  sovereignNodeStatus,
+  type BindOutcome,
+  type RecordOutcome,
+} from './sovereignnode-status.ts';
 
 export const SOVEREIGN_NODE_FINALIZER = 'cloudempire.eu/node-trust';
 export const TRUST_FIELD_MANAGER = 'cloud-empire-trust';
@@ -32,7 +40,6 @@ export interface SovereignNodeReconcilerDeps {
   retryAfterMs?: number;
   newNonce?: () => string;
 }
-
 
 /** Why the member Node could not be marked, for the NodeBound condition. */
 function bindFailure(error: unknown, node: SovereignNode): Extract<BindOutcome, { ok: false }> {
@@ -83,10 +90,27 @@ export class SovereignNodeReconciler implements Reconciler {
       this.deps.log.warn('cannot mark member node', { component: 'sovereignnode', sovereignNode: key, reason: bound.reason, message: bound.message });
     }
 
-    const status = sovereignNodeStatus({ generation, previous, challenge, verdict, recorded, bound, ledgerKind: this.deps.ledger.kind, memberCluster: node.spec.memberCluster, nodeName: node.spec.nodeName, now });
+    const status = sovereignNodeStatus({
+      generation,
+      previous,
+      challenge,
+      verdict,
+      recorded,
+      bound,
+      ledgerKind: this.deps.ledger.kind,
+      memberCluster: node.spec.memberCluster,
+      nodeName: node.spec.nodeName,
+      now,
+    });
     if (!sameJson(status, previous)) {
       await this.deps.nodes.updateStatus({ ...node, status });
-      this.deps.log.info('verdict', { component: 'sovereignnode', sovereignNode: key, verified: admittedVerdict(verdict, recorded)?.verified ?? false, reason: verdict.reason, ledgerTxId: status.ledgerTxId });
+      this.deps.log.info('verdict', {
+        component: 'sovereignnode',
+        sovereignNode: key,
+        verified: admittedVerdict(verdict, recorded)?.verified ?? false,
+        reason: verdict.reason,
+        ledgerTxId: status.ledgerTxId,
+      });
     }
     const retryMs = this.deps.retryAfterMs ?? RETRY_MS;
     return requeueAfter(nextLookMs({ verdict, recorded, bound, challenge, config, nowMs, resyncMs: RESYNC_MS, retryMs }));

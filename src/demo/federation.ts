@@ -48,7 +48,12 @@ export async function startDemoFederation(log: (line: string) => void): Promise<
 
     // Fresh issuers, node identities and credentials for this run, made by empirectl as in examples/.
     const generated = join(federation.dir, 'examples');
-    check('issuing credentials', await run('bash', [join(REPO_ROOT, 'hack', 'examples', 'credentials.sh'), generated, join(federation.dir, 'keys')], { env: { ...process.env, NODE: process.execPath } }));
+    check(
+      'issuing credentials',
+      await run('bash', [join(REPO_ROOT, 'hack', 'examples', 'credentials.sh'), generated, join(federation.dir, 'keys')], {
+        env: { ...process.env, NODE: process.execPath },
+      }),
+    );
     const manifests = [
       join(REPO_ROOT, 'examples', 'federation', 'member-clusters.yaml'),
       join(generated, 'federation', 'trust-anchors.yaml'),

@@ -38,7 +38,9 @@ const DATA_OWNER: LedgerIdentity = { mspId: 'HospitalMSP', id: 'x509::/CN=data-s
 /** One line per FederatedWorkload: where it runs and how far it got. */
 function workloadLine(w: FederatedWorkload): string {
   const condition = (type: string) => w.status?.conditions?.find((c) => c.type === type);
-  const placed = (w.status?.decision?.ledgerTxId ? w.status.decision.placements : []).map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}×${p.replicas}`).join(', ') || '-';
+  const placed =
+    (w.status?.decision?.ledgerTxId ? w.status.decision.placements : []).map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}×${p.replicas}`).join(', ') ||
+    '-';
   const scheduled = condition('Scheduled');
   const ready = condition('Ready');
   return `${w.metadata.namespace}/${w.metadata.name}: placed ${placed}; Scheduled=${scheduled?.status ?? '?'} ${scheduled?.reason ?? ''}; Ready=${ready?.status ?? '?'} ${ready?.reason ?? ''}${scheduled?.status === 'False' ? ` — ${scheduled.message}` : ''}`;
@@ -55,7 +57,11 @@ async function followWorkloads(host: ReturnType<typeof federation.host.kubeConfi
       if (seen.get(w.metadata.name!) !== line) log(`fw ${line}`);
       seen.set(w.metadata.name!, line);
     }
-    const settled = workloads.every((w) => w.status?.conditions?.some((c) => (c.type === 'Ready' && c.status === 'True') || (c.type === 'Scheduled' && c.status === 'False' && c.reason !== 'LedgerUnavailable')));
+    const settled = workloads.every((w) =>
+      w.status?.conditions?.some(
+        (c) => (c.type === 'Ready' && c.status === 'True') || (c.type === 'Scheduled' && c.status === 'False' && c.reason !== 'LedgerUnavailable'),
+      ),
+    );
     if (settled) return;
     if (Date.now() > deadline) {
       log('some workloads are still converging; the table below shows where they are');
@@ -102,9 +108,7 @@ try {
   log('operator running (SovereignNode, MemberCluster, GpuPool and FederatedWorkload controllers, embedded ledger)');
 
   // Each node's agent answers the challenge the operator publishes.
-  await Promise.all(
-    demoNodeKeys(federation).map(({ name, keyFile }) => answerChallenge(host, name, JSON.parse(readFileSync(keyFile, 'utf8')) as KeyFile)),
-  );
+  await Promise.all(demoNodeKeys(federation).map(({ name, keyFile }) => answerChallenge(host, name, JSON.parse(readFileSync(keyFile, 'utf8')) as KeyFile)));
   log('node agents answered their challenges');
 
   const deadline = Date.now() + 60_000;
@@ -125,7 +129,9 @@ try {
   for (;;) {
     const clusters = await kindClient<MemberCluster>(host, MemberClusterKind).list();
     const pools = await kindClient<GpuPool>(host, GpuPoolKind).list();
-    const ready = clusters.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.verifiedNodeCount === expectedVerified(c.metadata.name!));
+    const ready = clusters.items.filter(
+      (c) => c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') && c.status.verifiedNodeCount === expectedVerified(c.metadata.name!),
+    );
     const counted = pools.items.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
     if (ready.length === clusters.items.length && counted.length === pools.items.length) break;
     if (Date.now() > capacityDeadline) throw new Error(`only ${ready.length} member clusters and ${counted.length} GPU pools are ready`);
@@ -138,11 +144,21 @@ try {
   console.log(`\n${(await kubectl(hostKubeconfig, ['get', 'mc,sn,gp,fw', '-A'])).stdout}`);
   for (const member of federation.members.values()) {
     const nodes = await kubectl(member.access.kubeconfigPath, [
-      'get', 'nodes', '-o',
+      'get',
+      'nodes',
+      '-o',
       'custom-columns=NODE:.metadata.name,VERIFIED:.metadata.labels.trust\\.cloudempire\\.eu/verified,COUNTRY:.metadata.labels.trust\\.cloudempire\\.eu/country,TAINTS:.spec.taints[*].key,ALLOCATABLE:.status.allocatable',
     ]);
     console.log(`member ${member.name}:\n${nodes.stdout}`);
-    const objects = await kubectl(member.access.kubeconfigPath, ['get', 'deployments,jobs,pods', '-A', '-l', 'cloudempire.eu/managed-by=cloud-empire', '-o', 'wide']);
+    const objects = await kubectl(member.access.kubeconfigPath, [
+      'get',
+      'deployments,jobs,pods',
+      '-A',
+      '-l',
+      'cloudempire.eu/managed-by=cloud-empire',
+      '-o',
+      'wide',
+    ]);
     console.log(`member ${member.name}, objects the operator placed:\n${objects.stdout || '(none)\n'}`);
   }
   console.log(`catalog of sovereign GPU offerings (empirectl catalog):\n${catalogTable(await readCatalog(host))}\n`);
@@ -154,8 +170,12 @@ try {
   const operatorDid = didOfKey(await loadOrCreateOperatorKey(host, OPERATOR_NAMESPACE));
   const head = await new ConfigMapHeadCheckpoint(host, OPERATOR_NAMESPACE).read();
   const check = verifyLedger(ledgerDir, { operator: verifyingKeyOfDid(operatorDid), expectHead: head });
-  console.log(`ledger (embedded, hash-chained, signed): ${check.blocks} blocks, ${check.transactions} transactions, ${check.ok ? 'intact' : `ALTERED: ${check.problem}`}`);
-  console.log(`                      check it yourself: npx empirectl ledger verify --dir ${ledgerDir} --operator ${operatorDid} --kubeconfig ${hostKubeconfig} --namespace ${OPERATOR_NAMESPACE}`);
+  console.log(
+    `ledger (embedded, hash-chained, signed): ${check.blocks} blocks, ${check.transactions} transactions, ${check.ok ? 'intact' : `ALTERED: ${check.problem}`}`,
+  );
+  console.log(
+    `                      check it yourself: npx empirectl ledger verify --dir ${ledgerDir} --operator ${operatorDid} --kubeconfig ${hostKubeconfig} --namespace ${OPERATOR_NAMESPACE}`,
+  );
 } catch (error) {
   await stop();
   throw error;

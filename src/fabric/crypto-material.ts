@@ -62,7 +62,13 @@ export function generateCryptoMaterial(root: string): void {
   const sans = ['localhost', '127.0.0.1'];
   const config = {
     OrdererOrgs: [{ Name: 'Orderer', Domain: ORDERER_DOMAIN, EnableNodeOUs: true, Specs: [{ Hostname: 'orderer', SANS: sans }] }],
-    PeerOrgs: Object.values(ORGS).map((org) => ({ Name: org.name, Domain: org.domain, EnableNodeOUs: true, Template: { Count: org.peers, SANS: sans }, Users: { Count: 1 } })),
+    PeerOrgs: Object.values(ORGS).map((org) => ({
+      Name: org.name,
+      Domain: org.domain,
+      EnableNodeOUs: true,
+      Template: { Count: org.peers, SANS: sans },
+      Users: { Count: 1 },
+    })),
   };
   const configPath = join(root, 'crypto-config.yaml');
   writeFileSync(configPath, stringify(config));
@@ -78,7 +84,10 @@ export function issueRoleIdentity(root: string, role: 'operator' | 'admin'): Fab
   const org = ORGS.trust;
   const caDir = join(orgDir(root, org), 'ca');
   const caCert = join(caDir, `ca.${org.domain}-cert.pem`);
-  const caKey = join(caDir, readdirSync(caDir).find((f) => f.endsWith('_sk'))!);
+  const caKey = join(
+    caDir,
+    readdirSync(caDir).find((f) => f.endsWith('_sk'))!,
+  );
   const dir = join(orgDir(root, org), 'users', `${role}@${org.domain}`);
   mkdirSync(dir, { recursive: true });
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -94,8 +103,38 @@ export function issueRoleIdentity(root: string, role: 'operator' | 'admin'): Fab
       '',
     ].join('\n'),
   );
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'req.csr', '-subj', `/C=EU/O=${org.domain}/OU=client/CN=${role}@${org.domain}`);
-  openssl('x509', '-req', '-in', 'req.csr', '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-out', 'cert.pem', '-days', '365', '-sha256', '-extfile', 'ext.cnf');
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'key.pem',
+    '-out',
+    'req.csr',
+    '-subj',
+    `/C=EU/O=${org.domain}/OU=client/CN=${role}@${org.domain}`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'req.csr',
+    '-CA',
+    caCert,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    'cert.pem',
+    '-days',
+    '365',
+    '-sha256',
+    '-extfile',
+    'ext.cnf',
+  );
   // openssl writes a SEC1 key; Node and Fabric read PKCS#8 alike, so keep it as openssl made it.
   return { mspId: org.mspId, certPem: readFileSync(join(dir, 'cert.pem'), 'utf8'), keyPem: readFileSync(join(dir, 'key.pem'), 'utf8') };
 }

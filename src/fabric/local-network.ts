@@ -13,7 +13,19 @@ import { fabricBinaries, REPO_ROOT } from '../controlplane/binaries.ts';
 import { run } from '../controlplane/kubectl.ts';
 import type { FabricConnection } from '../ledger/fabric/fabric-gateway.ts';
 import { freePort, ManagedProcess, StartupError, waitFor } from '../controlplane/process.ts';
-import { adminMspDir, cryptogenUser, generateCryptoMaterial, issueRoleIdentity, ORDERER_DOMAIN, ordererDir, orgDir, ORGS, peerDir, type FabricIdentity, type OrgSpec } from './crypto-material.ts';
+import {
+  adminMspDir,
+  cryptogenUser,
+  generateCryptoMaterial,
+  issueRoleIdentity,
+  ORDERER_DOMAIN,
+  ordererDir,
+  orgDir,
+  ORGS,
+  peerDir,
+  type FabricIdentity,
+  type OrgSpec,
+} from './crypto-material.ts';
 
 export const CHANNEL = 'sovereignty';
 export const CHAINCODE = 'sovereignty';
@@ -139,12 +151,32 @@ export class LocalFabricNetwork {
       }
       log('fabric: chaincode installed; servers running');
 
-      const ordererArgs = ['-o', `127.0.0.1:${ports.orderer}`, '--ordererTLSHostnameOverride', `orderer.${ORDERER_DOMAIN}`, '--tls', '--cafile', ordererTlsCa(crypto)];
+      const ordererArgs = [
+        '-o',
+        `127.0.0.1:${ports.orderer}`,
+        '--ordererTLSHostnameOverride',
+        `orderer.${ORDERER_DOMAIN}`,
+        '--tls',
+        '--cafile',
+        ordererTlsCa(crypto),
+      ];
       const definition = ['--channelID', CHANNEL, '--name', CHAINCODE, '--version', '1.0', '--sequence', '1', '--signature-policy', ENDORSEMENT_POLICY];
       for (const org of PEER_ORGS) {
-        await peerCli(dir, crypto, ports, org, ['lifecycle', 'chaincode', 'approveformyorg', ...ordererArgs, ...definition, '--package-id', packageIds[org], '--waitForEvent'], 60_000);
+        await peerCli(
+          dir,
+          crypto,
+          ports,
+          org,
+          ['lifecycle', 'chaincode', 'approveformyorg', ...ordererArgs, ...definition, '--package-id', packageIds[org], '--waitForEvent'],
+          60_000,
+        );
       }
-      const peerTargets = PEER_ORGS.flatMap((org) => ['--peerAddresses', `127.0.0.1:${ports.peers[org].peer}`, '--tlsRootCertFiles', join(peerDir(crypto, ORGS[org]), 'tls', 'ca.crt')]);
+      const peerTargets = PEER_ORGS.flatMap((org) => [
+        '--peerAddresses',
+        `127.0.0.1:${ports.peers[org].peer}`,
+        '--tlsRootCertFiles',
+        join(peerDir(crypto, ORGS[org]), 'tls', 'ca.crt'),
+      ]);
       await peerCli(dir, crypto, ports, 'tenant', ['lifecycle', 'chaincode', 'commit', ...ordererArgs, ...definition, ...peerTargets], 60_000);
       log('fabric: chaincode definition committed');
 
@@ -155,7 +187,13 @@ export class LocalFabricNetwork {
         peers: Object.fromEntries(
           PEER_ORGS.map((org) => [
             org,
-            { org, mspId: ORGS[org].mspId, address: `127.0.0.1:${ports.peers[org].peer}`, hostName: `peer0.${ORGS[org].domain}`, tlsCaPem: readFileSync(join(peerDir(crypto, ORGS[org]), 'tls', 'ca.crt'), 'utf8') },
+            {
+              org,
+              mspId: ORGS[org].mspId,
+              address: `127.0.0.1:${ports.peers[org].peer}`,
+              hostName: `peer0.${ORGS[org].domain}`,
+              tlsCaPem: readFileSync(join(peerDir(crypto, ORGS[org]), 'tls', 'ca.crt'), 'utf8'),
+            },
           ]),
         ) as Record<PeerOrg, PeerEndpoint>,
         identities,
@@ -199,7 +237,10 @@ async function retryRefused<T>(attempt: () => Promise<T>): Promise<T> {
 
 async function waitForGossip(info: FabricNetworkInfo): Promise<void> {
   const { openFabricLedger } = await import('../ledger/open.ts');
-  for (const [org, other] of [['tenant', 'provider'], ['provider', 'tenant']] as const) {
+  for (const [org, other] of [
+    ['tenant', 'provider'],
+    ['provider', 'tenant'],
+  ] as const) {
     const client = await openFabricLedger(connectionTo(info, info.peers[org], info.identities[org]));
     try {
       await waitFor(
@@ -254,11 +295,20 @@ function writeChannelGenesis(dir: string, crypto: string, ports: Ports): string 
               Name: 'OrdererOrg',
               ID: 'OrdererMSP',
               MSPDir: join(crypto, 'ordererOrganizations', ORDERER_DOMAIN, 'msp'),
-              Policies: { Readers: { Type: 'Signature', Rule: "OR('OrdererMSP.member')" }, Writers: { Type: 'Signature', Rule: "OR('OrdererMSP.member')" }, Admins: { Type: 'Signature', Rule: "OR('OrdererMSP.admin')" } },
+              Policies: {
+                Readers: { Type: 'Signature', Rule: "OR('OrdererMSP.member')" },
+                Writers: { Type: 'Signature', Rule: "OR('OrdererMSP.member')" },
+                Admins: { Type: 'Signature', Rule: "OR('OrdererMSP.admin')" },
+              },
               OrdererEndpoints: [`127.0.0.1:${ports.orderer}`],
             },
           ],
-          Policies: { Readers: implicit('ANY Readers'), Writers: implicit('ANY Writers'), Admins: implicit('MAJORITY Admins'), BlockValidation: implicit('ANY Writers') },
+          Policies: {
+            Readers: implicit('ANY Readers'),
+            Writers: implicit('ANY Writers'),
+            Admins: implicit('MAJORITY Admins'),
+            BlockValidation: implicit('ANY Writers'),
+          },
           Capabilities: { V2_0: true },
         },
         Application: {
@@ -285,7 +335,9 @@ function writeChannelGenesis(dir: string, crypto: string, ports: Ports): string 
   mkdirSync(configDir, { recursive: true });
   writeFileSync(join(configDir, 'configtx.yaml'), stringify(config));
   const block = join(dir, `${CHANNEL}.block`);
-  execFileSync(fabricBinaries.configtxgen(), ['-configPath', configDir, '-profile', 'Sovereignty', '-channelID', CHANNEL, '-outputBlock', block], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(fabricBinaries.configtxgen(), ['-configPath', configDir, '-profile', 'Sovereignty', '-channelID', CHANNEL, '-outputBlock', block], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return block;
 }
 
@@ -335,8 +387,20 @@ async function startOrderer(dir: string, crypto: string, ports: Ports, detached:
 async function joinOrderer(crypto: string, ports: Ports, genesis: string): Promise<void> {
   const tls = (file: string) => join(ordererDir(crypto), 'tls', file);
   const result = await run(fabricBinaries.osnadmin(), [
-    'channel', 'join', '--channelID', CHANNEL, '--config-block', genesis,
-    '-o', `127.0.0.1:${ports.ordererAdmin}`, '--ca-file', tls('ca.crt'), '--client-cert', tls('server.crt'), '--client-key', tls('server.key'),
+    'channel',
+    'join',
+    '--channelID',
+    CHANNEL,
+    '--config-block',
+    genesis,
+    '-o',
+    `127.0.0.1:${ports.ordererAdmin}`,
+    '--ca-file',
+    tls('ca.crt'),
+    '--client-cert',
+    tls('server.crt'),
+    '--client-key',
+    tls('server.key'),
   ]);
   if (result.code !== 0) throw new StartupError(`osnadmin channel join failed: ${result.stderr || result.stdout}`);
 }
@@ -387,7 +451,9 @@ function peerEnv(dir: string, crypto: string, ports: Ports, org: PeerOrg): NodeJ
 
 async function startPeer(dir: string, crypto: string, ports: Ports, org: PeerOrg, detached: boolean): Promise<ManagedProcess> {
   writePeerConfig(dir, org);
-  const peer = new ManagedProcess(`peer-${org}`, fabricBinaries.peer(), ['node', 'start'], join(dir, `peer-${org}.log`), peerEnv(dir, crypto, ports, org), { detached });
+  const peer = new ManagedProcess(`peer-${org}`, fabricBinaries.peer(), ['node', 'start'], join(dir, `peer-${org}.log`), peerEnv(dir, crypto, ports, org), {
+    detached,
+  });
   await waitFor(`peer ${org}`, async () => (await fetch(`http://127.0.0.1:${ports.peers[org].ops}/healthz`)).ok, { timeoutMs: 90_000, process: peer });
   return peer;
 }

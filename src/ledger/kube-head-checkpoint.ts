@@ -39,9 +39,15 @@ export class ConfigMapHeadCheckpoint implements HeadCheckpoint {
   async write(head: LedgerHead): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = this.current && this.headOf(this.current);
-      if (stored && stored.height > head.height) throw new Error(`${this.where} is at block ${stored.height}, ahead of this ledger's ${head.height}: another writer uses it`);
+      if (stored && stored.height > head.height)
+        throw new Error(`${this.where} is at block ${stored.height}, ahead of this ledger's ${head.height}: another writer uses it`);
       const body: V1ConfigMap = {
-        metadata: { name: this.name, namespace: this.namespace, labels: { 'app.kubernetes.io/part-of': 'cloud-empire' }, resourceVersion: this.current?.metadata?.resourceVersion },
+        metadata: {
+          name: this.name,
+          namespace: this.namespace,
+          labels: { 'app.kubernetes.io/part-of': 'cloud-empire' },
+          resourceVersion: this.current?.metadata?.resourceVersion,
+        },
         data: { height: String(head.height), hash: head.hash },
       };
       try {

@@ -18,7 +18,22 @@ import { DETAILS_TRANSIENT_KEY } from '@cloud-empire/chaincode/dataset-policy';
 import { canonicalJson } from '../util/canonical-json.ts';
 import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint, LedgerKind } from './gateway.ts';
 
-export type { AccessVerdict, AttestationRecord, DatasetDetails, DatasetPolicy, DatasetPolicyInput, GrantRecord, LedgerHeadRecord, PlacementDecision, PlacementRequest, RecordedDecision, RecordedRemoval, RemovalRequest, StoredAttestation, TrustAnchorRecord };
+export type {
+  AccessVerdict,
+  AttestationRecord,
+  DatasetDetails,
+  DatasetPolicy,
+  DatasetPolicyInput,
+  GrantRecord,
+  LedgerHeadRecord,
+  PlacementDecision,
+  PlacementRequest,
+  RecordedDecision,
+  RecordedRemoval,
+  RemovalRequest,
+  StoredAttestation,
+  TrustAnchorRecord,
+};
 export { LedgerContractError, LedgerUnavailableError, type LedgerKind } from './gateway.ts';
 
 export type AnchorInput = Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>;

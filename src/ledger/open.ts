@@ -25,7 +25,10 @@ export const EMBEDDED_TRUST_ADMIN_IDENTITY: LedgerIdentity = {
  * ledger's anchors are first made to match them (as the trust admin), since
  * the contract accepts positive verdicts only from registered anchors.
  */
-export async function openEmbeddedLedger(dir: string, options: EmbeddedLedgerOptions & { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity }): Promise<SovereigntyLedger> {
+export async function openEmbeddedLedger(
+  dir: string,
+  options: EmbeddedLedgerOptions & { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity },
+): Promise<SovereigntyLedger> {
   const store = await EmbeddedLedger.open(dir, options);
   try {
     if (options.trustAnchors) await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(options.trustAnchors);

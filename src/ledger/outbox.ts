@@ -4,7 +4,15 @@ import { sameVerdict } from '@cloud-empire/chaincode/trust-registry';
 import { ensureDirDurably, nodeFileSystem, openForAppend, type FileSystem } from '../util/file-system.ts';
 import { parseJsonRecord, readRecordLines, replaceFileDurably } from '../util/line-files.ts';
 import { Serial } from '../util/serial.ts';
-import { LedgerContractError, LedgerUnavailableError, type AttestationRecord, type Ledger, type LedgerKind, type LedgerReceipt, type SovereigntyLedger } from './ledger.ts';
+import {
+  LedgerContractError,
+  LedgerUnavailableError,
+  type AttestationRecord,
+  type Ledger,
+  type LedgerKind,
+  type LedgerReceipt,
+  type SovereigntyLedger,
+} from './ledger.ts';
 
 export const OUTBOX_FILE = 'outbox.jsonl';
 
@@ -115,7 +123,10 @@ export class OutboxLedger implements Ledger {
       return { entry: queued, outcomes: await this.drainQueued() };
     });
     const outcome = outcomes.get(entry.id);
-    if (!outcome) throw new LedgerUnavailableError(`the ledger is unreachable; the verdict waits in the outbox (${this.outbox.size} pending) and will be recorded when it returns`);
+    if (!outcome)
+      throw new LedgerUnavailableError(
+        `the ledger is unreachable; the verdict waits in the outbox (${this.outbox.size} pending) and will be recorded when it returns`,
+      );
     if ('error' in outcome) throw outcome.error;
     return outcome.receipt;
   }
@@ -152,7 +163,13 @@ export class OutboxLedger implements Ledger {
           outcomes.set(entry.id, { receipt: await this.inner.recordAttestation(entry.record) });
         } catch (error) {
           if (!(error instanceof LedgerContractError)) throw error;
-          this.log.error('the ledger refused a queued verdict; it is dropped', { component: 'ledger', node: entry.record.nodeName, memberCluster: entry.record.memberCluster, code: error.code, error: error.message });
+          this.log.error('the ledger refused a queued verdict; it is dropped', {
+            component: 'ledger',
+            node: entry.record.nodeName,
+            memberCluster: entry.record.memberCluster,
+            code: error.code,
+            error: error.message,
+          });
           outcomes.set(entry.id, { error });
         }
         done.add(entry.id);

@@ -30,7 +30,9 @@ export function kubeAuthorizer(host: KubeConfig): AuditAuthorizer {
       const user = review.status?.user;
       if (!review.status?.authenticated || !user?.username) return { allowed: false, status: 401, reason: 'the token is not valid' };
       const access = await authz.createSubjectAccessReview({
-        body: { spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, nonResourceAttributes: { path: AUDIT_EXPORT_PATH, verb: 'get' } } },
+        body: {
+          spec: { user: user.username, uid: user.uid, groups: user.groups, extra: user.extra, nonResourceAttributes: { path: AUDIT_EXPORT_PATH, verb: 'get' } },
+        },
       });
       if (!access.status?.allowed) return { allowed: false, status: 403, reason: `${user.username} may not get ${AUDIT_EXPORT_PATH}` };
       return { allowed: true, user: user.username };
@@ -77,7 +79,11 @@ export function auditExportRoute(options: { ledgerDir: string; fabric: boolean; 
     let request;
     try {
       const kind = parseKind(query.get('kind') ?? 'all');
-      request = { kind, format: parseFormat(query.get('format') ?? 'audit', kind), range: parseRange(query.get('from') ?? undefined, query.get('to') ?? undefined) };
+      request = {
+        kind,
+        format: parseFormat(query.get('format') ?? 'audit', kind),
+        range: parseRange(query.get('from') ?? undefined, query.get('to') ?? undefined),
+      };
     } catch (error) {
       if (error instanceof ExportRequestError) return reply(400, error.message.replace(/--(\w+)/g, '$1'));
       throw error;

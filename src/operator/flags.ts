@@ -48,7 +48,11 @@ function program(env: NodeJS.ProcessEnv, output: { out: string; err: string }): 
     .addOption(new Option('--leader-elect <bool>', 'elect a leader through the Lease cloud-empire-operator').choices(['true', 'false']).default('true'))
     .option('--lease-duration <duration>', 'the Lease duration, e.g. 15s or 500ms', '15s')
     .option('--identity <id>', 'this replica’s name in the Lease', `${env.POD_NAME ?? hostname()}-${process.pid}`)
-    .option('--member-secret-namespaces <ns,...>', 'namespaces besides --namespace whose Secrets may hold member kubeconfigs', env.MEMBER_SECRET_NAMESPACES ?? '')
+    .option(
+      '--member-secret-namespaces <ns,...>',
+      'namespaces besides --namespace whose Secrets may hold member kubeconfigs',
+      env.MEMBER_SECRET_NAMESPACES ?? '',
+    )
     .helpOption('-h, --help', 'print this help')
     .allowExcessArguments(false)
     .showSuggestionAfterError()
@@ -96,7 +100,10 @@ export function parseOperatorFlags(argv: string[], env: NodeJS.ProcessEnv = proc
       leaderElect: raw.leaderElect === 'true',
       leaseMs,
       identity: raw.identity,
-      memberSecretNamespaces: raw.memberSecretNamespaces.split(',').map((n) => n.trim()).filter(Boolean),
+      memberSecretNamespaces: raw.memberSecretNamespaces
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
     },
   };
 }

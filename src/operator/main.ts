@@ -46,10 +46,21 @@ const http = await startHttp({
   ready: () => standby || operator !== undefined,
   routes: {
     '/catalog': catalogRoute(host, operatorKey),
-    [AUDIT_EXPORT_PATH]: auditExportRoute({ ledgerDir: flags.ledgerDir, fabric: !!flags.fabricConnection, operator: signingKeyOf(operatorKey), authorizer: kubeAuthorizer(host), log: logger }),
+    [AUDIT_EXPORT_PATH]: auditExportRoute({
+      ledgerDir: flags.ledgerDir,
+      fabric: !!flags.fabricConnection,
+      operator: signingKeyOf(operatorKey),
+      authorizer: kubeAuthorizer(host),
+      log: logger,
+    }),
   },
 });
-logger.info('serving /healthz /readyz /metrics /catalog /audit/export', { component: 'operator', address: http.address, identity: flags.identity, did: operatorKey.kid.split('#')[0] });
+logger.info('serving /healthz /readyz /metrics /catalog /audit/export', {
+  component: 'operator',
+  address: http.address,
+  identity: flags.identity,
+  did: operatorKey.kid.split('#')[0],
+});
 
 let elector: LeaderElector | undefined;
 if (!flags.leaderElect) {
@@ -61,7 +72,7 @@ if (!flags.leaderElect) {
     name: 'cloud-empire-operator',
     identity: flags.identity,
     leaseDurationMs: flags.leaseMs,
-    renewDeadlineMs: Math.floor(flags.leaseMs * 2 / 3),
+    renewDeadlineMs: Math.floor((flags.leaseMs * 2) / 3),
     retryPeriodMs: Math.max(200, Math.floor(flags.leaseMs / 5)),
     log: logger,
     onStartedLeading: start,

@@ -75,7 +75,11 @@ async function warnOnAnchorDrift(ledger: SovereigntyLedger, trust: TrustConfig, 
   try {
     const registered = new Set((await ledger.listTrustAnchors()).map((a) => a.did));
     const missing = trust.issuers.filter((i) => !registered.has(i.did)).map((i) => i.did);
-    if (missing.length) log.warn('trust anchors missing on the ledger; their nodes cannot be verified until the trust admin registers them (empirectl ledger anchors sync)', { component: 'ledger', missing });
+    if (missing.length)
+      log.warn('trust anchors missing on the ledger; their nodes cannot be verified until the trust admin registers them (empirectl ledger anchors sync)', {
+        component: 'ledger',
+        missing,
+      });
   } catch (error) {
     log.warn('cannot read the ledger trust anchors yet', { component: 'ledger', error: (error as Error).message });
   }
@@ -99,15 +103,30 @@ async function openRemoteLedger(options: OperatorOptions, trust: TrustConfig): P
  * transaction id: their watch is not awaited, so metering runs before the
  * placement controller exists.
  */
-function meterGpus(informers: Informers, watches: MemberWatches, sovereignNodes: SharedInformer<SovereignNode>, options: OperatorOptions): { start(): void; stop(): Promise<void> } {
+function meterGpus(
+  informers: Informers,
+  watches: MemberWatches,
+  sovereignNodes: SharedInformer<SovereignNode>,
+  options: OperatorOptions,
+): { start(): void; stop(): Promise<void> } {
   const pools = informers.forKind<GpuPool>(GpuPoolKind);
   const clusters = informers.forKind<MemberCluster>(MemberClusterKind);
   const workloads = informers.forKind<FederatedWorkload>(FederatedWorkloadKind);
   const journal = MeteringLog.open(options.ledgerDir);
-  const meter = new GpuMeter({ members: watches, journal, log: options.log, facts: () => ({ pools: pools.list(), memberClusters: clusters.list(), sovereignNodes: sovereignNodes.list(), workloads: workloads.list() }) });
+  const meter = new GpuMeter({
+    members: watches,
+    journal,
+    log: options.log,
+    facts: () => ({ pools: pools.list(), memberClusters: clusters.list(), sovereignNodes: sovereignNodes.list(), workloads: workloads.list() }),
+  });
   return {
     start() {
-      workloads.start().catch((error: Error) => options.log.warn('FederatedWorkloads not watched: metered intervals carry no placement transaction', { component: 'gpu-meter', error: error.message }));
+      workloads.start().catch((error: Error) =>
+        options.log.warn('FederatedWorkloads not watched: metered intervals carry no placement transaction', {
+          component: 'gpu-meter',
+          error: error.message,
+        }),
+      );
       meter.start();
     },
     async stop() {
@@ -128,8 +147,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const ledger = options.ledger
     ? options.ledger
     : remote
-    ? remote.ledger
-    : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
+      ? remote.ledger
+      : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
   const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, log);
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.

@@ -45,7 +45,9 @@ export function kindClient<T extends KubernetesObject>(host: KubeConfig, kind: K
     async get(key) {
       const { namespace, name } = refOf(kind, key);
       try {
-        return (await (namespaced ? custom.getNamespacedCustomObject({ ...base, namespace: namespace!, name }) : custom.getClusterCustomObject({ ...base, name }))) as T;
+        return (await (namespaced
+          ? custom.getNamespacedCustomObject({ ...base, namespace: namespace!, name })
+          : custom.getClusterCustomObject({ ...base, name }))) as T;
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -58,7 +60,9 @@ export function kindClient<T extends KubernetesObject>(host: KubeConfig, kind: K
     async create(object) {
       const namespace = object.metadata?.namespace;
       if (namespaced && !namespace) throw new Error(`${kind.kind} is namespaced: set metadata.namespace`);
-      return (await (namespaced ? custom.createNamespacedCustomObject({ ...base, namespace: namespace!, body: object }) : custom.createClusterCustomObject({ ...base, body: object }))) as T;
+      return (await (namespaced
+        ? custom.createNamespacedCustomObject({ ...base, namespace: namespace!, body: object })
+        : custom.createClusterCustomObject({ ...base, body: object }))) as T;
     },
     async update(object) {
       const { namespace, name } = refOf(kind, objectKey(object));

@@ -62,10 +62,13 @@ export class WorkQueue {
     const existing = this.timers.get(key);
     if (existing && existing.dueAt <= dueAt) return;
     if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      this.add(key);
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(key);
+        this.add(key);
+      },
+      Math.max(0, ms),
+    );
     timer.unref();
     this.timers.set(key, { timer, dueAt });
   }

@@ -17,9 +17,7 @@ export function proportional(capacity: readonly number[], weights: readonly numb
     const total = active.reduce((sum, i) => sum + weights[i], 0);
     const share = active.map((i) => Math.floor((left * weights[i]) / total));
     let rest = left - share.reduce((a, b) => a + b, 0);
-    const byRemainder = active
-      .map((i, k) => ({ k, remainder: (left * weights[i]) / total - share[k] }))
-      .sort((a, b) => b.remainder - a.remainder || a.k - b.k);
+    const byRemainder = active.map((i, k) => ({ k, remainder: (left * weights[i]) / total - share[k] })).sort((a, b) => b.remainder - a.remainder || a.k - b.k);
     for (const { k } of byRemainder) {
       if (!rest) break;
       share[k]++;
@@ -56,7 +54,13 @@ export function aggregated(capacity: readonly number[], pods: number, start?: re
 }
 
 /** The split for a division preference; `weights` only for Weighted (0 for clusters it does not list). */
-export function divide(preference: Division, capacity: readonly number[], pods: number, weights?: readonly number[], start?: readonly number[]): number[] | undefined {
+export function divide(
+  preference: Division,
+  capacity: readonly number[],
+  pods: number,
+  weights?: readonly number[],
+  start?: readonly number[],
+): number[] | undefined {
   switch (preference) {
     case 'Aggregated':
       return aggregated(capacity, pods, start);
@@ -64,13 +68,29 @@ export function divide(preference: Division, capacity: readonly number[], pods: 
       return proportional(capacity, weights ?? capacity.map(() => 0), pods, start);
     case 'Dynamic':
       // In proportion to what is free now.
-      return proportional(capacity, capacity.map((c, i) => Math.max(0, c - (start?.[i] ?? 0))), pods, start);
+      return proportional(
+        capacity,
+        capacity.map((c, i) => Math.max(0, c - (start?.[i] ?? 0))),
+        pods,
+        start,
+      );
     case 'Balanced':
-      return proportional(capacity, capacity.map(() => 1), pods, start);
+      return proportional(
+        capacity,
+        capacity.map(() => 1),
+        pods,
+        start,
+      );
   }
 }
 
 /** Completions in proportion to each cluster's parallelism share (largest remainder, ties to the earlier cluster). */
 export function splitCompletions(shares: readonly number[], completions: number): number[] {
-  return proportional(shares.map(() => completions), shares, completions) ?? shares.map(() => 0);
+  return (
+    proportional(
+      shares.map(() => completions),
+      shares,
+      completions,
+    ) ?? shares.map(() => 0)
+  );
 }

@@ -40,7 +40,8 @@ export function parseImageReference(image: string): ImageReference {
     path = path.slice(0, colon);
     if (!TAG.test(tag)) throw new Error(`image ${image}: tag ${tag} is not a valid tag`);
   }
-  if (!path || !path.split('/').every((c) => COMPONENT.test(c))) throw new Error(`image ${image}: repository ${path || '(empty)'} must be lower-case path components`);
+  if (!path || !path.split('/').every((c) => COMPONENT.test(c)))
+    throw new Error(`image ${image}: repository ${path || '(empty)'} must be lower-case path components`);
   if (DOCKER_HUB_ALIASES.has(registry)) {
     registry = 'docker.io';
     if (!path.includes('/')) path = `library/${path}`;

@@ -3,7 +3,17 @@
 // reserves each decision before the next, so a batch never double-books.
 import type { FederatedWorkload } from '../api/generated/types.ts';
 import {
-  podsIn, type Candidate, type CurrentPlacement, type CycleState, type FilterPlugin, type PoolFilterPlugin, type PoolRefusal, type Refusal, type ResolvedOptions, type ScheduleOptions, type ScorePlugin,
+  podsIn,
+  type Candidate,
+  type CurrentPlacement,
+  type CycleState,
+  type FilterPlugin,
+  type PoolFilterPlugin,
+  type PoolRefusal,
+  type Refusal,
+  type ResolvedOptions,
+  type ScheduleOptions,
+  type ScorePlugin,
 } from './framework.ts';
 import { divide, splitCompletions } from './divide.ts';
 import { GPU_FIT } from './plugins/gpu-fit.ts';
@@ -12,7 +22,18 @@ import { podsThatFit, RESOURCE_FIT } from './plugins/resource-fit.ts';
 import type { ReasonCode } from './reasons.ts';
 import { CLUSTER_FILTERS, DEFAULT_WEIGHTS, POOL_FILTERS, SCORE_PLUGINS } from './registry.ts';
 import { groupOf, selectBySpread } from './select.ts';
-import { clusterNamed, reserve, slotsFor, type ClusterInfo, type CountryGroup, type NodeInfo, type PoolGroup, type PoolInfo, type Reservation, type Snapshot } from './snapshot.ts';
+import {
+  clusterNamed,
+  reserve,
+  slotsFor,
+  type ClusterInfo,
+  type CountryGroup,
+  type NodeInfo,
+  type PoolGroup,
+  type PoolInfo,
+  type Reservation,
+  type Snapshot,
+} from './snapshot.ts';
 import { InvalidWorkloadError, readWorkload, type WorkloadRequest } from './workload.ts';
 
 export interface PluginScore {
@@ -118,8 +139,16 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
     // No node of any pool has that many free: the cluster is refused without judging each pool (explain still lists them).
     const refusal: Refusal =
       offered.free < perPod
-        ? { plugin: GPU_FIT, code: 'InsufficientGpus', reason: `cluster ${cluster.name} has ${offered.free} ${request.gpu.resourceName} free on verified nodes, a pod needs ${perPod}` }
-        : { plugin: GPU_FIT, code: 'PodDoesNotFitOnANode', reason: `a pod needs ${perPod} ${request.gpu.resourceName} on one node; the most free on a verified node of cluster ${cluster.name} is ${offered.maxNodeFree}` };
+        ? {
+            plugin: GPU_FIT,
+            code: 'InsufficientGpus',
+            reason: `cluster ${cluster.name} has ${offered.free} ${request.gpu.resourceName} free on verified nodes, a pod needs ${perPod}`,
+          }
+        : {
+            plugin: GPU_FIT,
+            code: 'PodDoesNotFitOnANode',
+            reason: `a pod needs ${perPod} ${request.gpu.resourceName} on one node; the most free on a verified node of cluster ${cluster.name} is ${offered.maxNodeFree}`,
+          };
     return refused(cluster.name, refusal, new LazyPools(() => allPoolRefusals(state, cluster, poolFilters)));
   }
   pools: for (const pool of offered?.pools ?? []) {
@@ -146,7 +175,11 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
       : others
         ? { plugin: GPU_FIT, code: 'ResourceNameMismatch', reason: `no GpuPool of cluster ${cluster.name} offers ${request.gpu.resourceName}` }
         : cluster.pools.length
-          ? { plugin: RESOURCE_FIT, code: 'InsufficientCpu', reason: `GPU pools of cluster ${cluster.name} fit, but its verified nodes lack the CPU or memory a pod requests` }
+          ? {
+              plugin: RESOURCE_FIT,
+              code: 'InsufficientCpu',
+              reason: `GPU pools of cluster ${cluster.name} fit, but its verified nodes lack the CPU or memory a pod requests`,
+            }
           : { plugin: GPU_FIT, code: 'NoGpuPools', reason: `cluster ${cluster.name} has no GpuPool` };
     return refused(cluster.name, refusal, pools);
   }
@@ -258,7 +291,10 @@ function seeds(ranked: readonly Ranked[], request: WorkloadRequest): number[] | 
   }
   const seeded = start.reduce((a, b) => a + b, 0);
   if (seeded > request.pods) {
-    return { code: 'SpreadUnsatisfiable', message: `${request.pods} ${unit(request)} cannot cover the ${seeded} groups the spread constraints' minGroups require` };
+    return {
+      code: 'SpreadUnsatisfiable',
+      message: `${request.pods} ${unit(request)} cannot cover the ${seeded} groups the spread constraints' minGroups require`,
+    };
   }
   return start;
 }
@@ -278,7 +314,10 @@ function keptStart(ranked: readonly Ranked[], request: WorkloadRequest, current:
 function coversSpread(ranked: readonly { candidate: Candidate }[], counts: readonly number[], request: WorkloadRequest): boolean {
   return request.spread.every((constraint) => {
     const groups = new Set(ranked.filter((_, i) => counts[i] > 0).map((r) => groupOf(r.candidate, constraint.by)));
-    return (constraint.minGroups === undefined || groups.size >= Math.min(constraint.minGroups, request.pods)) && (constraint.maxGroups === undefined || groups.size <= constraint.maxGroups);
+    return (
+      (constraint.minGroups === undefined || groups.size >= Math.min(constraint.minGroups, request.pods)) &&
+      (constraint.maxGroups === undefined || groups.size <= constraint.maxGroups)
+    );
   });
 }
 
@@ -286,11 +325,17 @@ function split(ranked: readonly Ranked[], request: WorkloadRequest, options: Res
   const capacity = ranked.map((r) => r.candidate.slots);
   const weights = request.division === 'Weighted' ? ranked.map((r) => request.weights.get(r.candidate.cluster.name) ?? 0) : undefined;
   if (weights && !weights.some((w) => w > 0)) {
-    return { code: 'NoWeightedClusterFeasible', message: `none of the clusters in replicaScheduling.weights (${[...request.weights.keys()].join(', ')}) passes the filters` };
+    return {
+      code: 'NoWeightedClusterFeasible',
+      message: `none of the clusters in replicaScheduling.weights (${[...request.weights.keys()].join(', ')}) passes the filters`,
+    };
   }
   const insufficient = () => {
     const room = capacity.reduce((sum, c, i) => sum + (weights && !weights[i] ? 0 : c), 0);
-    return { code: 'InsufficientCapacity' as const, message: `${request.pods} ${unit(request)} asked; the verified free capacity of the ${ranked.length} selected cluster(s) holds ${room}` };
+    return {
+      code: 'InsufficientCapacity' as const,
+      message: `${request.pods} ${unit(request)} asked; the verified free capacity of the ${ranked.length} selected cluster(s) holds ${room}`,
+    };
   };
   if (options.current?.length) {
     const start = keptStart(ranked, request, options.current);
@@ -308,7 +353,14 @@ function placementsOf(ranked: readonly { candidate: Candidate; score?: number }[
   const chosen = ranked.map((r, i) => ({ r, pods: counts[i] })).filter((x) => x.pods > 0);
   // Duplicated: every cluster runs the whole Job; Divided: the completions follow the parallelism shares.
   const completions =
-    request.completions === undefined ? undefined : request.duplicated ? chosen.map(() => request.completions!) : splitCompletions(chosen.map((x) => x.pods), request.completions);
+    request.completions === undefined
+      ? undefined
+      : request.duplicated
+        ? chosen.map(() => request.completions!)
+        : splitCompletions(
+            chosen.map((x) => x.pods),
+            request.completions,
+          );
   return chosen
     .map(({ r, pods }, i) => {
       const { cluster, pool, group, country } = r.candidate;
@@ -341,18 +393,40 @@ function place(state: CycleState, ranked: Ranked[]): Outcome {
       if (r.candidate.slots >= request.pods) return true;
       refusedForCapacity.push({
         cluster: r.candidate.cluster.name,
-        refusal: { plugin: request.gpu ? GPU_FIT : RESOURCE_FIT, code: 'InsufficientCapacity', reason: `Duplicated: every cluster runs all ${request.pods} ${unit(request)}; ${r.candidate.cluster.name} fits ${r.candidate.slots}` },
+        refusal: {
+          plugin: request.gpu ? GPU_FIT : RESOURCE_FIT,
+          code: 'InsufficientCapacity',
+          reason: `Duplicated: every cluster runs all ${request.pods} ${unit(request)}; ${r.candidate.cluster.name} fits ${r.candidate.slots}`,
+        },
       });
       return false;
     });
-    const selection = selectBySpread(fit.map((r) => r.candidate), request.spread);
+    const selection = selectBySpread(
+      fit.map((r) => r.candidate),
+      request.spread,
+    );
     if ('code' in selection) return { placements: [], unschedulable: selection, refusedForCapacity };
     const keep = new Set(selection.candidates);
     const selected = fit.filter((r) => keep.has(r.candidate));
-    if (!selected.length) return { placements: [], unschedulable: { code: 'InsufficientCapacity', message: `no cluster fits all ${request.pods} ${unit(request)}` }, refusedForCapacity };
-    return { placements: placementsOf(selected, selected.map(() => request.pods), request), refusedForCapacity };
+    if (!selected.length)
+      return {
+        placements: [],
+        unschedulable: { code: 'InsufficientCapacity', message: `no cluster fits all ${request.pods} ${unit(request)}` },
+        refusedForCapacity,
+      };
+    return {
+      placements: placementsOf(
+        selected,
+        selected.map(() => request.pods),
+        request,
+      ),
+      refusedForCapacity,
+    };
   }
-  const selection = selectBySpread(ranked.map((r) => r.candidate), request.spread);
+  const selection = selectBySpread(
+    ranked.map((r) => r.candidate),
+    request.spread,
+  );
   if ('code' in selection) return { placements: [], unschedulable: selection, refusedForCapacity: [] };
   const keep = new Set(selection.candidates);
   const selected = ranked.filter((r) => keep.has(r.candidate));
@@ -438,7 +512,12 @@ class Evaluations {
  * its clusters (and pools) still passes every filter and it still adds up to
  * the request and the spread. Only those clusters are judged.
  */
-function keepCurrent(state: CycleState, snapshot: Snapshot, filters: readonly FilterPlugin[], poolFilters: readonly PoolFilterPlugin[]): Placement[] | undefined {
+function keepCurrent(
+  state: CycleState,
+  snapshot: Snapshot,
+  filters: readonly FilterPlugin[],
+  poolFilters: readonly PoolFilterPlugin[],
+): Placement[] | undefined {
   const { request } = state;
   const current = (state.options.current ?? []).filter((c) => c.replicas > 0);
   if (!current.length) return undefined;
@@ -469,7 +548,13 @@ function keepCurrent(state: CycleState, snapshot: Snapshot, filters: readonly Fi
 /** Decides one normalized workload. */
 export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOptions: ScheduleOptions = {}): Decision {
   const options = resolve(scheduleOptions);
-  const state: CycleState = { request, options, jurisdictions: request.jurisdictions ?? new Set(options.defaultJurisdictions), places: new Map(), jurisdictionVerdicts: new Map() };
+  const state: CycleState = {
+    request,
+    options,
+    jurisdictions: request.jurisdictions ?? new Set(options.defaultJurisdictions),
+    places: new Map(),
+    jurisdictionVerdicts: new Map(),
+  };
   const filters = CLUSTER_FILTERS.filter((p) => p.applies?.(state) ?? true);
   const poolFilters = request.gpu ? POOL_FILTERS.filter((p) => p.applies?.(state) ?? true) : [];
   const scorers = SCORE_PLUGINS.filter((p) => (options.weights[p.name] ?? 0) > 0 && (p.applies?.(state) ?? true));
@@ -511,10 +596,27 @@ export function decide(request: WorkloadRequest, snapshot: Snapshot, scheduleOpt
   const list = evaluations.list();
   if (outcome.unschedulable) {
     const refused = list.filter((e) => e.refusal).length;
-    const message = ranked.length ? outcome.unschedulable.message : `${outcome.unschedulable.message}: ${refused} of ${snapshot.clusters.length} cluster(s) refused${summary(list)}`;
-    return { workload: request.key, result: 'Unschedulable', placements: [], evaluations: list, unschedulable: { code: outcome.unschedulable.code, message }, fallback: false, reservations: [] };
+    const message = ranked.length
+      ? outcome.unschedulable.message
+      : `${outcome.unschedulable.message}: ${refused} of ${snapshot.clusters.length} cluster(s) refused${summary(list)}`;
+    return {
+      workload: request.key,
+      result: 'Unschedulable',
+      placements: [],
+      evaluations: list,
+      unschedulable: { code: outcome.unschedulable.code, message },
+      fallback: false,
+      reservations: [],
+    };
   }
-  return { workload: request.key, result: 'Scheduled', placements: outcome.placements, evaluations: list, fallback, reservations: reservationsOf(outcome.placements, request, options.current) };
+  return {
+    workload: request.key,
+    result: 'Scheduled',
+    placements: outcome.placements,
+    evaluations: list,
+    fallback,
+    reservations: reservationsOf(outcome.placements, request, options.current),
+  };
 }
 
 /** The most common refusal codes, e.g. " (JurisdictionNotAllowed: 3, UntoleratedTaint: 1)". */
@@ -522,7 +624,10 @@ function summary(evaluations: readonly ClusterEvaluation[]): string {
   const counts = new Map<string, number>();
   for (const e of evaluations) if (e.refusal) counts.set(e.refusal.code, (counts.get(e.refusal.code) ?? 0) + 1);
   if (!counts.size) return '';
-  return ` (${[...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([code, n]) => `${code}: ${n}`).join(', ')})`;
+  return ` (${[...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([code, n]) => `${code}: ${n}`)
+    .join(', ')})`;
 }
 
 /** Decides one FederatedWorkload; a workload that cannot be read is an Error decision naming the field. */
@@ -533,7 +638,15 @@ export function schedule(workload: FederatedWorkload, snapshot: Snapshot, option
   } catch (error) {
     if (!(error instanceof InvalidWorkloadError)) throw error;
     const key = `${workload.metadata?.namespace ?? 'default'}/${workload.metadata?.name}`;
-    return { workload: key, result: 'Error', placements: [], evaluations: [], unschedulable: { code: 'InvalidWorkload', message: error.message }, fallback: false, reservations: [] };
+    return {
+      workload: key,
+      result: 'Error',
+      placements: [],
+      evaluations: [],
+      unschedulable: { code: 'InvalidWorkload', message: error.message },
+      fallback: false,
+      reservations: [],
+    };
   }
   return decide(request, snapshot, options);
 }

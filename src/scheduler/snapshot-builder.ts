@@ -2,7 +2,18 @@
 // Countries and jurisdictions come only from host-verified SovereignNodes
 // (their credentials), never from MemberCluster fields or labels anyone can set.
 import type { Condition, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
-import { indexPools, makePoolGroup, makeSnapshot, placeKey, type ClusterInfo, type CountryGroup, type NodeInfo, type PoolInfo, type PoolNode, type Snapshot } from './snapshot.ts';
+import {
+  indexPools,
+  makePoolGroup,
+  makeSnapshot,
+  placeKey,
+  type ClusterInfo,
+  type CountryGroup,
+  type NodeInfo,
+  type PoolInfo,
+  type PoolNode,
+  type Snapshot,
+} from './snapshot.ts';
 
 export interface FederationObjects {
   memberClusters: readonly MemberCluster[];
@@ -102,7 +113,12 @@ export function buildSnapshot(objects: FederationObjects, nowMs: number): Snapsh
       const name = member.metadata.name!;
       const verified = verifiedByCluster.get(name) ?? new Map<string, NodeInfo>();
       const nodes = [...verified.values()].sort(byName);
-      const countries: CountryGroup[] = groupByCountry(nodes, (n) => n).map((g) => ({ country: g.country, ...(g.jurisdiction && { jurisdiction: g.jurisdiction }), placeKey: placeKey(g.country, g.jurisdiction), nodes: g.items }));
+      const countries: CountryGroup[] = groupByCountry(nodes, (n) => n).map((g) => ({
+        country: g.country,
+        ...(g.jurisdiction && { jurisdiction: g.jurisdiction }),
+        placeKey: placeKey(g.country, g.jurisdiction),
+        nodes: g.items,
+      }));
       const resources = member.status?.verifiedResources;
       const pools = (poolsByCluster.get(name) ?? []).map((p) => poolInfo(p, verified)).sort(byName);
       return {

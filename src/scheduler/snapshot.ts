@@ -195,7 +195,13 @@ export function reserve(snapshot: Snapshot, reservations: readonly Reservation[]
       next[index] = { ...pool, groups, free: pool.free - r.pods * perPod };
       pools = next;
     }
-    changed.set(r.cluster, { ...cluster, pools, poolsByResource: pools === cluster.pools ? cluster.poolsByResource : indexPools(pools), cpuMillisFree: cluster.cpuMillisFree - cpu, memoryMiBFree: cluster.memoryMiBFree - memory });
+    changed.set(r.cluster, {
+      ...cluster,
+      pools,
+      poolsByResource: pools === cluster.pools ? cluster.poolsByResource : indexPools(pools),
+      cpuMillisFree: cluster.cpuMillisFree - cpu,
+      memoryMiBFree: cluster.memoryMiBFree - memory,
+    });
   }
   if (!changed.size) return snapshot;
   const clusters = snapshot.clusters.slice();

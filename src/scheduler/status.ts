@@ -9,7 +9,8 @@ const clip = (text: string, max = MAX_REASON) => (text.length <= max ? text : `$
 export function toStatusDecision(decision: Decision, extra: { ledgerTxId?: string; decidedAt?: string } = {}): PlacementDecision {
   const refused = decision.evaluations.filter((e) => e.refusal);
   const scored = decision.evaluations.filter((e) => e.scores && !e.refusal);
-  const pools = (e: (typeof decision.evaluations)[number]) => e.poolRefusals?.slice(0, 64).map((p) => ({ pool: p.pool, plugin: p.plugin, code: p.code, reason: clip(p.reason) }));
+  const pools = (e: (typeof decision.evaluations)[number]) =>
+    e.poolRefusals?.slice(0, 64).map((p) => ({ pool: p.pool, plugin: p.plugin, code: p.code, reason: clip(p.reason) }));
   return {
     placements: decision.placements.map((p) => ({
       cluster: p.cluster,
@@ -40,7 +41,9 @@ export function toStatusDecision(decision: Decision, extra: { ledgerTxId?: strin
 }
 
 /** What AuthorizePlacement needs per target (chaincode PlacementTarget). */
-export function placementTargets(decision: Decision): { cluster: string; pool?: string; provider: string; countryCode: string; nodes: { memberCluster: string; nodeName: string; did: string }[] }[] {
+export function placementTargets(
+  decision: Decision,
+): { cluster: string; pool?: string; provider: string; countryCode: string; nodes: { memberCluster: string; nodeName: string; did: string }[] }[] {
   return decision.placements.map((p) => ({
     cluster: p.cluster,
     ...(p.pool && { pool: p.pool }),

@@ -1,8 +1,6 @@
 // A FederatedWorkload read once per decision into the shape the plugins use:
 // sets instead of lists, numbers instead of quantity strings, images parsed.
-import type {
-  ClusterToleration, FederatedWorkload, LabelSelector, ReplicaScheduling, SpreadConstraint,
-} from '../api/generated/types.ts';
+import type { ClusterToleration, FederatedWorkload, LabelSelector, ReplicaScheduling, SpreadConstraint } from '../api/generated/types.ts';
 import { cpuMillis, memoryMiB } from '../capacity/quantity.ts';
 import { parseImageReference } from './image-reference.ts';
 
@@ -76,7 +74,11 @@ function request(container: Container, resource: string, parse: (q: string | num
   const raw = container.resources?.requests?.[resource] ?? container.resources?.limits?.[resource];
   if (raw === undefined) return 0;
   const value = parse(raw);
-  if (value === undefined || value < 0) throw new InvalidWorkloadError(field, `${JSON.stringify(raw)} is not a ${resource} quantity; write e.g. ${resource === 'cpu' ? '500m or 2' : '512Mi or 4Gi'}`);
+  if (value === undefined || value < 0)
+    throw new InvalidWorkloadError(
+      field,
+      `${JSON.stringify(raw)} is not a ${resource} quantity; write e.g. ${resource === 'cpu' ? '500m or 2' : '512Mi or 4Gi'}`,
+    );
   return value;
 }
 
@@ -98,7 +100,8 @@ function imageOf(container: string, image: string | undefined, field: string): C
 
 function count(value: unknown, field: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new InvalidWorkloadError(field, `${JSON.stringify(value)} is not a non-negative integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new InvalidWorkloadError(field, `${JSON.stringify(value)} is not a non-negative integer`);
   return value;
 }
 
@@ -106,7 +109,12 @@ function count(value: unknown, field: string, fallback: number): number {
 export function readWorkload(workload: FederatedWorkload): WorkloadRequest {
   const spec = workload.spec;
   const template = spec.template;
-  const body = template.spec as { replicas?: unknown; parallelism?: unknown; completions?: unknown; template?: { spec?: { containers?: Container[]; initContainers?: Container[] } } };
+  const body = template.spec as {
+    replicas?: unknown;
+    parallelism?: unknown;
+    completions?: unknown;
+    template?: { spec?: { containers?: Container[]; initContainers?: Container[] } };
+  };
   const podSpec = body.template?.spec;
   const containers = podSpec?.containers ?? [];
   const init = podSpec?.initContainers ?? [];
@@ -131,8 +139,13 @@ export function readWorkload(workload: FederatedWorkload): WorkloadRequest {
   const imagesByCluster = new Map<string, ContainerImage[]>();
   (spec.overrides ?? []).forEach((override, o) => {
     if (!override.images?.length) return;
-    const replaced = new Map(override.images.map((entry, i) => [entry.container, imageOf(entry.container, entry.image, `spec.overrides[${o}].images[${i}].image`)]));
-    imagesByCluster.set(override.clusterName, images.map((image) => replaced.get(image.container) ?? image));
+    const replaced = new Map(
+      override.images.map((entry, i) => [entry.container, imageOf(entry.container, entry.image, `spec.overrides[${o}].images[${i}].image`)]),
+    );
+    imagesByCluster.set(
+      override.clusterName,
+      images.map((image) => replaced.get(image.container) ?? image),
+    );
   });
 
   const placement = spec.placement ?? {};

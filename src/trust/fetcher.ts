@@ -95,7 +95,10 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): Fetcher {
   const withDeadline = async <T>(promise: Promise<T>, deadline: number, url: URL, limits: FetchLimits): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FetchError('TIMEOUT', `no answer from ${url.host} within ${limits.timeoutMs} ms`)), Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => reject(new FetchError('TIMEOUT', `no answer from ${url.host} within ${limits.timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
     });
     try {
       return await Promise.race([promise, timeout]);
@@ -198,7 +201,8 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): Fetcher {
     for (let hop = 0; ; hop++) {
       const response = await once(current, limits, deadline);
       if (response.status >= 300 && response.status < 400 && response.location) {
-        if (hop >= maxRedirects) fail('TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects fetching ${url.href}`, `last location ${response.location}`, url);
+        if (hop >= maxRedirects)
+          fail('TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects fetching ${url.href}`, `last location ${response.location}`, url);
         try {
           current = new URL(response.location, current);
         } catch {

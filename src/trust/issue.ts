@@ -136,7 +136,12 @@ export function newStatusListFile(url: string, purpose: 'revocation' | 'suspensi
 }
 
 /** Signs a BitstringStatusListCredential for the list, to be served at its URL. */
-export async function publishStatusList(issuerKey: KeyFile, list: StatusListFile, validForSeconds: number, now = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function publishStatusList(
+  issuerKey: KeyFile,
+  list: StatusListFile,
+  validForSeconds: number,
+  now = Math.floor(Date.now() / 1000),
+): Promise<string> {
   const { nbf, exp } = validityPeriod(now, validForSeconds, 'the status list');
   return sign(
     {

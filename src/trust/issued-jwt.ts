@@ -70,7 +70,10 @@ export function checkTimes(payload: Record<string, unknown>, policy: { skewSecon
   for (const claim of ['nbf', 'exp', 'iat'] as const) {
     const value = payload[claim];
     if (value !== undefined && !isNumericDate(value)) {
-      throw new TrustError('CREDENTIAL_MALFORMED', `${what}'s ${claim} ${JSON.stringify(value)?.slice(0, 40)} is not a NumericDate (seconds since 1970, at most year 9999)`);
+      throw new TrustError(
+        'CREDENTIAL_MALFORMED',
+        `${what}'s ${claim} ${JSON.stringify(value)?.slice(0, 40)} is not a NumericDate (seconds since 1970, at most year 9999)`,
+      );
     }
   }
   const nbf = payload.nbf as number | undefined;

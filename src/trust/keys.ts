@@ -26,10 +26,7 @@ export function algForJwk(jwk: PublicJwk): SigningAlg {
 }
 
 export function generateKey(alg: SigningAlg): PrivateJwk {
-  const { privateKey } =
-    alg === 'EdDSA'
-      ? generateKeyPairSync('ed25519')
-      : generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'secp256k1' });
+  const { privateKey } = alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'secp256k1' });
   return privateKey.export({ format: 'jwk' }) as PrivateJwk;
 }
 

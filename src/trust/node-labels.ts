@@ -51,7 +51,8 @@ export function applyTrustMarks(node: V1Node, marks: NodeTrustMarks): V1Node | u
   const kept = (node.spec?.taints ?? []).filter((t) => !OWNED_TAINTS.has(t.key));
   const current = (node.spec?.taints ?? []).filter((t) => OWNED_TAINTS.has(t.key));
   const sameTaints =
-    current.length === marks.taints.length && marks.taints.every((m) => current.some((t) => t.key === m.key && t.effect === m.effect && (t.value ?? '') === (m.value ?? '')));
+    current.length === marks.taints.length &&
+    marks.taints.every((m) => current.some((t) => t.key === m.key && t.effect === m.effect && (t.value ?? '') === (m.value ?? '')));
   const sameLabels = JSON.stringify(Object.entries(labels).sort()) === JSON.stringify(Object.entries(node.metadata?.labels ?? {}).sort());
   if (sameTaints && sameLabels) return undefined;
   return {

@@ -145,12 +145,7 @@ export class DidResolver {
     const wanted = kid === undefined ? undefined : absolute(did, kid);
     const matching = keys.filter((k) => k.alg === alg && (wanted === undefined || k.id === wanted));
     if (!matching.length) {
-      throw new TrustError(
-        'KEY_NOT_FOUND',
-        wanted
-          ? `${did} has no ${relationship} key ${wanted} for ${alg}`
-          : `${did} has no ${relationship} key for ${alg}`,
-      );
+      throw new TrustError('KEY_NOT_FOUND', wanted ? `${did} has no ${relationship} key ${wanted} for ${alg}` : `${did} has no ${relationship} key for ${alg}`);
     }
     return matching;
   }

@@ -144,7 +144,10 @@ export class StatusLists {
       throw new TrustError('STATUS_UNAVAILABLE', `cannot establish revocation status: ${reason}`);
     }
     if (list.purpose !== entry.statusPurpose) {
-      throw new TrustError('STATUS_UNAVAILABLE', `status list ${entry.statusListCredential} is for ${list.purpose}, the credential asks about ${entry.statusPurpose}`);
+      throw new TrustError(
+        'STATUS_UNAVAILABLE',
+        `status list ${entry.statusListCredential} is for ${list.purpose}, the credential asks about ${entry.statusPurpose}`,
+      );
     }
     if (entry.statusListIndex >= list.bits.length * 8) {
       throw new TrustError('STATUS_UNAVAILABLE', `statusListIndex ${entry.statusListIndex} is beyond the list's ${list.bits.length * 8} entries`);

@@ -208,7 +208,10 @@ export class TrustVerifier {
         }
         const status = await this.statusLists.check(entry, issuer, nowMs);
         if (status.set) {
-          throw new TrustError('REVOKED', `the issuer has ${entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended'} the credential (status list ${entry.statusListCredential}, index ${entry.statusListIndex})`);
+          throw new TrustError(
+            'REVOKED',
+            `the issuer has ${entry.statusPurpose === 'revocation' ? 'revoked' : 'suspended'} the credential (status list ${entry.statusListCredential}, index ${entry.statusListIndex})`,
+          );
         }
         recheckAtMs = Math.min(recheckAtMs, status.expiresAt);
       }
@@ -242,7 +245,10 @@ export class TrustVerifier {
       throw new TrustError('PROOF_INVALID', `the proof is for audience ${JSON.stringify(aud)}, not ${this.config.audience}`);
     }
     if (nonce !== challenge.nonce) {
-      throw new TrustError('PROOF_INVALID', `the proof answers challenge ${JSON.stringify(nonce)}, not the current one ${challenge.nonce}: a stale or replayed proof`);
+      throw new TrustError(
+        'PROOF_INVALID',
+        `the proof answers challenge ${JSON.stringify(nonce)}, not the current one ${challenge.nonce}: a stale or replayed proof`,
+      );
     }
     const issuedAtMs = challenge.issuedAt ? Date.parse(challenge.issuedAt) : undefined;
     if (issuedAtMs !== undefined && !Number.isFinite(issuedAtMs)) {

@@ -35,7 +35,9 @@ export function readRecordLines<T>(text: string, parse: (line: string) => T | un
   lines.forEach((line, i) => {
     const record = line ? parse(line) : undefined;
     if (record === undefined) {
-      throw new RecordFileError(`${what}: line ${i + 1} is not a complete record, and only the last line can be torn by a crash; the file was altered (restore it from a backup)`);
+      throw new RecordFileError(
+        `${what}: line ${i + 1} is not a complete record, and only the last line can be torn by a crash; the file was altered (restore it from a backup)`,
+      );
     }
     records.push(record);
   });

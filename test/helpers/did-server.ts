@@ -75,7 +75,9 @@ export class DidServer {
 }
 
 /** A plain-HTTP server (no TLS) for the "did:web over http" cases; counts the requests it answers. */
-export async function startPlainHttp(body: unknown): Promise<{ port: number; requests: () => number; serve: (body: unknown) => void; close: () => Promise<void> }> {
+export async function startPlainHttp(
+  body: unknown,
+): Promise<{ port: number; requests: () => number; serve: (body: unknown) => void; close: () => Promise<void> }> {
   let current = body;
   let requests = 0;
   const server: HttpServer = createHttpServer((_req, res) => {

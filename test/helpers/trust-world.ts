@@ -1,8 +1,14 @@
 import { trustConfigFrom, type TrustConfig } from '../../src/trust/anchors.ts';
 import { httpsFetcher } from '../../src/trust/fetcher.ts';
 import {
-  issueNodeCredential, newIdentity, newStatusListFile, proveNode, publishStatusList,
-  type Identity, type NodeCredentialRequest, type StatusListFile,
+  issueNodeCredential,
+  newIdentity,
+  newStatusListFile,
+  proveNode,
+  publishStatusList,
+  type Identity,
+  type NodeCredentialRequest,
+  type StatusListFile,
 } from '../../src/trust/issue.ts';
 import { decodeBitstring, encodeBitstring, setBit } from '../../src/trust/status-list.ts';
 import { TrustVerifier, type Challenge, type NodeClaim } from '../../src/trust/verifier.ts';

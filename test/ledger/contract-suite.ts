@@ -53,7 +53,13 @@ export function contractSuite(setup: () => LedgerParties): void {
   }
 
   function target(a: AttestationRecord, pool?: string): PlacementRequest['targets'][number] {
-    return { cluster: a.memberCluster, pool, provider: a.provider!, countryCode: a.countryCode!, nodes: [{ memberCluster: a.memberCluster, nodeName: a.nodeName, did: a.did }] };
+    return {
+      cluster: a.memberCluster,
+      pool,
+      provider: a.provider!,
+      countryCode: a.countryCode!,
+      nodes: [{ memberCluster: a.memberCluster, nodeName: a.nodeName, did: a.did }],
+    };
   }
 
   const paris = () => attestation(id('gpu-paris'), 'FR');
@@ -74,15 +80,29 @@ export function contractSuite(setup: () => LedgerParties): void {
     const anchor = await parties.trustAdmin.putTrustAnchor({ did: ISSUER, name: 'Issuer', countries: ['FR', 'ES'] });
     expect(anchor).toMatchObject({ did: ISSUER, countries: ['ES', 'FR'] });
     expect((await parties.provider.listTrustAnchors()).map((a) => a.did)).toContain(ISSUER);
-    await expect(parties.provider.recordAttestation(paris())).rejects.toMatchObject({ code: 'AccessDenied', message: expect.stringContaining('TrustAuthorityMSP') });
+    await expect(parties.provider.recordAttestation(paris())).rejects.toMatchObject({
+      code: 'AccessDenied',
+      message: expect.stringContaining('TrustAuthorityMSP'),
+    });
     await expect(parties.trustAdmin.recordAttestation(paris())).rejects.toMatchObject({ code: 'AccessDenied' });
     // A positive verdict needs a registered issuer, attesting a country that issuer may attest.
-    await expect(parties.operator.recordAttestation({ ...paris(), issuer: 'did:web:rogue.example.com' })).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not a registered trust anchor') });
-    await expect(parties.operator.recordAttestation(attestation(id('gpu-warsaw'), 'PL'))).rejects.toMatchObject({ code: 'UntrustedIssuer', message: expect.stringContaining('not PL') });
+    await expect(parties.operator.recordAttestation({ ...paris(), issuer: 'did:web:rogue.example.com' })).rejects.toMatchObject({
+      code: 'UntrustedIssuer',
+      message: expect.stringContaining('not a registered trust anchor'),
+    });
+    await expect(parties.operator.recordAttestation(attestation(id('gpu-warsaw'), 'PL'))).rejects.toMatchObject({
+      code: 'UntrustedIssuer',
+      message: expect.stringContaining('not PL'),
+    });
     // An anchor without countries would attest any country (fail open): it cannot be registered, so its verdicts stay refused.
     const everywhere = 'did:web:everywhere.example.eu';
-    await expect(parties.trustAdmin.putTrustAnchor({ did: everywhere, name: 'No countries', countries: [] })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('anchor.countries') });
-    await expect(parties.operator.recordAttestation({ ...attestation(id('gpu-anywhere'), 'FR'), issuer: everywhere })).rejects.toMatchObject({ code: 'UntrustedIssuer' });
+    await expect(parties.trustAdmin.putTrustAnchor({ did: everywhere, name: 'No countries', countries: [] })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: expect.stringContaining('anchor.countries'),
+    });
+    await expect(parties.operator.recordAttestation({ ...attestation(id('gpu-anywhere'), 'FR'), issuer: everywhere })).rejects.toMatchObject({
+      code: 'UntrustedIssuer',
+    });
     const receipt = await parties.operator.recordAttestation(paris());
     await parties.operator.recordAttestation(madrid());
     expect(await parties.provider.getAttestation('paris', paris().nodeName)).toMatchObject({ verified: true, countryCode: 'FR', txId: receipt.txId });
@@ -102,9 +122,14 @@ export function contractSuite(setup: () => LedgerParties): void {
     await checkpoint.write({ height: 3, hash: hash('a') }); // the same head again is a no-op
     await checkpoint.write({ height: 5, hash: hash('b') });
     expect(await new FabricHeadCheckpoint(parties.provider, id('operator-ledger')).read()).toEqual({ height: 5, hash: hash('b') });
-    await expect(checkpoint.write({ height: 4, hash: hash('c') })).rejects.toMatchObject({ code: 'StaleHead', message: expect.stringContaining('never moves back') });
+    await expect(checkpoint.write({ height: 4, hash: hash('c') })).rejects.toMatchObject({
+      code: 'StaleHead',
+      message: expect.stringContaining('never moves back'),
+    });
     await expect(checkpoint.write({ height: 5, hash: hash('d') })).rejects.toMatchObject({ code: 'StaleHead', message: expect.stringContaining('rewritten') });
-    await expect(new FabricHeadCheckpoint(parties.trustAdmin, id('operator-ledger')).write({ height: 9, hash: hash('e') })).rejects.toMatchObject({ code: 'AccessDenied' });
+    await expect(new FabricHeadCheckpoint(parties.trustAdmin, id('operator-ledger')).write({ height: 9, hash: hash('e') })).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
     await expect(parties.operator.putLedgerHead(id('operator-ledger'), { height: -1, hash: hash('f') })).rejects.toMatchObject({ code: 'InvalidArgument' });
   });
 
@@ -112,7 +137,10 @@ export function contractSuite(setup: () => LedgerParties): void {
     const published = await parties.tenant.publishPolicy(policy(), { location: 's3://tenant-bucket/patients', keyReference: 'kms://tenant/key-7' });
     expect(published).toMatchObject({ ownerMsp: expect.any(String), version: 1, detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const rewrite = { ...policy(), allowedCountries: ['FR', 'PL'], allowedPurposes: ['training'] };
-    await expect(parties.provider.publishPolicy(rewrite)).rejects.toMatchObject({ code: 'AccessDenied', message: expect.stringContaining(`owner of dataset ${dataset()}`) });
+    await expect(parties.provider.publishPolicy(rewrite)).rejects.toMatchObject({
+      code: 'AccessDenied',
+      message: expect.stringContaining(`owner of dataset ${dataset()}`),
+    });
     await expect(parties.operator.publishPolicy(rewrite)).rejects.toMatchObject({ code: 'AccessDenied' });
     expect(await parties.provider.getPolicy(dataset())).toMatchObject({ version: 1, allowedCountries: ['FR'], allowedPurposes: ['inference'] });
   });
@@ -142,7 +170,11 @@ export function contractSuite(setup: () => LedgerParties): void {
     const decision = await parties.operator.authorizePlacement(request);
     expect(decision.approved).toBe(true);
     expect(decision.targets[0]).toMatchObject({ cluster: 'paris', approved: true, reasons: [] });
-    expect(decision.targets[1]).toMatchObject({ cluster: 'madrid', approved: false, reasons: [expect.objectContaining({ code: 'CountryNotAllowed', message: expect.stringContaining('not ES') })] });
+    expect(decision.targets[1]).toMatchObject({
+      cluster: 'madrid',
+      approved: false,
+      reasons: [expect.objectContaining({ code: 'CountryNotAllowed', message: expect.stringContaining('not ES') })],
+    });
 
     const wrongPurpose = await parties.operator.authorizePlacement({ ...request, purpose: 'training', targets: [target(paris())] });
     expect(wrongPurpose).toMatchObject({ approved: false, targets: [{ reasons: [expect.objectContaining({ code: 'PurposeNotAllowed' })] }] });
@@ -163,7 +195,10 @@ export function contractSuite(setup: () => LedgerParties): void {
     const recorded = await parties.operator.recordPlacement(request);
     expect(recorded).toMatchObject({ approved: true, txId: expect.any(String), grants: [`${request.decisionId}.${dataset()}`] });
     expect(await parties.provider.getDecision(request.decisionId)).toMatchObject({ txId: recorded.txId, approved: true });
-    await expect(parties.operator.recordPlacement(request)).rejects.toMatchObject({ code: 'DecisionReplayed', message: expect.stringContaining(recorded.txId) });
+    await expect(parties.operator.recordPlacement(request)).rejects.toMatchObject({
+      code: 'DecisionReplayed',
+      message: expect.stringContaining(recorded.txId),
+    });
     await expect(parties.provider.recordPlacement({ ...request, decisionId: id('decision-3') })).rejects.toMatchObject({ code: 'AccessDenied' });
     const grant = await parties.provider.getGrant(recorded.grants[0]);
     expect(grant.nodeDids).toEqual([paris().did]);
@@ -180,7 +215,10 @@ export function contractSuite(setup: () => LedgerParties): void {
       message: expect.stringContaining('research/removed'),
     });
     await expect(parties.operator.recordRemoval({ ...removal, decisionId: id('never-recorded') })).rejects.toMatchObject({ code: 'NotFound' });
-    await expect(parties.operator.recordRemoval({ ...removal, reason: 'Bored' as never })).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('removal.reason') });
+    await expect(parties.operator.recordRemoval({ ...removal, reason: 'Bored' as never })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: expect.stringContaining('removal.reason'),
+    });
     const recorded = await parties.operator.recordRemoval(removal);
     expect(recorded).toMatchObject({ decisionId, workload, reason: 'WorkloadDeleted', txId: expect.any(String), removedAt: expect.any(String) });
     // A restart that records it again finds the first record: one removal per decision.
@@ -199,7 +237,13 @@ export function contractSuite(setup: () => LedgerParties): void {
   });
 
   it('refuses access from a node whose attestation was withdrawn since the grant', async () => {
-    const request: PlacementRequest = { decisionId: id('decision-4'), workload: { namespace: 'research', name: 'triage' }, purpose: 'inference', datasets: [dataset()], targets: [target(paris())] };
+    const request: PlacementRequest = {
+      decisionId: id('decision-4'),
+      workload: { namespace: 'research', name: 'triage' },
+      purpose: 'inference',
+      datasets: [dataset()],
+      targets: [target(paris())],
+    };
     const recorded = await parties.operator.recordPlacement(request);
     await parties.operator.recordAttestation(paris());
     await parties.operator.recordAttestation({ ...paris(), verified: false, reason: 'REVOKED' });
@@ -217,7 +261,13 @@ export function contractSuite(setup: () => LedgerParties): void {
         if (event.name === 'PlacementRecorded' && JSON.parse(event.payload).decisionId === decisionId) controller.abort();
       }
     })();
-    const recorded = await parties.operator.recordPlacement({ decisionId, workload: { namespace: 'research', name: 'events' }, purpose: 'inference', datasets: [], targets: [target(paris())] });
+    const recorded = await parties.operator.recordPlacement({
+      decisionId,
+      workload: { namespace: 'research', name: 'events' },
+      purpose: 'inference',
+      datasets: [],
+      targets: [target(paris())],
+    });
     await stream;
     const last = seen[seen.length - 1];
     expect(last).toMatchObject({ name: 'PlacementRecorded', txId: recorded.txId });
@@ -239,7 +289,13 @@ export function contractSuite(setup: () => LedgerParties): void {
     try {
       const checkpoint = new FileCheckpoint(join(dir, 'checkpoint.json'));
       const record = (n: number) =>
-        parties.operator.recordPlacement({ decisionId: id(`follow-${n}`), workload: { namespace: 'research', name: 'follow' }, purpose: 'inference', datasets: [], targets: [target(paris())] });
+        parties.operator.recordPlacement({
+          decisionId: id(`follow-${n}`),
+          workload: { namespace: 'research', name: 'follow' },
+          purpose: 'inference',
+          datasets: [],
+          targets: [target(paris())],
+        });
       const handled: string[] = [];
       const ours = new Set([1, 2, 3, 4].map((n) => id(`follow-${n}`)));
       const follow = async (until: string) => {

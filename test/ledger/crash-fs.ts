@@ -109,7 +109,8 @@ export class CrashFileSystem implements FileSystem {
 
   syncDir(path: string): void {
     if (this.entries.get(path) !== 'dir') throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-    for (const known of [...this.durableEntries.keys()]) if (dirname(known) === path && known !== path && !this.entries.has(known)) this.durableEntries.delete(known);
+    for (const known of [...this.durableEntries.keys()])
+      if (dirname(known) === path && known !== path && !this.entries.has(known)) this.durableEntries.delete(known);
     for (const [name, entry] of this.entries) if (dirname(name) === path && name !== path) this.durableEntries.set(name, entry);
     this.operations.push(`syncdir ${path}`);
   }

@@ -9,7 +9,11 @@ import type { LedgerParties } from './contract-suite.ts';
 
 export const TENANT: LedgerIdentity = { mspId: 'TenantMSP', id: 'x509::/CN=data-steward/OU=client::/CN=ca.tenant.example.eu' };
 export const PROVIDER: LedgerIdentity = { mspId: 'ProviderMSP', id: 'x509::/CN=provider-ops/OU=client::/CN=ca.provider.example.eu' };
-export const TRUST_ADMIN: LedgerIdentity = { mspId: TRUST_AUTHORITY_MSP, id: 'x509::/CN=trust-admin/OU=admin::/CN=ca.trust.example.eu', attributes: { [ROLE_ATTRIBUTE]: 'admin' } };
+export const TRUST_ADMIN: LedgerIdentity = {
+  mspId: TRUST_AUTHORITY_MSP,
+  id: 'x509::/CN=trust-admin/OU=admin::/CN=ca.trust.example.eu',
+  attributes: { [ROLE_ATTRIBUTE]: 'admin' },
+};
 
 /** The suite's four parties as clients of one embedded ledger. */
 export function embeddedParties(ledger: EmbeddedLedger): LedgerParties {

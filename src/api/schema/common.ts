@@ -59,20 +59,18 @@ export function providerList(description: string): Schema {
 
 // An extended resource name: a domain-qualified name outside kubernetes.io,
 // as the API server requires for device-plugin resources.
-export const EXTENDED_RESOURCE_PATTERN =
-  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+export const EXTENDED_RESOURCE_PATTERN = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
 
 export function extendedResourceName(description: string): Schema {
   return string({
     description,
     pattern: EXTENDED_RESOURCE_PATTERN,
     maxLength: 253,
-    'x-cloudempire-hint':
-      'use a device-plugin resource name such as nvidia.com/gpu, nvidia.com/mig-1g.10gb or amd.com/gpu',
+    'x-cloudempire-hint': 'use a device-plugin resource name such as nvidia.com/gpu, nvidia.com/mig-1g.10gb or amd.com/gpu',
     'x-kubernetes-validations': [
       {
         rule: "!self.split('/')[0].endsWith('kubernetes.io')",
-        message: 'extended resources cannot use the kubernetes.io domain; use the device plugin\'s own, e.g. nvidia.com/gpu',
+        message: "extended resources cannot use the kubernetes.io domain; use the device plugin's own, e.g. nvidia.com/gpu",
       },
     ],
   });
@@ -170,7 +168,10 @@ export function conditions(): Schema {
   return listMap(
     object(
       {
-        type: string({ maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' }),
+        type: string({
+          maxLength: 316,
+          pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+        }),
         status: string({ enum: ['True', 'False', 'Unknown'] }),
         reason: string({ maxLength: 1024, minLength: 1, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
         message: string({ maxLength: 32768 }),

@@ -1,6 +1,15 @@
 import {
-  conditions, countryList, dnsLabel, extendedResourceName, jurisdiction, labelSelector, objectName, observedGeneration, price,
-  providerList, toleration,
+  conditions,
+  countryList,
+  dnsLabel,
+  extendedResourceName,
+  jurisdiction,
+  labelSelector,
+  objectName,
+  observedGeneration,
+  price,
+  providerList,
+  toleration,
 } from './common.ts';
 import { array, boolean, integer, listMap, object, opaque, set, string, stringMap, withRules, type Schema } from './dsl.ts';
 import { AGE_COLUMN, conditionColumn, reasonColumn, type KindDefinition } from './kind.ts';
@@ -83,11 +92,9 @@ const replicaScheduling = withRules(
         default: 'Balanced',
         description: 'Balanced: even; Aggregated: fewest clusters; Weighted: static weights; Dynamic: in proportion to free verified capacity.',
       }),
-      'weights?': listMap(
-        object({ clusterName: objectName('A member cluster.'), weight: integer({ minimum: 1, maximum: 1000 }) }),
-        ['clusterName'],
-        { maxItems: 128 },
-      ),
+      'weights?': listMap(object({ clusterName: objectName('A member cluster.'), weight: integer({ minimum: 1, maximum: 1000 }) }), ['clusterName'], {
+        maxItems: 128,
+      }),
     },
     { title: 'ReplicaScheduling' },
   ),
@@ -127,7 +134,12 @@ const placement: Schema = withRules(
             description:
               'After a failover, Never keeps the share where it moved (no flapping); WhenRecovered decides afresh once every cluster it left has been Ready for stabilizationSeconds.',
           }),
-          'stabilizationSeconds?': integer({ minimum: 0, maximum: 86_400, default: 300, description: 'How long a recovered cluster must stay Ready before the share moves back.' }),
+          'stabilizationSeconds?': integer({
+            minimum: 0,
+            maximum: 86_400,
+            default: 300,
+            description: 'How long a recovered cluster must stay Ready before the share moves back.',
+          }),
         },
         { title: 'Failback', description: 'What happens to a share moved away from an unreachable cluster once that cluster returns.' },
       ),
@@ -143,7 +155,12 @@ const placement: Schema = withRules(
 
 const gpu: Schema = object(
   {
-    count: integer({ minimum: 1, maximum: 64, description: 'GPUs (or MIG slices) per pod.', 'x-cloudempire-hint': 'ask for at least 1 GPU per pod, or drop spec.gpu' }),
+    count: integer({
+      minimum: 1,
+      maximum: 64,
+      description: 'GPUs (or MIG slices) per pod.',
+      'x-cloudempire-hint': 'ask for at least 1 GPU per pod, or drop spec.gpu',
+    }),
     resourceName: extendedResourceName('Device-plugin resource, e.g. nvidia.com/gpu or nvidia.com/mig-1g.10gb.'),
     'model?': string({ maxLength: 128, description: 'Required GPU model (GpuPool.spec.model).' }),
     'minMemoryMiB?': integer({ minimum: 1 }),
@@ -168,11 +185,7 @@ const override: Schema = object(
   {
     clusterName: objectName('The member cluster this override applies to.'),
     'replicas?': integer({ minimum: 0 }),
-    'images?': listMap(
-      object({ container: dnsLabel('Container name.'), image: string({ minLength: 1, maxLength: 1024 }) }),
-      ['container'],
-      { maxItems: 32 },
-    ),
+    'images?': listMap(object({ container: dnsLabel('Container name.'), image: string({ minLength: 1, maxLength: 1024 }) }), ['container'], { maxItems: 32 }),
     'labels?': stringMap(),
     'annotations?': stringMap(),
   },
@@ -225,11 +238,9 @@ const status: Schema = object({
   'decision?': object(
     {
       placements: listMap(clusterPlacement, ['cluster'], { maxItems: 1024 }),
-      'refused?': listMap(
-        object({ cluster: objectName('Member cluster.'), ...refusal, 'pools?': poolRefusal }, { title: 'ClusterRefusal' }),
-        ['cluster'],
-        { maxItems: 1024 },
-      ),
+      'refused?': listMap(object({ cluster: objectName('Member cluster.'), ...refusal, 'pools?': poolRefusal }, { title: 'ClusterRefusal' }), ['cluster'], {
+        maxItems: 1024,
+      }),
       'scores?': listMap(
         object(
           {

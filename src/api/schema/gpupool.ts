@@ -1,6 +1,4 @@
-import {
-  conditions, countryList, currency, extendedResourceName, labelSelector, objectName, observedGeneration, price, providerName,
-} from './common.ts';
+import { conditions, countryList, currency, extendedResourceName, labelSelector, objectName, observedGeneration, price, providerName } from './common.ts';
 import { integer, listMap, object, string, type Schema } from './dsl.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind.ts';
 
@@ -8,9 +6,7 @@ const spec: Schema = object(
   {
     memberCluster: objectName('The MemberCluster whose nodes form the pool.'),
     nodeSelector: labelSelector('Selects the pool nodes in the member cluster; only verified ones count.'),
-    resourceName: extendedResourceName(
-      'Device-plugin resource the pool offers: nvidia.com/gpu, nvidia.com/mig-1g.10gb, amd.com/gpu, gpu.intel.com/i915 ...',
-    ),
+    resourceName: extendedResourceName('Device-plugin resource the pool offers: nvidia.com/gpu, nvidia.com/mig-1g.10gb, amd.com/gpu, gpu.intel.com/i915 ...'),
     model: string({
       minLength: 1,
       maxLength: 128,
@@ -18,10 +14,7 @@ const spec: Schema = object(
     }),
     'memoryMiB?': integer({ minimum: 1, description: 'Memory per GPU (or per MIG slice) in MiB.' }),
     provider: providerName('Provider that sells this capacity.'),
-    'pricePerGpuHour?': object(
-      { amount: price('Price of one GPU (or slice) for one hour.'), 'currency?': currency() },
-      { title: 'Price' },
-    ),
+    'pricePerGpuHour?': object({ amount: price('Price of one GPU (or slice) for one hour.'), 'currency?': currency() }, { title: 'Price' }),
   },
   { description: 'GPU capacity offered by a set of nodes of one member cluster.' },
 );

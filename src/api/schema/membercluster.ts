@@ -1,6 +1,4 @@
-import {
-  conditions, countryCode, dnsLabel, extendedResourceName, imageRegistry, objectName, observedGeneration, providerName, taint,
-} from './common.ts';
+import { conditions, countryCode, dnsLabel, extendedResourceName, imageRegistry, objectName, observedGeneration, providerName, taint } from './common.ts';
 import { integer, listMap, object, set, string, type Schema } from './dsl.ts';
 import { AGE_COLUMN, conditionColumn, type KindDefinition } from './kind.ts';
 

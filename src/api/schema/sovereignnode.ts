@@ -7,12 +7,8 @@ const spec: Schema = object(
     memberCluster: objectName('The MemberCluster this node belongs to.'),
     nodeName: objectName('The Node name inside the member cluster.'),
     did: did("The node's decentralized identifier."),
-    credential: compactJwt(
-      'A VC-JWT (W3C VC 1.1) of type SovereignNodeCredential issued by a trust anchor, whose subject is `did`.',
-    ),
-    'proof?': compactJwt(
-      'Proof of possession: a JWT signed by the key of `did` with `nonce` = status.challenge.nonce and the operator audience.',
-    ),
+    credential: compactJwt('A VC-JWT (W3C VC 1.1) of type SovereignNodeCredential issued by a trust anchor, whose subject is `did`.'),
+    'proof?': compactJwt('Proof of possession: a JWT signed by the key of `did` with `nonce` = status.challenge.nonce and the operator audience.'),
   },
   { description: "A node's claim to join the federation: its DID and the credential vouching for it." },
 );

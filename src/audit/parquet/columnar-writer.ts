@@ -81,7 +81,9 @@ function schemaElement(spec: ColumnSpec): InstanceType<typeof T.SchemaElement> {
     element.logicalType = new T.LogicalType({ STRING: new T.StringType() } as never);
   } else if (spec.type === 'timestamp') {
     element.converted_type = T.ConvertedType.TIMESTAMP_MILLIS;
-    element.logicalType = new T.LogicalType({ TIMESTAMP: new T.TimestampType({ isAdjustedToUTC: true, unit: new T.TimeUnit({ MILLIS: new T.MilliSeconds() } as never) } as never) } as never);
+    element.logicalType = new T.LogicalType({
+      TIMESTAMP: new T.TimestampType({ isAdjustedToUTC: true, unit: new T.TimeUnit({ MILLIS: new T.MilliSeconds() } as never) } as never),
+    } as never);
   }
   return element;
 }
@@ -152,7 +154,12 @@ function dataPage(rows: number, encoding: number, levels: Buffer, values: Buffer
     type: T.PageType.DATA_PAGE,
     uncompressed_page_size: raw.length,
     compressed_page_size: body.length,
-    data_page_header: new T.DataPageHeader({ num_values: rows, encoding, definition_level_encoding: T.Encoding.RLE, repetition_level_encoding: T.Encoding.RLE } as never),
+    data_page_header: new T.DataPageHeader({
+      num_values: rows,
+      encoding,
+      definition_level_encoding: T.Encoding.RLE,
+      repetition_level_encoding: T.Encoding.RLE,
+    } as never),
   } as never);
   const bytes = page(header, body);
   return { bytes, uncompressed: bytes.length - body.length + raw.length };

@@ -106,7 +106,9 @@ export function registerAudit(program: CliCommand, io: CliOutput): void {
     .handle<CertificateOptions>((options, command) => runCertificate(command.args[0], options, io));
   certificate
     .command('verify')
-    .description('check a sovereignty certificate: signature, issuer, type and claims offline; with --ledger-dir every claim against the ledger (exit 0 verified, 3 not)')
+    .description(
+      'check a sovereignty certificate: signature, issuer, type and claims offline; with --ledger-dir every claim against the ledger (exit 0 verified, 3 not)',
+    )
     .argument('<file>', 'the certificate (VC-JWT)')
     .option('--operator <did>', "the operator's did:key the certificate must be issued by")
     .option('--ledger-dir <dir>', 'also check every claim against this ledger and its meter journal')
@@ -139,7 +141,9 @@ async function runExport(options: ExportOptions, io: CliOutput): Promise<number>
   const format = usage(() => parseFormat(options.format, kind));
   const range = usage(() => parseRange(options.from, options.to));
   const { dir, source } = ledgerSource(options);
-  const result = await orLedgerRefusal(io, () => writeFileAtomically(options.out, (sink) => exportAudit({ ledger: source, metering: meteringFromDir(dir) }, { kind, format, range }, sink)));
+  const result = await orLedgerRefusal(io, () =>
+    writeFileAtomically(options.out, (sink) => exportAudit({ ledger: source, metering: meteringFromDir(dir) }, { kind, format, range }, sink)),
+  );
   if (typeof result === 'number') return result;
   io.out(JSON.stringify({ out: options.out, kind, format, rows: result.rows, byKind: result.byKind }));
   return 0;
@@ -204,7 +208,16 @@ async function runCertificate(ref: string | undefined, options: CertificateOptio
     const fd = openSync(options.out, 'w', 0o644);
     writeSync(fd, `${jwt}\n`);
     closeSync(fd);
-    io.out(JSON.stringify({ out: options.out, workload: `${options.namespace}/${name}`, clusters: claims.clusters, countries: claims.countries, providers: claims.providers, nodes: claims.nodes.length }));
+    io.out(
+      JSON.stringify({
+        out: options.out,
+        workload: `${options.namespace}/${name}`,
+        clusters: claims.clusters,
+        countries: claims.countries,
+        providers: claims.providers,
+        nodes: claims.nodes.length,
+      }),
+    );
   }
   return 0;
 }
@@ -225,6 +238,21 @@ async function runCertificateVerify(file: string, options: { operator?: string; 
     io.out(JSON.stringify(verdict, null, 2));
     return 3;
   }
-  io.out(JSON.stringify({ verified: true, issuer: verdict.issuer, checkedAgainstLedger: !!options.ledgerDir, workload: verdict.claims!.workload, period: verdict.claims!.period, clusters: verdict.claims!.clusters, countries: verdict.claims!.countries, providers: verdict.claims!.providers }, null, 2));
+  io.out(
+    JSON.stringify(
+      {
+        verified: true,
+        issuer: verdict.issuer,
+        checkedAgainstLedger: !!options.ledgerDir,
+        workload: verdict.claims!.workload,
+        period: verdict.claims!.period,
+        clusters: verdict.claims!.clusters,
+        countries: verdict.claims!.countries,
+        providers: verdict.claims!.providers,
+      },
+      null,
+      2,
+    ),
+  );
   return 0;
 }

@@ -65,7 +65,8 @@ function readWorkloads(path: string): FederatedWorkload[] {
   }
   const workloads = manifests.map((m) => {
     const where = `${path} document ${m.index + 1}`;
-    if (m.object.kind !== 'FederatedWorkload') throw new UsageError(`${where}: kind: ${JSON.stringify(m.object.kind ?? null)}; explain reads FederatedWorkloads`);
+    if (m.object.kind !== 'FederatedWorkload')
+      throw new UsageError(`${where}: kind: ${JSON.stringify(m.object.kind ?? null)}; explain reads FederatedWorkloads`);
     const result = validate('FederatedWorkload', m.object);
     if (!result.ok) throw new UsageError(`${where}: ${result.issues[0].path || '(root)'}: ${result.issues[0].message}`);
     return result.value;
@@ -79,12 +80,19 @@ const currentOf = (workload: FederatedWorkload): CurrentPlacement[] | undefined 
 
 function pad(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The decision as a table: one row per cluster, pool refusals under it, then the assignment. */
 export function decisionTable(decision: Decision): string {
-  const lines = [`${decision.workload}: ${decision.result}${decision.fallback ? ' (ordered fallback)' : ''}${decision.unschedulable ? ` — ${decision.unschedulable.code}: ${decision.unschedulable.message}` : ''}`];
+  const lines = [
+    `${decision.workload}: ${decision.result}${decision.fallback ? ' (ordered fallback)' : ''}${decision.unschedulable ? ` — ${decision.unschedulable.code}: ${decision.unschedulable.message}` : ''}`,
+  ];
   const rows: string[][] = [['CLUSTER', 'VERDICT', 'PLUGIN', 'POOL', 'REPLICAS', 'DETAIL']];
   const placed = new Map(decision.placements.map((p) => [p.cluster, p]));
   for (const e of decision.evaluations) {
@@ -92,7 +100,14 @@ export function decisionTable(decision: Decision): string {
     if (e.refusal) rows.push([e.cluster, 'refused', e.refusal.plugin, '', '', `${e.refusal.code}: ${e.refusal.reason}`]);
     else {
       const scores = e.scores!.map((s) => `${s.plugin}=${s.score}`).join(' ');
-      rows.push([e.cluster, `score ${e.score}`, '', e.pool ?? '', p ? String(p.replicas) + (p.completions !== undefined ? ` (${p.completions} completions)` : '') : '0', `${e.country}, ${e.slots} pod(s) fit; ${scores}`]);
+      rows.push([
+        e.cluster,
+        `score ${e.score}`,
+        '',
+        e.pool ?? '',
+        p ? String(p.replicas) + (p.completions !== undefined ? ` (${p.completions} completions)` : '') : '0',
+        `${e.country}, ${e.slots} pod(s) fit; ${scores}`,
+      ]);
     }
     for (const pool of e.poolRefusals ?? []) rows.push([`  pool ${pool.pool}`, 'refused', pool.plugin, '', '', `${pool.code}: ${pool.reason}`]);
   }
@@ -100,7 +115,9 @@ export function decisionTable(decision: Decision): string {
   if (decision.placements.length) {
     lines.push('', 'Placement:');
     for (const p of decision.placements) {
-      lines.push(`  ${p.cluster}${p.pool ? `/${p.pool}` : ''}: ${p.replicas} pod(s)${p.completions !== undefined ? `, ${p.completions} completions` : ''} on ${p.nodes.length} verified node(s) in ${p.country} (${p.provider})`);
+      lines.push(
+        `  ${p.cluster}${p.pool ? `/${p.pool}` : ''}: ${p.replicas} pod(s)${p.completions !== undefined ? `, ${p.completions} completions` : ''} on ${p.nodes.length} verified node(s) in ${p.country} (${p.provider})`,
+      );
     }
   }
   return lines.join('\n');

@@ -53,7 +53,9 @@ async function expectedHead(options: VerifyOptions): Promise<{ head?: LedgerHead
 
 function report(dir: string, check: LedgerCheck, source: string | undefined, io: CliOutput): void {
   if (check.ok) {
-    io.out(`ledger ${dir}: intact — ${check.blocks} blocks, ${check.transactions} transactions, head ${formatHead(check.head)}, every block signed by the operator`);
+    io.out(
+      `ledger ${dir}: intact — ${check.blocks} blocks, ${check.transactions} transactions, head ${formatHead(check.head)}, every block signed by the operator`,
+    );
     io.out(source ? `head matches ${source}` : 'head NOT checked: pass --kubeconfig or --expect-head to detect blocks cut off its end');
     if (check.tornTail) io.out('a torn last write will be cut off when the ledger opens');
     return;
@@ -63,7 +65,8 @@ function report(dir: string, check: LedgerCheck, source: string | undefined, io:
     const good = check.firstBadBlock === 0 ? 'no block verifies' : `blocks 0–${check.firstBadBlock - 1} verify`;
     io.out(`first bad block: ${check.firstBadBlock} (${good}; nothing from block ${check.firstBadBlock} on can be trusted)`);
   }
-  for (const m of check.privateDataMismatches) io.out(`private value ${m.missing ? 'missing' : 'does not match its block'}: tx ${m.txId} ${m.collection} ${JSON.stringify(m.key)}`);
+  for (const m of check.privateDataMismatches)
+    io.out(`private value ${m.missing ? 'missing' : 'does not match its block'}: tx ${m.txId} ${m.collection} ${JSON.stringify(m.key)}`);
 }
 
 async function verify(options: VerifyOptions, io: CliOutput): Promise<number> {

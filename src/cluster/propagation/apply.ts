@@ -131,7 +131,8 @@ export class MemberPropagation {
     const applied: KubernetesObject[] = [];
     for (const object of sorted) {
       const owner = sharedOwners.get(refKey(refOf(object)));
-      const body = owner === undefined ? object : { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [LABEL_WORKLOAD]: owner } } };
+      const body =
+        owner === undefined ? object : { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [LABEL_WORKLOAD]: owner } } };
       try {
         applied.push(await this.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
       } catch (error) {
@@ -166,7 +167,18 @@ export class MemberPropagation {
     const items: KubernetesObject[] = [];
     let continueToken: string | undefined;
     do {
-      const page = await this.objects.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, labelSelector, 500, continueToken);
+      const page = await this.objects.list(
+        kind.apiVersion,
+        kind.kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+        500,
+        continueToken,
+      );
       items.push(...page.items);
       continueToken = page.metadata?._continue || undefined;
     } while (continueToken);
@@ -178,17 +190,15 @@ export class MemberPropagation {
     const labelSelector = workload ? workloadSelector(workload) : MANAGED_SELECTOR;
     const lists = await Promise.all(
       PROPAGATED_KINDS.map(async (kind) =>
-        (await this.list(kind, labelSelector)).map(
-          (item): OwnedObject => ({
-            apiVersion: kind.apiVersion,
-            kind: kind.kind,
-            namespace: item.metadata!.namespace!,
-            name: item.metadata!.name!,
-            uid: item.metadata!.uid!,
-            workload: item.metadata!.labels![LABEL_WORKLOAD] ?? '',
-            deleting: Boolean(item.metadata!.deletionTimestamp),
-          }),
-        ),
+        (await this.list(kind, labelSelector)).map((item): OwnedObject => ({
+          apiVersion: kind.apiVersion,
+          kind: kind.kind,
+          namespace: item.metadata!.namespace!,
+          name: item.metadata!.name!,
+          uid: item.metadata!.uid!,
+          workload: item.metadata!.labels![LABEL_WORKLOAD] ?? '',
+          deleting: Boolean(item.metadata!.deletionTimestamp),
+        })),
       ),
     );
     return lists.flat();
@@ -249,10 +259,7 @@ export class MemberPropagation {
       for (const name of refs.configMaps) needed.ConfigMap.add(name);
       for (const name of refs.secrets) needed.Secret.add(name);
     }
-    const dependencies = [
-      ...configMaps.map((item) => ({ item, kind: PROPAGATED_KINDS[0] })),
-      ...secrets.map((item) => ({ item, kind: PROPAGATED_KINDS[1] })),
-    ];
+    const dependencies = [...configMaps.map((item) => ({ item, kind: PROPAGATED_KINDS[0] })), ...secrets.map((item) => ({ item, kind: PROPAGATED_KINDS[1] }))];
     for (const { item, kind } of dependencies) {
       const ref = { apiVersion: kind.apiVersion, kind: kind.kind, namespace, name: item.metadata!.name!, uid: item.metadata!.uid! };
       if (wanted.has(refKey(ref)) || needed[kind.kind].has(ref.name)) continue;

@@ -16,7 +16,17 @@
  * Apply before prune: a dependency is removed once no workload object left in
  * the member namespace references it.
  */
-export { MemberPropagation, ImmutableJobError, OwnershipConflictError, PROPAGATED_KINDS, refKey, refOf, type MemberObject, type ObjectRef, type OwnedObject } from './apply.ts';
+export {
+  MemberPropagation,
+  ImmutableJobError,
+  OwnershipConflictError,
+  PROPAGATED_KINDS,
+  refKey,
+  refOf,
+  type MemberObject,
+  type ObjectRef,
+  type OwnedObject,
+} from './apply.ts';
 export { referencedDependencies, renderConfigMap, renderSecret, type Dependencies, type MemberDependency } from './dependencies.ts';
 export { FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_POOL, LABEL_WORKLOAD, MANAGED_BY, ownershipLabels, workloadKey, workloadSelector } from './labels.ts';
 export { RenderError } from './render-error.ts';

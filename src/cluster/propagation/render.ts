@@ -111,11 +111,17 @@ function refuseEscapes(podSpec: V1PodSpec): void {
     throw new RenderError(`${POD_SPEC}.nodeName`, 'a pod bound to a named node skips the scheduler and the verified-node rules; remove nodeName');
   }
   if (podSpec.nodeSelector?.[LABEL_VERIFIED] !== undefined && podSpec.nodeSelector[LABEL_VERIFIED] !== 'true') {
-    throw new RenderError(`${POD_SPEC}.nodeSelector`, `${LABEL_VERIFIED}=${podSpec.nodeSelector[LABEL_VERIFIED]} can never hold: the federation runs pods on verified nodes only; remove it`);
+    throw new RenderError(
+      `${POD_SPEC}.nodeSelector`,
+      `${LABEL_VERIFIED}=${podSpec.nodeSelector[LABEL_VERIFIED]} can never hold: the federation runs pods on verified nodes only; remove it`,
+    );
   }
   (podSpec.tolerations ?? []).forEach((toleration, i) => {
     if (!toleration.key && toleration.operator === 'Exists') {
-      throw new RenderError(`${POD_SPEC}.tolerations[${i}]`, 'tolerates every taint, including the eviction of nodes whose credential is revoked; list the taints the workload needs');
+      throw new RenderError(
+        `${POD_SPEC}.tolerations[${i}]`,
+        'tolerates every taint, including the eviction of nodes whose credential is revoked; list the taints the workload needs',
+      );
     }
     if (toleration.key && OWNED_TAINTS.has(toleration.key)) {
       throw new RenderError(`${POD_SPEC}.tolerations[${i}]`, `${toleration.key} marks a node the federation does not trust; remove the toleration`);
@@ -163,7 +169,10 @@ function assignGpus(podSpec: V1PodSpec, count: number, requested: string, pool: 
     total += amount;
   }
   if (total !== count) {
-    throw new RenderError('spec.gpu.count', `the pod template's containers ask for ${total} ${names.join(' or ')} per pod but spec.gpu.count is ${count}; make them agree`);
+    throw new RenderError(
+      'spec.gpu.count',
+      `the pod template's containers ask for ${total} ${names.join(' or ')} per pod but spec.gpu.count is ${count}; make them agree`,
+    );
   }
 }
 
@@ -218,7 +227,10 @@ export function renderMemberWorkload(input: RenderInput): MemberWorkloadObject {
 
   const gpu = workload.spec.gpu;
   if (gpu && !pool) {
-    throw new RenderError('status.decision.placements', `spec.gpu asks for ${gpu.count} ${gpu.resourceName} per pod but the decision names no GpuPool in cluster ${placement.cluster}`);
+    throw new RenderError(
+      'status.decision.placements',
+      `spec.gpu asks for ${gpu.count} ${gpu.resourceName} per pod but the decision names no GpuPool in cluster ${placement.cluster}`,
+    );
   }
   if (pool && placement.pool !== undefined && placement.pool !== pool.name) {
     throw new RenderError('status.decision.placements', `the decision places cluster ${placement.cluster} on pool ${placement.pool}, not ${pool.name}`);
@@ -235,11 +247,17 @@ export function renderMemberWorkload(input: RenderInput): MemberWorkloadObject {
     const divided = placement.completions !== undefined && placement.completions !== template.spec.completions;
     if (divided && (template.spec as { completionMode?: string }).completionMode === 'Indexed') {
       // Each member Job would count its indexes from 0: shards would run twice and others never.
-      throw new RenderError('spec.template.spec.completionMode', `an Indexed Job's ${template.spec.completions} completion indexes cannot be divided across clusters; place it in one cluster (spec.placement.clusterAffinity or replicaScheduling Duplicated)`);
+      throw new RenderError(
+        'spec.template.spec.completionMode',
+        `an Indexed Job's ${template.spec.completions} completion indexes cannot be divided across clusters; place it in one cluster (spec.placement.clusterAffinity or replicaScheduling Duplicated)`,
+      );
     }
     if (placement.completions !== undefined) spec.completions = placement.completions;
     else if (template.spec.completions !== undefined && workload.spec.placement?.replicaScheduling?.type !== 'Duplicated') {
-      throw new RenderError('status.decision.placements', `the Job has ${template.spec.completions} completions but the decision gives cluster ${placement.cluster} no share of them`);
+      throw new RenderError(
+        'status.decision.placements',
+        `the Job has ${template.spec.completions} completions but the decision gives cluster ${placement.cluster} no share of them`,
+      );
     }
   } else {
     spec.replicas = replicas;

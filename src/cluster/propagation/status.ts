@@ -37,7 +37,8 @@ function deploymentVerdict(d: V1Deployment): Omit<ClusterVerdict, 'status'> & { 
   const ready = s.readyReplicas ?? 0;
   const conditions = s.conditions ?? [];
   const deadline = conditions.find((c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded');
-  if (deadline) return { ready, phase: 'degraded', reason: 'ProgressDeadlineExceeded', message: deadline.message ?? 'the rollout exceeded its progress deadline' };
+  if (deadline)
+    return { ready, phase: 'degraded', reason: 'ProgressDeadlineExceeded', message: deadline.message ?? 'the rollout exceeded its progress deadline' };
   const failure = conditions.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (failure) return { ready, phase: 'degraded', reason: failure.reason ?? 'ReplicaFailure', message: failure.message ?? 'pods cannot be created' };
   const updated = s.updatedReplicas ?? 0;
@@ -87,7 +88,11 @@ function clusterVerdict(kind: WorkloadKind, observation: MemberObservation): Clu
     return { status: { ...base, readyReplicas: 0, message }, phase: 'progressing', reason: 'Creating', message };
   }
   const isJob = kind === 'Job';
-  const verdict = isJob ? jobVerdict(object as V1Job) : kind === 'StatefulSet' ? statefulSetVerdict(object as V1StatefulSet) : deploymentVerdict(object as V1Deployment);
+  const verdict = isJob
+    ? jobVerdict(object as V1Job)
+    : kind === 'StatefulSet'
+      ? statefulSetVerdict(object as V1StatefulSet)
+      : deploymentVerdict(object as V1Deployment);
   const jobCounts = isJob ? { succeeded: (object as V1Job).status?.succeeded ?? 0, failed: (object as V1Job).status?.failed ?? 0 } : {};
   const generation = object.metadata?.generation;
   const observed = isJob ? undefined : (object as V1Deployment | V1StatefulSet).status?.observedGeneration;
@@ -143,7 +148,9 @@ export function aggregateStatus(generation: number, kind: WorkloadKind, observat
     const p = summary(verdicts, 'progressing');
     conditions.push(condition('Progressing', 'True', p.reason, p.message));
   } else {
-    conditions.push(condition('Progressing', 'False', degraded ? 'Stalled' : 'Complete', degraded ? 'no cluster is making progress' : 'every cluster is up to date'));
+    conditions.push(
+      condition('Progressing', 'False', degraded ? 'Stalled' : 'Complete', degraded ? 'no cluster is making progress' : 'every cluster is up to date'),
+    );
   }
   if (degraded) {
     const d = summary(verdicts, 'degraded');

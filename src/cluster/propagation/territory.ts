@@ -18,14 +18,20 @@ export interface Territory {
 export function allowedTerritory(placement: Placement | undefined, trust: Pick<TrustConfig, 'jurisdiction' | 'countries'>): Territory {
   const asked = placement?.jurisdictions?.length ? placement.jurisdictions : [trust.jurisdiction];
   if (!asked.includes(trust.jurisdiction)) {
-    throw new RenderError('spec.placement.jurisdictions', `nodes are attested in jurisdiction ${trust.jurisdiction} only, not in ${asked.join(', ')}; add ${trust.jurisdiction} or drop the field`);
+    throw new RenderError(
+      'spec.placement.jurisdictions',
+      `nodes are attested in jurisdiction ${trust.jurisdiction} only, not in ${asked.join(', ')}; add ${trust.jurisdiction} or drop the field`,
+    );
   }
   const inJurisdiction = new Set(trust.countries);
   const include = placement?.countries?.include?.length ? placement.countries.include : trust.countries;
   const exclude = new Set<string>(placement?.countries?.exclude ?? []);
   const countries = [...new Set<string>(include)].filter((c) => inJurisdiction.has(c) && !exclude.has(c)).sort();
   if (countries.length === 0) {
-    throw new RenderError('spec.placement.countries', `no allowed country is in jurisdiction ${trust.jurisdiction} (${trust.countries.join(', ')}); include one of them`);
+    throw new RenderError(
+      'spec.placement.countries',
+      `no allowed country is in jurisdiction ${trust.jurisdiction} (${trust.countries.join(', ')}); include one of them`,
+    );
   }
   return { countries, jurisdictions: [trust.jurisdiction] };
 }

@@ -20,7 +20,13 @@ export class ContractRunner {
       const functions = new Set<string>();
       for (let proto = Object.getPrototypeOf(instance); proto && proto !== Contract.prototype; proto = Object.getPrototypeOf(proto)) {
         for (const name of Object.getOwnPropertyNames(proto)) {
-          if (name !== 'constructor' && !name.startsWith('_') && !base.has(name) && typeof (instance as unknown as Record<string, unknown>)[name] === 'function') functions.add(name);
+          if (
+            name !== 'constructor' &&
+            !name.startsWith('_') &&
+            !base.has(name) &&
+            typeof (instance as unknown as Record<string, unknown>)[name] === 'function'
+          )
+            functions.add(name);
         }
       }
       this.contracts.set(instance.getName(), { instance, functions });

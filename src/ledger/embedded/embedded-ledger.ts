@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 import { contracts } from '@cloud-empire/chaincode';
 import { parseContractError } from '@cloud-empire/chaincode/errors';
-import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
+import {
+  LedgerContractError,
+  LedgerUnavailableError,
+  type ChaincodeEventRecord,
+  type ContractGateway,
+  type EventCheckpoint,
+  type SubmitOptions,
+  type Submitted,
+} from '../gateway.ts';
 import { ensureDirDurably, nodeFileSystem, type FileSystem } from '../../util/file-system.ts';
 import { Serial } from '../../util/serial.ts';
 import { sha256Hex } from '../../util/sha256.ts';
@@ -133,7 +141,9 @@ export class EmbeddedLedger {
       await ledger.checkpoints.reach(ledger.blockLog.head);
     } catch (error) {
       await ledger.close();
-      throw new LedgerUnavailableError(`the embedded ledger opened, but its head could not be checkpointed in ${options.checkpoint.where}: ${(error as Error).message}`);
+      throw new LedgerUnavailableError(
+        `the embedded ledger opened, but its head could not be checkpointed in ${options.checkpoint.where}: ${(error as Error).message}`,
+      );
     }
     return ledger;
   }
@@ -163,14 +173,19 @@ export class EmbeddedLedger {
         creator: { mspId: identity.mspId, id: identity.id },
         timestamp: invocation.timestamp.toISOString(),
         writes: simulated.writes.map((w) => (w.value === undefined ? { key: w.key, delete: true as const } : { key: w.key, ...encodeValue(w.value) })),
-        validationParameters: simulated.validationWrites.length ? simulated.validationWrites.map((w) => ({ key: w.key, policyBase64: Buffer.from(w.value!).toString('base64') })) : undefined,
-        privateWrites: [...simulated.privateWrites].flatMap(([collection, writes]) => writes.map((w) => ({ collection, key: w.key, hash: w.value && sha256Hex(w.value) }))),
+        validationParameters: simulated.validationWrites.length
+          ? simulated.validationWrites.map((w) => ({ key: w.key, policyBase64: Buffer.from(w.value!).toString('base64') }))
+          : undefined,
+        privateWrites: [...simulated.privateWrites].flatMap(([collection, writes]) =>
+          writes.map((w) => ({ collection, key: w.key, hash: w.value && sha256Hex(w.value) })),
+        ),
         event: simulated.event && { name: simulated.event.name, payload: Buffer.from(simulated.event.payload).toString('utf8') },
         responseHash: sha256Hex(result),
       };
       // A transaction that changed nothing (a retry of a recorded fact) is answered, not committed; but
       // only once the blocks holding what it read are on disk, since its answer vouches for them.
-      if (!tx.writes.length && !tx.privateWrites.length && !tx.validationParameters && !tx.event) return { tx, result, block: undefined, durable: this.blockLog.durable() };
+      if (!tx.writes.length && !tx.privateWrites.length && !tx.validationParameters && !tx.event)
+        return { tx, result, block: undefined, durable: this.blockLog.durable() };
       try {
         this.storePrivate(tx.txId, simulated);
       } catch (error) {
@@ -187,7 +202,13 @@ export class EmbeddedLedger {
       return { txId: tx.txId, result };
     }
     const { block: committed } = await this.acknowledge(block.then((b) => ({ height: b.number + 1, hash: b.hash, block: b })));
-    if (tx.event) this.emitter.emit('event', { blockNumber: committed.number, txId: tx.txId, name: tx.event.name, payload: tx.event.payload } satisfies ChaincodeEventRecord);
+    if (tx.event)
+      this.emitter.emit('event', {
+        blockNumber: committed.number,
+        txId: tx.txId,
+        name: tx.event.name,
+        payload: tx.event.payload,
+      } satisfies ChaincodeEventRecord);
     return { txId: tx.txId, blockNumber: committed.number, result };
   }
 
@@ -263,13 +284,16 @@ export class EmbeddedLedger {
     try {
       await checkpointed;
     } catch (error) {
-      throw new LedgerUnavailableError(`the block is on disk, but its head could not be checkpointed in ${this.checkpoints.where} (${(error as Error).message}); it is retried with the next transaction`);
+      throw new LedgerUnavailableError(
+        `the block is on disk, but its head could not be checkpointed in ${this.checkpoints.where} (${(error as Error).message}); it is retried with the next transaction`,
+      );
     }
     return head;
   }
 
   private assertUsable(): void {
-    if (this.broken) throw new LedgerUnavailableError(`the embedded ledger stopped after a failed write (${this.broken.message}); restart to recover from disk`);
+    if (this.broken)
+      throw new LedgerUnavailableError(`the embedded ledger stopped after a failed write (${this.broken.message}); restart to recover from disk`);
   }
 
   private invocation(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions): Invocation {
@@ -337,14 +361,24 @@ export class EmbeddedLedger {
     for (const tx of block.txs) {
       const version = ++this.committedTransactions;
       this.state.apply(tx.writes.map(decodeWrite), version);
-      if (tx.validationParameters) this.validation.apply(tx.validationParameters.map((p) => ({ key: p.key, value: Buffer.from(p.policyBase64, 'base64') })), version);
+      if (tx.validationParameters)
+        this.validation.apply(
+          tx.validationParameters.map((p) => ({ key: p.key, value: Buffer.from(p.policyBase64, 'base64') })),
+          version,
+        );
       for (const write of tx.privateWrites) {
         const owner = collectionOwner(write.collection) ?? '';
-        const entry = pending.get(owner)?.get(tx.txId)?.find((e) => e.collection === write.collection && e.key === write.key);
-        const matches = write.hash === undefined ? entry !== undefined && entry.value === undefined : entry?.value !== undefined && sha256Hex(entry.value) === write.hash;
+        const entry = pending
+          .get(owner)
+          ?.get(tx.txId)
+          ?.find((e) => e.collection === write.collection && e.key === write.key);
+        const matches =
+          write.hash === undefined ? entry !== undefined && entry.value === undefined : entry?.value !== undefined && sha256Hex(entry.value) === write.hash;
         if (!matches) {
           const what = entry ? 'does not match the hash in its block' : `is missing from ${owner}'s private store`;
-          throw new Error(`block ${block.number}: the private value ${JSON.stringify(write.key)} of ${write.collection} (tx ${tx.txId}) ${what}; the private store was altered or lost`);
+          throw new Error(
+            `block ${block.number}: the private value ${JSON.stringify(write.key)} of ${write.collection} (tx ${tx.txId}) ${what}; the private store was altered or lost`,
+          );
         }
         this.collectionState(write.collection).apply([{ key: write.key, value: entry!.value === undefined ? undefined : Buffer.from(entry!.value) }], version);
       }

@@ -28,7 +28,9 @@ const HASH = /^[0-9a-f]{64}$/;
 export function parseHead(raw: unknown, where: string): LedgerHead {
   const head = raw as Partial<LedgerHead> | undefined;
   if (!head || !Number.isInteger(head.height) || (head.height as number) < 0 || typeof head.hash !== 'string' || !HASH.test(head.hash)) {
-    throw new Error(`${where}: the ledger head must be {"height": a non-negative integer, "hash": 64 hex digits}; restore it, or delete it to trust the log as it is`);
+    throw new Error(
+      `${where}: the ledger head must be {"height": a non-negative integer, "hash": 64 hex digits}; restore it, or delete it to trust the log as it is`,
+    );
   }
   return { height: head.height as number, hash: head.hash };
 }
@@ -75,7 +77,8 @@ export class FileHeadCheckpoint implements HeadCheckpoint {
 
   async write(head: LedgerHead): Promise<void> {
     const stored = this.stored ?? (await this.read());
-    if (stored && stored.height > head.height) throw new Error(`${this.where} is at block ${stored.height}, ahead of this ledger's ${head.height}: another writer uses it`);
+    if (stored && stored.height > head.height)
+      throw new Error(`${this.where} is at block ${stored.height}, ahead of this ledger's ${head.height}: another writer uses it`);
     ensureDirDurably(this.fs ?? nodeFileSystem, dirname(this.path));
     if (this.fs) replaceFileDurably(this.path, JSON.stringify(head), this.fs);
     else await replaceFileDurablyAsync(this.path, JSON.stringify(head));

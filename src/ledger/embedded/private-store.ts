@@ -13,7 +13,12 @@ export interface PrivateEntry {
 
 function parseEntry(line: string): PrivateEntry | undefined {
   const entry = parseJsonRecord<PrivateEntry>(line);
-  const ok = entry && typeof entry.txId === 'string' && typeof entry.collection === 'string' && typeof entry.key === 'string' && (entry.value === undefined || typeof entry.value === 'string');
+  const ok =
+    entry &&
+    typeof entry.txId === 'string' &&
+    typeof entry.collection === 'string' &&
+    typeof entry.key === 'string' &&
+    (entry.value === undefined || typeof entry.value === 'string');
   return ok ? entry : undefined;
 }
 

@@ -1,4 +1,14 @@
-import type { ChaincodeProposal, ChaincodeResponse, ChaincodeStub, ClientIdentity, Iterators, SerializedIdentity, SplitCompositekey, StateQueryResponse, Timestamp } from 'fabric-shim-api';
+import type {
+  ChaincodeProposal,
+  ChaincodeResponse,
+  ChaincodeStub,
+  ClientIdentity,
+  Iterators,
+  SerializedIdentity,
+  SplitCompositekey,
+  StateQueryResponse,
+  Timestamp,
+} from 'fabric-shim-api';
 import Long from 'long';
 import type { KeyWrite, WorldState } from './world-state.ts';
 import { sha256 } from '../../util/sha256.ts';
@@ -266,7 +276,11 @@ export class EmbeddedStub implements ChaincodeStub {
     return this.scan(this.collection(collection), startKey, endKey);
   }
 
-  getPrivateDataByPartialCompositeKey(collection: string, objectType: string, attributes: string[]): Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV> {
+  getPrivateDataByPartialCompositeKey(
+    collection: string,
+    objectType: string,
+    attributes: string[],
+  ): Promise<Iterators.StateQueryIterator> & AsyncIterable<Iterators.KV> {
     const prefix = this.createCompositeKey(objectType, attributes);
     return this.scan(this.collection(collection), prefix, prefix + MAX_UNICODE);
   }
@@ -276,7 +290,8 @@ export class EmbeddedStub implements ChaincodeStub {
   }
 
   private privateWriteSet(collection: string): Map<string, KeyWrite> {
-    if (!collectionOwner(collection)) throw new Error(`collection ${collection} is not defined: the embedded ledger has the implicit per-organization collections only`);
+    if (!collectionOwner(collection))
+      throw new Error(`collection ${collection} is not defined: the embedded ledger has the implicit per-organization collections only`);
     let writes = this.privateWrites.get(collection);
     if (!writes) this.privateWrites.set(collection, (writes = new Map()));
     return writes;
@@ -284,7 +299,8 @@ export class EmbeddedStub implements ChaincodeStub {
 
   private collection(name: string): WorldState {
     const store = this.world.collection(name, this.invocation.creator.mspId);
-    if (!store) throw new Error(`private data of collection ${name} is not available to ${this.invocation.creator.mspId}: its peers are not members of that collection`);
+    if (!store)
+      throw new Error(`private data of collection ${name} is not available to ${this.invocation.creator.mspId}: its peers are not members of that collection`);
     return store;
   }
 

@@ -45,7 +45,8 @@ function readPrivateStores(fs: FileSystem, dir: string): { stores: Map<string, M
   for (const file of fs.readdir(privateDir).filter((f) => f.endsWith(PRIVATE_FILE_SUFFIX))) {
     const entries = new Map<string, PrivateEntry>();
     try {
-      for (const entry of readPrivateEntries(fs, join(privateDir, file)).records) entries.set(`${entry.txId}\u0000${entry.collection}\u0000${entry.key}`, entry);
+      for (const entry of readPrivateEntries(fs, join(privateDir, file)).records)
+        entries.set(`${entry.txId}\u0000${entry.collection}\u0000${entry.key}`, entry);
     } catch (error) {
       return { stores, problem: (error as Error).message };
     }
@@ -106,6 +107,16 @@ export function verifyLedger(dir: string, options: VerifyOptions = {}): LedgerCh
   };
 
   function failed(message: string): LedgerCheck {
-    return { ok: false, blocks: 0, transactions: 0, head: { height: 0, hash: '' }, signaturesChecked: false, headChecked: false, problem: message, privateDataMismatches: [], tornTail: false };
+    return {
+      ok: false,
+      blocks: 0,
+      transactions: 0,
+      head: { height: 0, hash: '' },
+      signaturesChecked: false,
+      headChecked: false,
+      problem: message,
+      privateDataMismatches: [],
+      tornTail: false,
+    };
   }
 }

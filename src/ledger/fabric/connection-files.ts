@@ -17,7 +17,8 @@ export type ReadFile = (path: string) => string;
 export function readFabricConnection(dir: string, readFile: ReadFile = (path) => readFileSync(path, 'utf8')): FabricConnection {
   const read = (dir: string, file: string): string => {
     const path = join(dir, file);
-    if (!existsSync(path)) throw new FabricConnectionError(`${path} is missing: a Fabric connection directory holds ${Object.values(CONNECTION_FILES).join(', ')}`);
+    if (!existsSync(path))
+      throw new FabricConnectionError(`${path} is missing: a Fabric connection directory holds ${Object.values(CONNECTION_FILES).join(', ')}`);
     return readFile(path);
   };
   const connectionJson = read(dir, CONNECTION_FILES.connection);
@@ -34,10 +35,12 @@ export function readFabricConnection(dir: string, readFile: ReadFile = (path) =>
     return value;
   };
   const peerEndpoint = text('peerEndpoint')!;
-  if (!/^[^\s:]+:\d+$/.test(peerEndpoint)) throw new FabricConnectionError(`${join(dir, CONNECTION_FILES.connection)}: peerEndpoint ${JSON.stringify(peerEndpoint)} must be host:port`);
+  if (!/^[^\s:]+:\d+$/.test(peerEndpoint))
+    throw new FabricConnectionError(`${join(dir, CONNECTION_FILES.connection)}: peerEndpoint ${JSON.stringify(peerEndpoint)} must be host:port`);
   const pem = (file: string, kind: RegExp) => {
     const content = read(dir, file);
-    if (!kind.test(content)) throw new FabricConnectionError(`${join(dir, file)} does not hold a PEM ${kind.source.includes('KEY') ? 'private key' : 'certificate'}`);
+    if (!kind.test(content))
+      throw new FabricConnectionError(`${join(dir, file)} does not hold a PEM ${kind.source.includes('KEY') ? 'private key' : 'certificate'}`);
     return content;
   };
   return {

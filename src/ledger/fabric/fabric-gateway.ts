@@ -2,7 +2,15 @@ import { createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, GatewayError, signers, StatusCode, type Contract, type Gateway, type Network } from '@hyperledger/fabric-gateway';
 import { parseContractError } from '@cloud-empire/chaincode/errors';
-import { LedgerContractError, LedgerUnavailableError, type ChaincodeEventRecord, type ContractGateway, type EventCheckpoint, type SubmitOptions, type Submitted } from '../gateway.ts';
+import {
+  LedgerContractError,
+  LedgerUnavailableError,
+  type ChaincodeEventRecord,
+  type ContractGateway,
+  type EventCheckpoint,
+  type SubmitOptions,
+  type Submitted,
+} from '../gateway.ts';
 
 /** Where the peer is and who we are: read from files or a Secret, never logged. */
 export interface FabricConnection {
@@ -48,14 +56,19 @@ export function classifyGatewayError(error: unknown): Error {
       if (parsed) return new LedgerContractError(parsed.code, parsed.message);
     }
     const detail = error.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ');
-    return new LedgerUnavailableError(`Fabric ledger unavailable (${error.name}, gRPC ${grpc.status[error.code] ?? error.code}): ${error.message}${detail ? ` (${detail})` : ''}`);
+    return new LedgerUnavailableError(
+      `Fabric ledger unavailable (${error.name}, gRPC ${grpc.status[error.code] ?? error.code}): ${error.message}${detail ? ` (${detail})` : ''}`,
+    );
   }
   return new LedgerUnavailableError(`Fabric gateway failed: ${(error as Error).message}`);
 }
 
 /** The part of a gateway Contract that submitting uses: what the MVCC retries need, and a test can fake. */
 export interface TransactionSubmitter {
-  submitAsync(fn: string, options: { arguments: string[]; transientData?: Record<string, Uint8Array>; endorsingOrganizations?: string[] }): Promise<{
+  submitAsync(
+    fn: string,
+    options: { arguments: string[]; transientData?: Record<string, Uint8Array>; endorsingOrganizations?: string[] },
+  ): Promise<{
     getResult(): Uint8Array;
     getStatus(): Promise<{ successful: boolean; code: number; transactionId: string; blockNumber: bigint }>;
   }>;
@@ -69,17 +82,29 @@ export interface TransactionSubmitter {
  * refusal. Any other invalidation (an endorsement policy not met) is the
  * ledger's refusal.
  */
-export async function submitWithConflictRetries(contract: TransactionSubmitter, fn: string, args: string[], options: SubmitOptions | undefined, retries: number, pauseMs = 50): Promise<Submitted> {
+export async function submitWithConflictRetries(
+  contract: TransactionSubmitter,
+  fn: string,
+  args: string[],
+  options: SubmitOptions | undefined,
+  retries: number,
+  pauseMs = 50,
+): Promise<Submitted> {
   for (let attempt = 0; ; attempt++) {
     let submitted;
     let status;
     try {
-      submitted = await contract.submitAsync(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations });
+      submitted = await contract.submitAsync(fn, {
+        arguments: args,
+        transientData: transientData(options),
+        endorsingOrganizations: options?.endorsingOrganizations,
+      });
       status = await submitted.getStatus();
     } catch (error) {
       throw classifyGatewayError(error);
     }
-    if (status.successful) return { txId: status.transactionId, blockNumber: Number(status.blockNumber), result: Buffer.from(submitted.getResult()).toString('utf8') };
+    if (status.successful)
+      return { txId: status.transactionId, blockNumber: Number(status.blockNumber), result: Buffer.from(submitted.getResult()).toString('utf8') };
     const reason = Object.entries(StatusCode).find(([, code]) => code === status.code)?.[0] ?? String(status.code);
     if (RETRYABLE_VALIDATION.has(status.code)) {
       if (attempt < retries) {
@@ -134,7 +159,9 @@ export class FabricGateway implements ContractGateway {
 
   async evaluate(fn: string, args: string[], options?: SubmitOptions): Promise<string> {
     try {
-      return Buffer.from(await this.contract.evaluate(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations })).toString('utf8');
+      return Buffer.from(
+        await this.contract.evaluate(fn, { arguments: args, transientData: transientData(options), endorsingOrganizations: options?.endorsingOrganizations }),
+      ).toString('utf8');
     } catch (error) {
       throw classifyGatewayError(error);
     }
@@ -159,7 +186,12 @@ export class FabricGateway implements ContractGateway {
     try {
       for await (const event of events) {
         if (options.signal.aborted) return;
-        yield { blockNumber: Number(event.blockNumber), txId: event.transactionId, name: event.eventName, payload: Buffer.from(event.payload).toString('utf8') };
+        yield {
+          blockNumber: Number(event.blockNumber),
+          txId: event.transactionId,
+          name: event.eventName,
+          payload: Buffer.from(event.payload).toString('utf8'),
+        };
       }
     } catch (error) {
       if (options.signal.aborted) return;

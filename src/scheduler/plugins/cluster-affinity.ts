@@ -10,10 +10,18 @@ export const clusterAffinity: FilterPlugin = {
   applies: ({ request }) => request.clusterNames !== undefined || request.labelSelector !== undefined,
   filter({ request }, cluster) {
     if (request.clusterNames && !request.clusterNames.has(cluster.name)) {
-      return { plugin: CLUSTER_AFFINITY, code: 'ClusterNotSelected', reason: `cluster ${cluster.name} is not in placement.clusterAffinity.clusterNames (${[...request.clusterNames].join(', ')})` };
+      return {
+        plugin: CLUSTER_AFFINITY,
+        code: 'ClusterNotSelected',
+        reason: `cluster ${cluster.name} is not in placement.clusterAffinity.clusterNames (${[...request.clusterNames].join(', ')})`,
+      };
     }
     if (request.labelSelector && !matchesSelector(cluster.labels, request.labelSelector)) {
-      return { plugin: CLUSTER_AFFINITY, code: 'ClusterLabelsDoNotMatch', reason: `cluster ${cluster.name}'s labels do not match placement.clusterAffinity.labelSelector` };
+      return {
+        plugin: CLUSTER_AFFINITY,
+        code: 'ClusterLabelsDoNotMatch',
+        reason: `cluster ${cluster.name}'s labels do not match placement.clusterAffinity.labelSelector`,
+      };
     }
     return undefined;
   },

@@ -3,7 +3,8 @@ import type { CycleState, DatasetPolicyView, FilterPlugin, FilterResult } from '
 export const DATASET_POLICY = 'DatasetPolicy';
 
 function placeRefusal(id: string, policy: DatasetPolicyView, country: string, jurisdiction: string | undefined): string | undefined {
-  if (policy.allowedCountries.length && !policy.allowedCountries.includes(country)) return `dataset ${id} may be placed in ${policy.allowedCountries.join(', ')}, not ${country}`;
+  if (policy.allowedCountries.length && !policy.allowedCountries.includes(country))
+    return `dataset ${id} may be placed in ${policy.allowedCountries.join(', ')}, not ${country}`;
   if (policy.allowedJurisdictions.length && (!jurisdiction || !policy.allowedJurisdictions.includes(jurisdiction))) {
     return `dataset ${id} may be placed in ${policy.allowedJurisdictions.join(', ')}, not ${jurisdiction ?? 'an unattested jurisdiction'}`;
   }

@@ -17,13 +17,23 @@ export const gpuFit: PoolFilterPlugin = {
     const gpu = state.request.gpu!;
     if (gpu.pools && !gpu.pools.has(pool.name)) return { plugin: GPU_FIT, code: 'PoolNotRequested', reason: `pool ${pool.name} is not in spec.gpu.pools` };
     if (pool.resourceName !== gpu.resourceName) {
-      return { plugin: GPU_FIT, code: 'ResourceNameMismatch', reason: `pool ${pool.name} offers ${pool.resourceName}, the workload asks for ${gpu.resourceName}` };
+      return {
+        plugin: GPU_FIT,
+        code: 'ResourceNameMismatch',
+        reason: `pool ${pool.name} offers ${pool.resourceName}, the workload asks for ${gpu.resourceName}`,
+      };
     }
-    if (gpu.model !== undefined && pool.model !== gpu.model) return { plugin: GPU_FIT, code: 'ModelMismatch', reason: `pool ${pool.name} has ${pool.model}, the workload asks for ${gpu.model}` };
+    if (gpu.model !== undefined && pool.model !== gpu.model)
+      return { plugin: GPU_FIT, code: 'ModelMismatch', reason: `pool ${pool.name} has ${pool.model}, the workload asks for ${gpu.model}` };
     if (gpu.minMemoryMiB !== undefined && (pool.memoryMiB ?? 0) < gpu.minMemoryMiB) {
-      return { plugin: GPU_FIT, code: 'GpuMemoryTooSmall', reason: `pool ${pool.name} has ${pool.memoryMiB === undefined ? 'undeclared' : `${pool.memoryMiB} MiB`} per device, the workload needs at least ${gpu.minMemoryMiB} MiB` };
+      return {
+        plugin: GPU_FIT,
+        code: 'GpuMemoryTooSmall',
+        reason: `pool ${pool.name} has ${pool.memoryMiB === undefined ? 'undeclared' : `${pool.memoryMiB} MiB`} per device, the workload needs at least ${gpu.minMemoryMiB} MiB`,
+      };
     }
-    if (!pool.ready) return { plugin: GPU_FIT, code: 'PoolNotReady', reason: `pool ${pool.name} is not Ready${pool.readyMessage ? `: ${pool.readyMessage}` : ''}` };
+    if (!pool.ready)
+      return { plugin: GPU_FIT, code: 'PoolNotReady', reason: `pool ${pool.name} is not Ready${pool.readyMessage ? `: ${pool.readyMessage}` : ''}` };
     // The workload's own pods hold devices here already: where it runs now still fits it.
     const running = currentPods(state.options, pool.cluster, pool.name) > 0;
     let free = 0;
@@ -35,8 +45,16 @@ export const gpuFit: PoolFilterPlugin = {
       if (group.maxNodeFree > maxNodeFree) maxNodeFree = group.maxNodeFree;
     }
     if (free < gpu.count) {
-      return { plugin: GPU_FIT, code: 'InsufficientGpus', reason: `pool ${pool.name} has ${free} ${pool.resourceName} free on verified nodes, a pod needs ${gpu.count}` };
+      return {
+        plugin: GPU_FIT,
+        code: 'InsufficientGpus',
+        reason: `pool ${pool.name} has ${free} ${pool.resourceName} free on verified nodes, a pod needs ${gpu.count}`,
+      };
     }
-    return { plugin: GPU_FIT, code: 'PodDoesNotFitOnANode', reason: `a pod needs ${gpu.count} ${pool.resourceName} on one node; the most free on a verified node of pool ${pool.name} is ${maxNodeFree}` };
+    return {
+      plugin: GPU_FIT,
+      code: 'PodDoesNotFitOnANode',
+      reason: `a pod needs ${gpu.count} ${pool.resourceName} on one node; the most free on a verified node of pool ${pool.name} is ${maxNodeFree}`,
+    };
   },
 };

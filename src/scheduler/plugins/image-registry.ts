@@ -15,7 +15,11 @@ export const imageRegistry: FilterPlugin = {
     for (const image of request.imagesByCluster.get(cluster.name) ?? request.images) {
       if (!allowed.has(image.registry)) {
         const source = cluster.allowedRegistries ? `cluster ${cluster.name} allows` : 'the federation allows';
-        return { plugin: IMAGE_REGISTRY, code: 'ImageRegistryNotAllowed', reason: `container ${image.container} pulls ${image.image} from ${image.registry}; ${source} only ${[...allowed].join(', ')}` };
+        return {
+          plugin: IMAGE_REGISTRY,
+          code: 'ImageRegistryNotAllowed',
+          reason: `container ${image.container} pulls ${image.image} from ${image.registry}; ${source} only ${[...allowed].join(', ')}`,
+        };
       }
     }
     return undefined;

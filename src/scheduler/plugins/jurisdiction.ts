@@ -18,13 +18,21 @@ function placeRefusal(state: CycleState, place: Place): FilterResult {
 function judgePlace(state: CycleState, country: string, jurisdiction: string | undefined): FilterResult {
   const { request, jurisdictions } = state;
   if (!jurisdiction || !jurisdictions.has(jurisdiction)) {
-    return { plugin: JURISDICTION, code: 'JurisdictionNotAllowed', reason: `nodes attested in ${country} belong to ${jurisdiction ?? 'no attested jurisdiction'}, outside ${list(jurisdictions)}` };
+    return {
+      plugin: JURISDICTION,
+      code: 'JurisdictionNotAllowed',
+      reason: `nodes attested in ${country} belong to ${jurisdiction ?? 'no attested jurisdiction'}, outside ${list(jurisdictions)}`,
+    };
   }
   if (request.countriesExclude?.has(country)) {
     return { plugin: JURISDICTION, code: 'CountryExcluded', reason: `nodes are attested in ${country}, which placement.countries.exclude lists` };
   }
   if (request.countriesInclude && !request.countriesInclude.has(country)) {
-    return { plugin: JURISDICTION, code: 'CountryNotAllowed', reason: `nodes are attested in ${country}, not in placement.countries.include (${list(request.countriesInclude)})` };
+    return {
+      plugin: JURISDICTION,
+      code: 'CountryNotAllowed',
+      reason: `nodes are attested in ${country}, not in placement.countries.include (${list(request.countriesInclude)})`,
+    };
   }
   return undefined;
 }

@@ -7,9 +7,18 @@ export const priceCap: PoolFilterPlugin = {
   name: PRICE_CAP,
   applies: ({ request }) => request.maxPrice !== undefined && request.gpu !== undefined,
   filterPool({ request }, _cluster, pool) {
-    if (pool.price === undefined) return { plugin: PRICE_CAP, code: 'PriceUnknown', reason: `pool ${pool.name} declares no price; placement.maxPricePerGpuHour is ${request.maxPriceText}` };
+    if (pool.price === undefined)
+      return {
+        plugin: PRICE_CAP,
+        code: 'PriceUnknown',
+        reason: `pool ${pool.name} declares no price; placement.maxPricePerGpuHour is ${request.maxPriceText}`,
+      };
     if (pool.price > request.maxPrice!) {
-      return { plugin: PRICE_CAP, code: 'PriceAboveCap', reason: `pool ${pool.name} costs ${pool.priceText} ${pool.currency ?? 'EUR'} per GPU-hour, above placement.maxPricePerGpuHour ${request.maxPriceText}` };
+      return {
+        plugin: PRICE_CAP,
+        code: 'PriceAboveCap',
+        reason: `pool ${pool.name} costs ${pool.priceText} ${pool.currency ?? 'EUR'} per GPU-hour, above placement.maxPricePerGpuHour ${request.maxPriceText}`,
+      };
     }
     return undefined;
   },

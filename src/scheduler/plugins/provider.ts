@@ -7,7 +7,11 @@ function check({ request }: CycleState, provider: string, what: string): FilterR
     return { plugin: PROVIDER, code: 'ProviderExcluded', reason: `${what} is run by ${provider}, which placement.providers.exclude lists` };
   }
   if (request.providersInclude && !request.providersInclude.has(provider)) {
-    return { plugin: PROVIDER, code: 'ProviderNotIncluded', reason: `${what} is run by ${provider}, not one of placement.providers.include (${[...request.providersInclude].join(', ')})` };
+    return {
+      plugin: PROVIDER,
+      code: 'ProviderNotIncluded',
+      reason: `${what} is run by ${provider}, not one of placement.providers.include (${[...request.providersInclude].join(', ')})`,
+    };
   }
   return undefined;
 }

@@ -22,10 +22,18 @@ export const resourceFit: FilterPlugin = {
     // The workload's own pods hold CPU and memory here already.
     if (currentPods(options, cluster.name) > 0) return undefined;
     if (request.cpuMillisPerPod > cluster.cpuMillisFree) {
-      return { plugin: RESOURCE_FIT, code: 'InsufficientCpu', reason: `a pod requests ${request.cpuMillisPerPod}m CPU; verified nodes of ${cluster.name} have ${cluster.cpuMillisFree}m free` };
+      return {
+        plugin: RESOURCE_FIT,
+        code: 'InsufficientCpu',
+        reason: `a pod requests ${request.cpuMillisPerPod}m CPU; verified nodes of ${cluster.name} have ${cluster.cpuMillisFree}m free`,
+      };
     }
     if (request.memoryMiBPerPod > cluster.memoryMiBFree) {
-      return { plugin: RESOURCE_FIT, code: 'InsufficientMemory', reason: `a pod requests ${request.memoryMiBPerPod}Mi memory; verified nodes of ${cluster.name} have ${cluster.memoryMiBFree}Mi free` };
+      return {
+        plugin: RESOURCE_FIT,
+        code: 'InsufficientMemory',
+        reason: `a pod requests ${request.memoryMiBPerPod}Mi memory; verified nodes of ${cluster.name} have ${cluster.memoryMiBFree}Mi free`,
+      };
     }
     return undefined;
   },

@@ -24,7 +24,11 @@ export const taintToleration: FilterPlugin & ScorePlugin = {
     for (const taint of cluster.taints) {
       if (taint.effect !== 'PreferNoSchedule' && untolerated(request.tolerations, taint)) {
         const shown = taint.value ? `${taint.key}=${taint.value}:${taint.effect}` : `${taint.key}:${taint.effect}`;
-        return { plugin: TAINT_TOLERATION, code: 'UntoleratedTaint', reason: `cluster ${cluster.name} has the taint ${shown}, which placement.clusterTolerations does not tolerate` };
+        return {
+          plugin: TAINT_TOLERATION,
+          code: 'UntoleratedTaint',
+          reason: `cluster ${cluster.name} has the taint ${shown}, which placement.clusterTolerations does not tolerate`,
+        };
       }
     }
     return undefined;

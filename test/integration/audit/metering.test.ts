@@ -41,20 +41,47 @@ beforeAll(async () => {
   federation = await LocalFederation.start({ members: [{ name: 'nice', workloads: true }] });
   const kubeconfig = federation.host.access.kubeconfigPath;
   expect(await kubectl(kubeconfig, ['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')])).toMatchObject({ code: 0 });
-  expect(await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire'])).toMatchObject({ code: 0 });
+  expect(
+    await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
+  ).toMatchObject({ code: 0 });
   const core = host().makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
   await core.createNamespacedConfigMap({
     namespace: 'cloud-empire',
-    body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` } },
+    body: {
+      metadata: { name: 'cloud-empire-trust-anchors' },
+      data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` },
+    },
   });
-  await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: 'nice-kubeconfig' }, stringData: { kubeconfig: federation.member('nice').kubeconfigFor() } } });
+  await core.createNamespacedSecret({
+    namespace: 'cloud-empire',
+    body: { metadata: { name: 'nice-kubeconfig' }, stringData: { kubeconfig: federation.member('nice').kubeconfigFor() } },
+  });
   await createFakeNode(member(), { name: 'gpu-1', labels: { pool: 'h100' }, capacity: { cpu: '64', memory: '512Gi', 'nvidia.com/gpu': '4' } });
-  const credential = await issueNodeCredential(issuer.key, { subject: node.did, memberCluster: 'nice', nodeName: 'gpu-1', countryCode: 'FR', validForSeconds: 86_400 });
-  await custom().createClusterCustomObject({ ...api('sovereignnodes'), body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: 'nice-gpu-1' }, spec: { memberCluster: 'nice', nodeName: 'gpu-1', did: node.did, credential } } });
+  const credential = await issueNodeCredential(issuer.key, {
+    subject: node.did,
+    memberCluster: 'nice',
+    nodeName: 'gpu-1',
+    countryCode: 'FR',
+    validForSeconds: 86_400,
+  });
+  await custom().createClusterCustomObject({
+    ...api('sovereignnodes'),
+    body: {
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'SovereignNode',
+      metadata: { name: 'nice-gpu-1' },
+      spec: { memberCluster: 'nice', nodeName: 'gpu-1', did: node.did, credential },
+    },
+  });
   await custom().createClusterCustomObject({
     ...api('memberclusters'),
-    body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: 'nice' }, spec: { kubeconfigSecretRef: { name: 'nice-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'scaleway' } },
+    body: {
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'MemberCluster',
+      metadata: { name: 'nice' },
+      spec: { kubeconfigSecretRef: { name: 'nice-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'scaleway' },
+    },
   });
   await custom().createClusterCustomObject({
     ...api('gpupools'),
@@ -62,7 +89,14 @@ beforeAll(async () => {
       apiVersion: 'cloudempire.eu/v1alpha1',
       kind: 'GpuPool',
       metadata: { name: 'nice-h100' },
-      spec: { memberCluster: 'nice', nodeSelector: { matchLabels: { pool: 'h100' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', provider: 'scaleway', pricePerGpuHour: { amount: '3.60', currency: 'EUR' } },
+      spec: {
+        memberCluster: 'nice',
+        nodeSelector: { matchLabels: { pool: 'h100' } },
+        resourceName: 'nvidia.com/gpu',
+        model: 'NVIDIA-H100-80GB-HBM3',
+        provider: 'scaleway',
+        pricePerGpuHour: { amount: '3.60', currency: 'EUR' },
+      },
     },
   });
   ledgerDir = mkdtempSync(join(tmpdir(), 'cloud-empire-ledger-'));
@@ -78,32 +112,58 @@ afterAll(async () => {
 describe('GPU metering', () => {
   it('meters a labelled GPU pod from running to finished', async () => {
     // The pool label comes from the GpuPool controller once the node is verified.
-    await eventually(async () => expect((await member().makeApiClient(CoreV1Api).readNode({ name: 'gpu-1' })).metadata?.labels?.['gpu.cloudempire.eu/pool']).toBe('nice-h100'), 60_000);
-    await member().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'research' } } });
-    await member().makeApiClient(BatchV1Api).createNamespacedJob({
-      namespace: 'research',
-      body: {
-        metadata: { name: 'llm', labels: { 'cloudempire.eu/workload': 'research.llm', 'cloudempire.eu/managed-by': 'cloud-empire' } },
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata: { labels: { 'cloudempire.eu/workload': 'research.llm' }, annotations: { 'pod-complete.stage.kwok.x-k8s.io/delay': '3s' } },
-            spec: {
-              restartPolicy: 'Never',
-              nodeSelector: { 'gpu.cloudempire.eu/pool': 'nice-h100' },
-              tolerations: [{ operator: 'Exists' }],
-              containers: [{ name: 'infer', image: 'registry.example.eu/llm:1', resources: { limits: { 'nvidia.com/gpu': '2' } } }],
+    await eventually(
+      async () => expect((await member().makeApiClient(CoreV1Api).readNode({ name: 'gpu-1' })).metadata?.labels?.['gpu.cloudempire.eu/pool']).toBe('nice-h100'),
+      60_000,
+    );
+    await member()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'research' } } });
+    await member()
+      .makeApiClient(BatchV1Api)
+      .createNamespacedJob({
+        namespace: 'research',
+        body: {
+          metadata: { name: 'llm', labels: { 'cloudempire.eu/workload': 'research.llm', 'cloudempire.eu/managed-by': 'cloud-empire' } },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              metadata: { labels: { 'cloudempire.eu/workload': 'research.llm' }, annotations: { 'pod-complete.stage.kwok.x-k8s.io/delay': '3s' } },
+              spec: {
+                restartPolicy: 'Never',
+                nodeSelector: { 'gpu.cloudempire.eu/pool': 'nice-h100' },
+                tolerations: [{ operator: 'Exists' }],
+                containers: [{ name: 'infer', image: 'registry.example.eu/llm:1', resources: { limits: { 'nvidia.com/gpu': '2' } } }],
+              },
             },
           },
         },
+      });
+    const [interval] = await eventually(
+      async () => {
+        const closed = await intervals();
+        expect(closed).toHaveLength(1);
+        return closed;
       },
+      90_000,
+      250,
+    );
+    expect(interval).toMatchObject({
+      namespace: 'research',
+      name: 'llm',
+      memberCluster: 'nice',
+      pool: 'nice-h100',
+      nodeName: 'gpu-1',
+      nodeDid: node.did,
+      country: 'FR',
+      provider: 'scaleway',
+      gpus: 2,
+      resourceName: 'nvidia.com/gpu',
+      gpuModel: 'NVIDIA-H100-80GB-HBM3',
+      pricePerGpuHour: 3.6,
+      currency: 'EUR',
+      endEstimated: false,
     });
-    const [interval] = await eventually(async () => {
-      const closed = await intervals();
-      expect(closed).toHaveLength(1);
-      return closed;
-    }, 90_000, 250);
-    expect(interval).toMatchObject({ namespace: 'research', name: 'llm', memberCluster: 'nice', pool: 'nice-h100', nodeName: 'gpu-1', nodeDid: node.did, country: 'FR', provider: 'scaleway', gpus: 2, resourceName: 'nvidia.com/gpu', gpuModel: 'NVIDIA-H100-80GB-HBM3', pricePerGpuHour: 3.6, currency: 'EUR', endEstimated: false });
     // kwok holds the pod Running for 3 s; the meter sees the end within its reaction time.
     const seconds = (interval.end - interval.start) / 1000;
     expect(seconds).toBeGreaterThanOrEqual(2);
@@ -115,18 +175,36 @@ describe('GPU metering', () => {
   it('serves the export only to a caller that RBAC allows to get /audit/export', async () => {
     const core = host().makeApiClient(CoreV1Api);
     await core.createNamespacedServiceAccount({ namespace: 'cloud-empire', body: { metadata: { name: 'finance-exporter' } } });
-    const token = (await core.createNamespacedServiceAccountToken({ name: 'finance-exporter', namespace: 'cloud-empire', body: { spec: { audiences: [], expirationSeconds: 600 } } })).status!.token;
-    const http = await startHttp({ host: '127.0.0.1', port: 0, ready: () => true, routes: { [AUDIT_EXPORT_PATH]: auditExportRoute({ ledgerDir, fabric: false, authorizer: kubeAuthorizer(host()), log: logs.log }) } });
+    const token = (
+      await core.createNamespacedServiceAccountToken({
+        name: 'finance-exporter',
+        namespace: 'cloud-empire',
+        body: { spec: { audiences: [], expirationSeconds: 600 } },
+      })
+    ).status!.token;
+    const http = await startHttp({
+      host: '127.0.0.1',
+      port: 0,
+      ready: () => true,
+      routes: { [AUDIT_EXPORT_PATH]: auditExportRoute({ ledgerDir, fabric: false, authorizer: kubeAuthorizer(host()), log: logs.log }) },
+    });
     try {
-      const get = (bearer?: string) => fetch(`http://${http.address}${AUDIT_EXPORT_PATH}?kind=metering&format=focus`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      const get = (bearer?: string) =>
+        fetch(`http://${http.address}${AUDIT_EXPORT_PATH}?kind=metering&format=focus`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
       expect((await get()).status).toBe(401);
       expect((await get('not-a-token')).status).toBe(401);
       const forbidden = await get(token);
       expect([forbidden.status, await forbidden.text()]).toEqual([403, 'system:serviceaccount:cloud-empire:finance-exporter may not get /audit/export\n']);
       const rbac = host().makeApiClient(RbacAuthorizationV1Api);
-      await rbac.createClusterRole({ body: { metadata: { name: 'cloud-empire-audit-export' }, rules: [{ nonResourceURLs: [AUDIT_EXPORT_PATH], verbs: ['get'] }] } });
+      await rbac.createClusterRole({
+        body: { metadata: { name: 'cloud-empire-audit-export' }, rules: [{ nonResourceURLs: [AUDIT_EXPORT_PATH], verbs: ['get'] }] },
+      });
       await rbac.createClusterRoleBinding({
-        body: { metadata: { name: 'finance-exporter-audit' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cloud-empire-audit-export' }, subjects: [{ kind: 'ServiceAccount', name: 'finance-exporter', namespace: 'cloud-empire' }] },
+        body: {
+          metadata: { name: 'finance-exporter-audit' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cloud-empire-audit-export' },
+          subjects: [{ kind: 'ServiceAccount', name: 'finance-exporter', namespace: 'cloud-empire' }],
+        },
       });
       const allowed = await eventually(async () => {
         const answer = await get(token);

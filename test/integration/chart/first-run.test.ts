@@ -11,7 +11,10 @@ import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { run } from '../../../src/controlplane/kubectl.ts';
 
 // npm puts node_modules/.bin (Node 24) first on the PATH of `npm test`: drop it, as a fresh shell has none.
-const freshPath = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes('node_modules')).join(delimiter);
+const freshPath = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((dir) => !dir.includes('node_modules'))
+  .join(delimiter);
 const env = { ...process.env, PATH: freshPath, NODE_OPTIONS: '', npm_config_loglevel: '' };
 let clone: string;
 

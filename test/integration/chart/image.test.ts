@@ -63,7 +63,15 @@ maybe('the operator image (needs buildah and root)', () => {
     const has = (path: string) => existsSync(join(rootfs, path));
     expect(has('app/node_modules/@kubernetes/client-node/package.json')).toBe(true);
     expect(has('app/node_modules/fabric-contract-api/package.json')).toBe(true);
-    for (const devOnly of ['app/node_modules/jest', 'app/node_modules/typescript', 'app/node_modules/node', 'app/node_modules/@aws-cdk', 'app/src/controlplane', 'app/src/demo', 'app/test']) {
+    for (const devOnly of [
+      'app/node_modules/jest',
+      'app/node_modules/typescript',
+      'app/node_modules/node',
+      'app/node_modules/@aws-cdk',
+      'app/src/controlplane',
+      'app/src/demo',
+      'app/test',
+    ]) {
       expect([devOnly, has(devOnly)]).toEqual([devOnly, false]);
     }
   });

@@ -33,8 +33,17 @@ const operatorLog = () => readFileSync(join(dir, 'operator.log'), 'utf8');
 
 /** A kubeconfig holding a fresh token (TokenRequest) of a ServiceAccount: what a pod of it would get. */
 async function serviceAccountKubeconfig(cluster: LocalCluster, namespace: string, name: string): Promise<string> {
-  const request = await cluster.kubeConfig().makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  return kubeconfigYaml({ cluster: cluster.name, server: cluster.access.server, caPem: cluster.access.caPem, user: `system:serviceaccount:${namespace}:${name}`, token: request.status!.token! });
+  const request = await cluster
+    .kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  return kubeconfigYaml({
+    cluster: cluster.name,
+    server: cluster.access.server,
+    caPem: cluster.access.caPem,
+    user: `system:serviceaccount:${namespace}:${name}`,
+    token: request.status!.token!,
+  });
 }
 
 function documentsOf(file: string, names?: string[]): Record<string, unknown>[] {
@@ -44,14 +53,18 @@ function documentsOf(file: string, names?: string[]): Record<string, unknown>[] 
 }
 
 const custom = (kc: KubeConfig) => kc.makeApiClient(CustomObjectsApi);
-const condition = (object: { status?: { conditions?: { type: string; status: string; reason?: string }[] } }, type: string) => object.status?.conditions?.find((c) => c.type === type);
+const condition = (object: { status?: { conditions?: { type: string; status: string; reason?: string }[] } }, type: string) =>
+  object.status?.conditions?.find((c) => c.type === type);
 
 beforeAll(async () => {
   // Its own host: the chart owns the CRDs and cluster roles, which the shared host's tests apply themselves.
   federation = await LocalFederation.start({ members: [{ name: 'paris' }] });
   paris = federation.members.get('paris')!;
   dir = mkdtempSync(join(tmpdir(), 'cloud-empire-chart-'));
-  const issued = await run('bash', [join(REPO_ROOT, 'hack', 'examples', 'credentials.sh'), join(dir, 'examples'), join(dir, 'keys')], { env: { ...process.env, NODE: process.execPath }, timeoutMs: 240_000 });
+  const issued = await run('bash', [join(REPO_ROOT, 'hack', 'examples', 'credentials.sh'), join(dir, 'examples'), join(dir, 'keys')], {
+    env: { ...process.env, NODE: process.execPath },
+    timeoutMs: 240_000,
+  });
   if (issued.code !== 0) throw new Error(`hack/examples/credentials.sh exited ${issued.code}: ${issued.stderr}`);
 }, 300_000);
 
@@ -85,9 +98,14 @@ describe('the chart on a real API server', () => {
     const installed = await helm(['install', 'cloud-empire', OPERATOR_CHART, '--namespace', NAMESPACE, '-f', valuesFile], hostKubeconfig());
     expect(installed.stderr).toBe('');
     expect(installed.code).toBe(0);
-    const member = await helm(['install', 'cloud-empire-member', MEMBER_CHART, '--namespace', MEMBER_NAMESPACE, '--create-namespace'], paris.access.kubeconfigPath);
+    const member = await helm(
+      ['install', 'cloud-empire-member', MEMBER_CHART, '--namespace', MEMBER_NAMESPACE, '--create-namespace'],
+      paris.access.kubeconfigPath,
+    );
     expect(member.code).toBe(0);
-    expect(await kubectl(hostKubeconfig(), ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire'])).toMatchObject({ code: 0 });
+    expect(
+      await kubectl(hostKubeconfig(), ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
+    ).toMatchObject({ code: 0 });
   }, 120_000);
 
   it("lets the operator, with only the ServiceAccounts' tokens, verify the example nodes and ready the member and its pool", async () => {
@@ -95,7 +113,10 @@ describe('the chart on a real API server', () => {
     // The provider hands over a kubeconfig of the member chart's ServiceAccount; the federation operator stores it.
     await host.makeApiClient(CoreV1Api).createNamespacedSecret({
       namespace: NAMESPACE,
-      body: { metadata: { name: 'paris-kubeconfig' }, stringData: { kubeconfig: await serviceAccountKubeconfig(paris, MEMBER_NAMESPACE, 'cloud-empire-operator') } },
+      body: {
+        metadata: { name: 'paris-kubeconfig' },
+        stringData: { kubeconfig: await serviceAccountKubeconfig(paris, MEMBER_NAMESPACE, 'cloud-empire-operator') },
+      },
     });
     for (const node of DEMO_INVENTORY.paris) await createFakeNode(paris.kubeConfig(), node);
     const examples = [
@@ -103,7 +124,11 @@ describe('the chart on a real API server', () => {
       ...documentsOf(join(dir, 'examples', 'nodes', 'paris.yaml')),
       ...documentsOf(join(REPO_ROOT, 'examples', 'gpupools', 'pools.yaml'), ['paris-h100']),
     ];
-    const applied = await kubectl(hostKubeconfig(), ['apply', '--server-side', '--field-manager=chart-test', '-f', '-'], examples.map((d) => stringify(d)).join('---\n'));
+    const applied = await kubectl(
+      hostKubeconfig(),
+      ['apply', '--server-side', '--field-manager=chart-test', '-f', '-'],
+      examples.map((d) => stringify(d)).join('---\n'),
+    );
     expect(applied).toMatchObject({ code: 0 });
 
     const operatorKubeconfig = join(dir, 'operator.kubeconfig');
@@ -112,26 +137,41 @@ describe('the chart on a real API server', () => {
     operator = new ManagedProcess(
       'operator',
       process.execPath,
-      [join(REPO_ROOT, 'src', 'operator', 'main.ts'), `--kubeconfig=${operatorKubeconfig}`, `--namespace=${NAMESPACE}`, `--ledger-dir=${join(dir, 'ledger')}`, `--http-addr=127.0.0.1:${port}`, '--leader-elect=true', '--lease-duration=3s', '--identity=chart-test'],
+      [
+        join(REPO_ROOT, 'src', 'operator', 'main.ts'),
+        `--kubeconfig=${operatorKubeconfig}`,
+        `--namespace=${NAMESPACE}`,
+        `--ledger-dir=${join(dir, 'ledger')}`,
+        `--http-addr=127.0.0.1:${port}`,
+        '--leader-elect=true',
+        '--lease-duration=3s',
+        '--identity=chart-test',
+      ],
       join(dir, 'operator.log'),
       { ...process.env, LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
     );
     await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200), 30_000);
 
     // Each node agent answers the challenge the operator publishes (agents write their own SovereignNode).
-    await Promise.all(PARIS_NODES.map((name) => answerChallenge(host, name, JSON.parse(readFileSync(join(dir, 'keys', 'nodes', name, 'key.jwk'), 'utf8')) as KeyFile)));
+    await Promise.all(
+      PARIS_NODES.map((name) => answerChallenge(host, name, JSON.parse(readFileSync(join(dir, 'keys', 'nodes', name, 'key.jwk'), 'utf8')) as KeyFile)),
+    );
 
-    await eventually(async () => {
-      for (const name of PARIS_NODES) {
-        const node = (await custom(host).getClusterCustomObject({ ...api, plural: 'sovereignnodes', name })) as SovereignNode;
-        expect([name, condition(node, 'Verified')?.reason]).toEqual([name, DEMO_SOVEREIGN_NODES[name]]);
-        expect([name, condition(node, 'NodeBound')?.status]).toEqual([name, 'True']);
-      }
-      const cluster = (await custom(host).getClusterCustomObject({ ...api, plural: 'memberclusters', name: 'paris' })) as MemberCluster;
-      expect(condition(cluster, 'Ready')?.status).toBe('True');
-      const pool = (await custom(host).getClusterCustomObject({ ...api, plural: 'gpupools', name: 'paris-h100' })) as GpuPool;
-      expect(condition(pool, 'Ready')?.status).toBe('True');
-    }, 90_000, 500);
+    await eventually(
+      async () => {
+        for (const name of PARIS_NODES) {
+          const node = (await custom(host).getClusterCustomObject({ ...api, plural: 'sovereignnodes', name })) as SovereignNode;
+          expect([name, condition(node, 'Verified')?.reason]).toEqual([name, DEMO_SOVEREIGN_NODES[name]]);
+          expect([name, condition(node, 'NodeBound')?.status]).toEqual([name, 'True']);
+        }
+        const cluster = (await custom(host).getClusterCustomObject({ ...api, plural: 'memberclusters', name: 'paris' })) as MemberCluster;
+        expect(condition(cluster, 'Ready')?.status).toBe('True');
+        const pool = (await custom(host).getClusterCustomObject({ ...api, plural: 'gpupools', name: 'paris-h100' })) as GpuPool;
+        expect(condition(pool, 'Ready')?.status).toBe('True');
+      },
+      90_000,
+      500,
+    );
 
     // The marks landed in the member through its ClusterRole.
     const marked = await paris.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: 'par-h100-1' });

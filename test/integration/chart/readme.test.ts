@@ -42,12 +42,16 @@ describe('README command blocks', () => {
     expect(shellBlocks('text\n```sh\nls\n```\n')).toEqual([{ line: 2, marker: undefined, script: 'ls' }]);
   });
 
-  it.each(runnable.map((b) => [b.line, b] as const))('block at line %i runs as written, without warnings', async (_line, block) => {
-    // helm and kubectl as a user has them on the PATH; npx as the README calls it.
-    const env = { ...process.env, PATH: `${toolsBinDir()}:${process.env.PATH}` };
-    const result = await run('bash', ['-euo', 'pipefail', '-c', `cd '${REPO_ROOT}'\n${block.script}`], { env, timeoutMs: 180_000 });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/warn|error/i) });
-  }, 200_000);
+  it.each(runnable.map((b) => [b.line, b] as const))(
+    'block at line %i runs as written, without warnings',
+    async (_line, block) => {
+      // helm and kubectl as a user has them on the PATH; npx as the README calls it.
+      const env = { ...process.env, PATH: `${toolsBinDir()}:${process.env.PATH}` };
+      const result = await run('bash', ['-euo', 'pipefail', '-c', `cd '${REPO_ROOT}'\n${block.script}`], { env, timeoutMs: 180_000 });
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/warn|error/i) });
+    },
+    200_000,
+  );
 
   it('prints a verified verdict for the identity walkthrough', async () => {
     const walkthrough = runnable.find((b) => b.script.includes('node verify'))!;

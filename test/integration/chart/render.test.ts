@@ -12,7 +12,12 @@ describe('charts/cloud-empire', () => {
   it('renders its CRDs with a keep policy, 2 leader-elected replicas under restricted Pod Security, probes and resources', async () => {
     const { manifests } = await render(OPERATOR_CHART, MINIMAL_VALUES);
     const crds = byKind(manifests, 'CustomResourceDefinition');
-    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['federatedworkloads.cloudempire.eu', 'gpupools.cloudempire.eu', 'memberclusters.cloudempire.eu', 'sovereignnodes.cloudempire.eu']);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual([
+      'federatedworkloads.cloudempire.eu',
+      'gpupools.cloudempire.eu',
+      'memberclusters.cloudempire.eu',
+      'sovereignnodes.cloudempire.eu',
+    ]);
     for (const crd of crds) expect(crd.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
 
     const [deployment] = byKind(manifests, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: PodSpec } } }[];
@@ -21,7 +26,12 @@ describe('charts/cloud-empire', () => {
     const [container] = pod.containers;
     expect(container.args).toEqual(expect.arrayContaining(['--leader-elect=true', '--ledger-dir=/var/lib/cloud-empire/ledger', '--http-addr=0.0.0.0:8080']));
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.livenessProbe.httpGet.path).toBe('/healthz');
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(container.resources.requests).toBeDefined();
@@ -39,14 +49,18 @@ describe('charts/cloud-empire', () => {
     const { manifests } = await render(OPERATOR_CHART, [...MINIMAL_VALUES, 'ledger.mode=fabric', 'ledger.fabric.connectionSecret=tenant-connection']);
     const [deployment] = byKind(manifests, 'Deployment') as unknown as { spec: { template: { spec: PodSpec } } }[];
     const pod = deployment.spec.template.spec;
-    expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--fabric-connection=/etc/cloud-empire/fabric', '--ledger-dir=/var/lib/cloud-empire/ledger']));
+    expect(pod.containers[0].args).toEqual(
+      expect.arrayContaining(['--fabric-connection=/etc/cloud-empire/fabric', '--ledger-dir=/var/lib/cloud-empire/ledger']),
+    );
     expect(pod.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'tenant-connection' }) }));
     expect(byKind(manifests, 'PersistentVolumeClaim')).toHaveLength(1);
   });
 
   it('grants Secrets only in its own namespace and in the namespaces the values list', async () => {
     const { manifests } = await render(OPERATOR_CHART, [...MINIMAL_VALUES, 'tenantNamespaces={team-a,team-b}', 'serviceMonitor.enabled=true']);
-    const secretRoles = manifests.filter((m) => (m.kind === 'Role' || m.kind === 'ClusterRole') && rbacRules([m]).some(({ rule }) => rule.resources?.includes('secrets')));
+    const secretRoles = manifests.filter(
+      (m) => (m.kind === 'Role' || m.kind === 'ClusterRole') && rbacRules([m]).some(({ rule }) => rule.resources?.includes('secrets')),
+    );
     expect(secretRoles.map((r) => `${r.kind} ${r.metadata.namespace}`).sort()).toEqual(['Role cloud-empire', 'Role team-a', 'Role team-b']);
     expect(byKind(manifests, 'ServiceMonitor')).toHaveLength(1);
   });
@@ -87,7 +101,15 @@ describe('RBAC wildcards', () => {
   });
 
   it('are found when a rule has one (the check itself can fail)', () => {
-    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'x' }, rules: [{ apiGroups: [''], resources: ['pods/*'], verbs: ['get'] }, { apiGroups: ['*'], resources: ['nodes'], verbs: ['*'] }] };
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'x' },
+      rules: [
+        { apiGroups: [''], resources: ['pods/*'], verbs: ['get'] },
+        { apiGroups: ['*'], resources: ['nodes'], verbs: ['*'] },
+      ],
+    };
     expect(wildcards([role])).toEqual(['ClusterRole/x resources: pods/*', 'ClusterRole/x apiGroups: *', 'ClusterRole/x verbs: *']);
   });
 });
@@ -97,7 +119,9 @@ describe('charts/cloud-empire-member', () => {
     const linted = await helm(['lint', '--strict', MEMBER_CHART]);
     expect(linted.code).toBe(0);
     const { manifests } = await render(MEMBER_CHART, [], 'cloud-empire-system');
-    const resources = rbacRules(manifests).flatMap(({ rule }) => (rule.resources ?? []).map((r) => `${rule.apiGroups?.[0] || 'core'}/${r}:${rule.verbs.join(',')}`));
+    const resources = rbacRules(manifests).flatMap(({ rule }) =>
+      (rule.resources ?? []).map((r) => `${rule.apiGroups?.[0] || 'core'}/${r}:${rule.verbs.join(',')}`),
+    );
     expect(resources.sort()).toEqual([
       'apps/deployments:get,list,watch,create,patch,update,delete',
       'apps/statefulsets:get,list,watch,create,patch,update,delete',

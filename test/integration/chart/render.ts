@@ -24,11 +24,18 @@ export interface PolicyRule {
 }
 
 /** `--set` pairs that make the operator chart installable: one trust anchor. */
-export const MINIMAL_VALUES = ['trustAnchors.issuers[0].did=did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', 'trustAnchors.issuers[0].name=Test authority'];
+export const MINIMAL_VALUES = [
+  'trustAnchors.issuers[0].did=did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+  'trustAnchors.issuers[0].name=Test authority',
+];
 
 export function helm(args: string[], kubeconfig?: string): Promise<CommandResult> {
   return run(binaries.helm(), [...(kubeconfig ? [`--kubeconfig=${kubeconfig}`] : []), ...args], {
-    env: { ...process.env, HELM_CACHE_HOME: join(REPO_ROOT, 'node_modules', '.cache', 'helm'), HELM_CONFIG_HOME: join(REPO_ROOT, 'node_modules', '.cache', 'helm-config') },
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: join(REPO_ROOT, 'node_modules', '.cache', 'helm'),
+      HELM_CONFIG_HOME: join(REPO_ROOT, 'node_modules', '.cache', 'helm-config'),
+    },
   });
 }
 

@@ -61,7 +61,9 @@ beforeAll(async () => {
   federation = await LocalFederation.start({ members: [{ name: 'lyon', workloads: false }] });
   const kubeconfig = federation.host.access.kubeconfigPath;
   expect(await kubectl(kubeconfig, ['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')])).toMatchObject({ code: 0 });
-  expect(await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire'])).toMatchObject({ code: 0 });
+  expect(
+    await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
+  ).toMatchObject({ code: 0 });
   const core = host().makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
   await core.createNamespacedConfigMap({
@@ -71,7 +73,10 @@ beforeAll(async () => {
       data: { 'trust-anchors.yaml': `issuers: [{did: "${trusted.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` },
     },
   });
-  await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: 'lyon-kubeconfig' }, stringData: { kubeconfig: federation.member('lyon').kubeconfigFor() } } });
+  await core.createNamespacedSecret({
+    namespace: 'cloud-empire',
+    body: { metadata: { name: 'lyon-kubeconfig' }, stringData: { kubeconfig: federation.member('lyon').kubeconfigFor() } },
+  });
   for (const [name, labels] of [
     ['gpu-1', { pool: 'h100', ...GFD }],
     ['gpu-2', { pool: 'h100', ...GFD, 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' }],
@@ -90,14 +95,33 @@ beforeAll(async () => {
 
   await custom().createClusterCustomObject({
     ...api('memberclusters'),
-    body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: 'lyon' }, spec: { kubeconfigSecretRef: { name: 'lyon-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } },
+    body: {
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'MemberCluster',
+      metadata: { name: 'lyon' },
+      spec: { kubeconfigSecretRef: { name: 'lyon-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' },
+    },
   });
   await custom().createClusterCustomObject({
     ...api('gpupools'),
-    body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'GpuPool', metadata: { name: 'lyon-h100' }, spec: { memberCluster: 'lyon', nodeSelector: { matchLabels: { pool: 'h100' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, provider: 'ovhcloud' } },
+    body: {
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'GpuPool',
+      metadata: { name: 'lyon-h100' },
+      spec: {
+        memberCluster: 'lyon',
+        nodeSelector: { matchLabels: { pool: 'h100' } },
+        resourceName: 'nvidia.com/gpu',
+        model: 'NVIDIA-H100-80GB-HBM3',
+        memoryMiB: 81559,
+        provider: 'ovhcloud',
+      },
+    },
   });
   // No controller-manager in this member: create the ServiceAccount pod admission wants, as it would.
-  await lyon().makeApiClient(CoreV1Api).createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'default' } } });
+  await lyon()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'default' } } });
   ledgerDir = mkdtempSync(join(tmpdir(), 'cloud-empire-ledger-'));
   operator = await startOperator({ host: host(), namespace: 'cloud-empire', ledgerDir, log: logs.log, probeIntervalMs: 500, unreachableGraceMs: 2_000 });
 }, 120_000);
@@ -127,10 +151,15 @@ describe('GpuPool controller', () => {
   });
 
   it('deducts GPUs that pods on pool nodes request', async () => {
-    await lyon().makeApiClient(CoreV1Api).createNamespacedPod({
-      namespace: 'default',
-      body: { metadata: { name: 'infer' }, spec: { nodeName: 'gpu-1', containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '3' } } }] } },
-    });
+    await lyon()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedPod({
+        namespace: 'default',
+        body: {
+          metadata: { name: 'infer' },
+          spec: { nodeName: 'gpu-1', containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '3' } } }] },
+        },
+      });
     await eventually(async () => expect((await pool()).status).toMatchObject({ allocatable: 8, allocated: 3 }));
   });
 
@@ -172,7 +201,10 @@ describe('catalog', () => {
     const http = await startHttp({ host: '127.0.0.1', port: 0, ready: () => true, routes: { '/catalog': catalogRoute(host(), operatorKey) } });
     try {
       expect((await fetch(`http://${http.address}/catalog?country=fr`)).status).toBe(400);
-      const body = (await (await fetch(`http://${http.address}/catalog?gpu=h100&country=FR`)).json()) as { operator: string; offerings: { credential: string }[] };
+      const body = (await (await fetch(`http://${http.address}/catalog?gpu=h100&country=FR`)).json()) as {
+        operator: string;
+        offerings: { credential: string }[];
+      };
       expect(body.offerings).toHaveLength(1);
       const file = join(ledgerDir, 'offering.jwt');
       writeFileSync(file, body.offerings[0].credential);
@@ -180,7 +212,16 @@ describe('catalog', () => {
       const good = await empirectl('catalog', 'verify', '--credential', file, '--operator', body.operator);
       expect(good.code).toBe(0);
       expect(JSON.parse(good.stdout).offering).toMatchObject({ type: 'gx:ServiceOffering', 'gx:providedBy': 'ovhcloud' });
-      const later = await empirectl('catalog', 'verify', '--credential', file, '--operator', body.operator, '--now', new Date(Date.now() + 2 * 3600_000).toISOString());
+      const later = await empirectl(
+        'catalog',
+        'verify',
+        '--credential',
+        file,
+        '--operator',
+        body.operator,
+        '--now',
+        new Date(Date.now() + 2 * 3600_000).toISOString(),
+      );
       expect(later.code).toBe(3);
       expect(JSON.parse(later.stdout).reason).toBe('EXPIRED');
       const table = await empirectl('catalog', '--kubeconfig', federation.host.access.kubeconfigPath, '--gpu', 'H100');
@@ -194,7 +235,12 @@ describe('catalog', () => {
 describe('MemberCluster controller', () => {
   it('reports a reachable member: version, node counts and GPU capacity of verified nodes', async () => {
     await eventually(async () =>
-      expect((await memberCluster()).status).toMatchObject({ kubernetesVersion: 'v1.34.4', nodeCount: 4, verifiedNodeCount: 3, gpus: [{ resourceName: 'nvidia.com/gpu', capacity: 12, allocatable: 12 }] }),
+      expect((await memberCluster()).status).toMatchObject({
+        kubernetesVersion: 'v1.34.4',
+        nodeCount: 4,
+        verifiedNodeCount: 3,
+        gpus: [{ resourceName: 'nvidia.com/gpu', capacity: 12, allocatable: 12 }],
+      }),
     );
     expect((await memberCluster()).status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Reachable' });
   });
@@ -204,11 +250,15 @@ describe('MemberCluster controller', () => {
     // kube-apiserver shuts down gracefully: it stops answering during stopApiServer, not after it.
     await member.stopApiServer();
     const stoppedAt = Date.now();
-    const down = await eventually(async () => {
-      const mc = await memberCluster();
-      expect(mc.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Unreachable' });
-      return mc;
-    }, 10_000, 50);
+    const down = await eventually(
+      async () => {
+        const mc = await memberCluster();
+        expect(mc.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Unreachable' });
+        return mc;
+      },
+      10_000,
+      50,
+    );
     // The first failed probe comes within a probe interval (500 ms) of the server going away…
     expect(Date.parse(down.status!.unreachableSince!) - stoppedAt).toBeLessThan(1_500);
     // …and Ready turns False with it, not a grace period (2 s) later (lastTransitionTime has whole seconds).
@@ -232,24 +282,47 @@ describe('hostile kubeconfigs and leaks', () => {
   it('refuses a member kubeconfig that would run a command: Ready=False KubeconfigRefused, and the command never runs', async () => {
     const marker = join(ledgerDir, 'exec-ran');
     const script = join(ledgerDir, 'credential.sh');
-    writeFileSync(script, `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"x"}}'\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"x"}}'\n`,
+    );
     chmodSync(script, 0o755);
-    const kubeconfig = federation.member('lyon').kubeconfigFor().replace(/token: .*/, `exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: ${script}\n        interactiveMode: Never`);
-    await host().makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: 'evil-kubeconfig' }, stringData: { kubeconfig } } });
+    const kubeconfig = federation
+      .member('lyon')
+      .kubeconfigFor()
+      .replace(/token: .*/, `exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: ${script}\n        interactiveMode: Never`);
+    await host()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: 'evil-kubeconfig' }, stringData: { kubeconfig } } });
     await custom().createClusterCustomObject({
       ...api('memberclusters'),
-      body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: 'evil' }, spec: { kubeconfigSecretRef: { name: 'evil-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } },
+      body: {
+        apiVersion: 'cloudempire.eu/v1alpha1',
+        kind: 'MemberCluster',
+        metadata: { name: 'evil' },
+        spec: { kubeconfigSecretRef: { name: 'evil-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' },
+      },
     });
     await eventually(async () => {
       const mc = (await custom().getClusterCustomObject({ ...api('memberclusters'), name: 'evil' })) as MemberCluster;
-      expect(mc.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeconfigRefused', message: expect.stringContaining('users[0].user.exec') });
+      expect(mc.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+        status: 'False',
+        reason: 'KubeconfigRefused',
+        message: expect.stringContaining('users[0].user.exec'),
+      });
     });
     expect(existsSync(marker)).toBe(false);
   });
 
   it('leaks no kubeconfig token, private key or credential JWT into its logs, status or Events', async () => {
     const operatorKey = await loadOrCreateOperatorKey(host(), 'cloud-empire');
-    const known = [...Object.values(federation.member('lyon').access.tokens), ...Object.values(federation.host.access.tokens), trusted.key.d, untrusted.key.d, operatorKey.d];
+    const known = [
+      ...Object.values(federation.member('lyon').access.tokens),
+      ...Object.values(federation.host.access.tokens),
+      trusted.key.d,
+      untrusted.key.d,
+      operatorKey.d,
+    ];
     expect(logs.text().length).toBeGreaterThan(0);
     await expectNoLeaks(host(), logs.text(), known);
   });

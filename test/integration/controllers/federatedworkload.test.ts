@@ -44,16 +44,41 @@ async function openLedger(): Promise<EmbeddedLedger> {
 async function start(): Promise<void> {
   store = await openLedger();
   const ledger = new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close());
-  operator = await startOperator({ host: host(), namespace: 'cloud-empire', ledgerDir: join(dir, 'unused'), ledger, log: createLogger({ level: 'error' }), probeIntervalMs: 500, unreachableGraceMs: 2_000, workloadProgressRequeueMs: 500 });
+  operator = await startOperator({
+    host: host(),
+    namespace: 'cloud-empire',
+    ledgerDir: join(dir, 'unused'),
+    ledger,
+    log: createLogger({ level: 'error' }),
+    probeIntervalMs: 500,
+    unreachableGraceMs: 2_000,
+    workloadProgressRequeueMs: 500,
+  });
 }
 
 async function vouch(cluster: Member, nodeName: string, issuer = trusted): Promise<void> {
   const node = newIdentity({ method: 'key' });
-  const credential = await issueNodeCredential(issuer.key, { subject: node.did, memberCluster: cluster, nodeName, countryCode: MEMBERS[cluster], validForSeconds: 86_400 });
-  await custom().createClusterCustomObject({ ...group, plural: 'sovereignnodes', body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: `${cluster}-${nodeName}` }, spec: { memberCluster: cluster, nodeName, did: node.did, credential } } });
+  const credential = await issueNodeCredential(issuer.key, {
+    subject: node.did,
+    memberCluster: cluster,
+    nodeName,
+    countryCode: MEMBERS[cluster],
+    validForSeconds: 86_400,
+  });
+  await custom().createClusterCustomObject({
+    ...group,
+    plural: 'sovereignnodes',
+    body: {
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'SovereignNode',
+      metadata: { name: `${cluster}-${nodeName}` },
+      spec: { memberCluster: cluster, nodeName, did: node.did, credential },
+    },
+  });
 }
 
-const fw = async (name: string) => (await custom().getNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name })) as FederatedWorkload;
+const fw = async (name: string) =>
+  (await custom().getNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name })) as FederatedWorkload;
 const condition = (w: FederatedWorkload, type: string) => w.status?.conditions?.find((c) => c.type === type);
 const apply = (body: FederatedWorkload) => custom().createNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', body });
 
@@ -64,11 +89,19 @@ async function ownedIn(m: Member, workload: string): Promise<string[]> {
     memberKc(m).makeApiClient(BatchV1Api).listJobForAllNamespaces({ labelSelector: selector }),
     memberKc(m).makeApiClient(CoreV1Api).listConfigMapForAllNamespaces({ labelSelector: selector }),
   ]);
-  return [...deployments.items.map((d) => `Deployment/${d.metadata!.name}`), ...jobs.items.map((j) => `Job/${j.metadata!.name}`), ...configMaps.items.map((c) => `ConfigMap/${c.metadata!.name}`)].sort();
+  return [
+    ...deployments.items.map((d) => `Deployment/${d.metadata!.name}`),
+    ...jobs.items.map((j) => `Job/${j.metadata!.name}`),
+    ...configMaps.items.map((c) => `ConfigMap/${c.metadata!.name}`),
+  ].sort();
 }
 
 async function podsOf(m: Member, workload: string): Promise<V1Pod[]> {
-  return (await memberKc(m).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'team', labelSelector: `cloudempire.eu/workload=team.${workload}` })).items;
+  return (
+    await memberKc(m)
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPod({ namespace: 'team', labelSelector: `cloudempire.eu/workload=team.${workload}` })
+  ).items;
 }
 
 function workload(name: string, template: FederatedWorkload['spec']['template'], spec: Partial<FederatedWorkload['spec']> = {}): FederatedWorkload {
@@ -79,7 +112,11 @@ const container = { name: 'app', image: 'registry.example.eu/team/app:1.0', reso
 const deployment = (replicas: number, extra: Record<string, unknown> = {}): FederatedWorkload['spec']['template'] => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  spec: { replicas, selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ ...container, ...extra }] } } } as FederatedWorkload['spec']['template']['spec'],
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: 'agent' } },
+    template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ ...container, ...extra }] } },
+  } as FederatedWorkload['spec']['template']['spec'],
 });
 const job = (): FederatedWorkload['spec']['template'] => ({
   apiVersion: 'batch/v1',
@@ -92,15 +129,22 @@ beforeAll(async () => {
   federation = await LocalFederation.start({ members: Object.keys(MEMBERS).map((name) => ({ name })) });
   const kubeconfig = federation.host.access.kubeconfigPath;
   expect(await kubectl(kubeconfig, ['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')])).toMatchObject({ code: 0 });
-  expect(await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire'])).toMatchObject({ code: 0 });
+  expect(
+    await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
+  ).toMatchObject({ code: 0 });
   const core = host().makeApiClient(CoreV1Api);
   for (const namespace of ['cloud-empire', 'team']) await core.createNamespace({ body: { metadata: { name: namespace } } });
   const anchors = `issuers: [{did: "${trusted.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n`;
-  await core.createNamespacedConfigMap({ namespace: 'cloud-empire', body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': anchors } } });
+  await core.createNamespacedConfigMap({
+    namespace: 'cloud-empire',
+    body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': anchors } },
+  });
   await core.createNamespacedConfigMap({ namespace: 'team', body: { metadata: { name: 'agent-settings' }, data: { MODE: 'eu' } } });
   // The data owner's policies, on the ledger the operator records on; anchors registered as the trust admin.
   store = await openLedger();
-  await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(anchorsOf(trustConfigFrom({ issuers: [{ did: trusted.did, name: 'test' }], audience: 'urn:test' })));
+  await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(
+    anchorsOf(trustConfigFrom({ issuers: [{ did: trusted.did, name: 'test' }], audience: 'urn:test' })),
+  );
   const tenant = new SovereigntyLedger(store.connect(TENANT));
   const policy = { allowedJurisdictions: ['EU'], allowedProviders: [], allowedPurposes: ['inference'], verifiedNodesOnly: true, grantTtlSeconds: 3600 };
   await tenant.publishPolicy({ datasetId: 'patients-fr', allowedCountries: ['FR'], ...policy });
@@ -108,8 +152,20 @@ beforeAll(async () => {
   await store.close();
 
   for (const m of Object.keys(MEMBERS) as Member[]) {
-    await core.createNamespacedSecret({ namespace: 'cloud-empire', body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } } });
-    await custom().createClusterCustomObject({ ...group, plural: 'memberclusters', body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: m }, spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: MEMBERS[m], provider: `${m}-cloud` } } });
+    await core.createNamespacedSecret({
+      namespace: 'cloud-empire',
+      body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } },
+    });
+    await custom().createClusterCustomObject({
+      ...group,
+      plural: 'memberclusters',
+      body: {
+        apiVersion: 'cloudempire.eu/v1alpha1',
+        kind: 'MemberCluster',
+        metadata: { name: m },
+        spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: MEMBERS[m], provider: `${m}-cloud` },
+      },
+    });
     for (const n of ['n1', 'n2']) await createFakeNode(memberKc(m), { name: `${m}-${n}`, capacity: { cpu: '16', memory: '64Gi' } });
     await vouch(m, `${m}-n1`);
   }
@@ -117,12 +173,18 @@ beforeAll(async () => {
   await vouch('paris', 'paris-n2', untrusted);
   await start();
   // The federation's facts are in before any workload: verified capacity on both members.
-  await eventually(async () => {
-    for (const m of Object.keys(MEMBERS)) {
-      const mc = (await custom().getClusterCustomObject({ ...group, plural: 'memberclusters', name: m })) as { status?: { verifiedResources?: { cpuMillis?: number } } };
-      expect(mc.status?.verifiedResources?.cpuMillis).toBeGreaterThan(0);
-    }
-  }, 60_000, 250);
+  await eventually(
+    async () => {
+      for (const m of Object.keys(MEMBERS)) {
+        const mc = (await custom().getClusterCustomObject({ ...group, plural: 'memberclusters', name: m })) as {
+          status?: { verifiedResources?: { cpuMillis?: number } };
+        };
+        expect(mc.status?.verifiedResources?.cpuMillis).toBeGreaterThan(0);
+      }
+    },
+    60_000,
+    250,
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -133,7 +195,11 @@ afterAll(async () => {
 
 describe('FederatedWorkload controller on a real federation', () => {
   it('spreads a Deployment over both members, on verified nodes only, with its ConfigMap, and reports Ready', async () => {
-    await apply(workload('agent', deployment(2, { envFrom: [{ configMapRef: { name: 'agent-settings' } }] }), { placement: { spreadConstraints: [{ by: 'cluster', minGroups: 2 }] } }));
+    await apply(
+      workload('agent', deployment(2, { envFrom: [{ configMapRef: { name: 'agent-settings' } }] }), {
+        placement: { spreadConstraints: [{ by: 'cluster', minGroups: 2 }] },
+      }),
+    );
     await eventually(async () => expect(condition(await fw('agent'), 'Ready')).toMatchObject({ status: 'True', reason: 'AllClustersReady' }), 90_000, 250);
     const agent = await fw('agent');
     expect(agent.status).toMatchObject({ replicas: 2, readyReplicas: 2, decision: { ledgerTxId: expect.any(String) } });
@@ -143,11 +209,15 @@ describe('FederatedWorkload controller on a real federation', () => {
       expect((await podsOf(m, 'agent')).map((p) => p.spec?.nodeName)).toEqual([`${m}-n1`]);
     }
     // kstatus: kubectl wait works on it.
-    expect(await kubectl(federation.host.access.kubeconfigPath, ['wait', '-n', 'team', '--for=condition=Ready', '--timeout=10s', 'fw/agent'])).toMatchObject({ code: 0 });
+    expect(await kubectl(federation.host.access.kubeconfigPath, ['wait', '-n', 'team', '--for=condition=Ready', '--timeout=10s', 'fw/agent'])).toMatchObject({
+      code: 0,
+    });
   });
 
   it("runs a dataset Job only on verified nodes of a country its owner's policy allows, to completion", async () => {
-    await apply(workload('inference', job(), { placement: { countries: { include: ['FR', 'DE'] } }, dataAccess: { datasets: ['patients-fr'], purpose: 'inference' } }));
+    await apply(
+      workload('inference', job(), { placement: { countries: { include: ['FR', 'DE'] } }, dataAccess: { datasets: ['patients-fr'], purpose: 'inference' } }),
+    );
     await eventually(async () => expect(condition(await fw('inference'), 'Ready')).toMatchObject({ status: 'True', reason: 'JobsComplete' }), 120_000, 250);
     const inference = await fw('inference');
     expect(inference.status?.decision?.placements.map((p) => p.cluster)).toEqual(['paris']);
@@ -157,10 +227,16 @@ describe('FederatedWorkload controller on a real federation', () => {
   });
 
   it("leaves nothing in any member when the dataset's policy forbids the country, and says why", async () => {
-    await apply(workload('forbidden', job(), { placement: { countries: { include: ['FR'] } }, dataAccess: { datasets: ['patients-de'], purpose: 'inference' } }));
+    await apply(
+      workload('forbidden', job(), { placement: { countries: { include: ['FR'] } }, dataAccess: { datasets: ['patients-de'], purpose: 'inference' } }),
+    );
     // The policy is read from the ledger before deciding: the refusal names the dataset and the countries its owner allows.
     await eventually(
-      async () => expect(condition(await fw('forbidden'), 'Scheduled')).toMatchObject({ status: 'False', message: expect.stringContaining('paris: DatasetPolicyRefuses (cluster paris: dataset patients-de may be placed in DE, not FR)') }),
+      async () =>
+        expect(condition(await fw('forbidden'), 'Scheduled')).toMatchObject({
+          status: 'False',
+          message: expect.stringContaining('paris: DatasetPolicyRefuses (cluster paris: dataset patients-de may be placed in DE, not FR)'),
+        }),
       60_000,
       250,
     );
@@ -190,22 +266,34 @@ describe('FederatedWorkload controller on a real federation', () => {
   });
 
   it('moves the share of a member whose API server stops, and removes the stale copy when it returns', async () => {
-    await apply(workload('mover', deployment(1), { placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } }));
-    const home = await eventually(async () => {
-      const placed = (await fw('mover')).status?.decision?.placements.map((p) => p.cluster) ?? [];
-      expect(placed).toHaveLength(1);
-      expect(await ownedIn(placed[0] as Member, 'mover')).toEqual(['Deployment/mover']);
-      return placed[0] as Member;
-    }, 60_000, 250);
+    await apply(
+      workload('mover', deployment(1), {
+        placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } },
+      }),
+    );
+    const home = await eventually(
+      async () => {
+        const placed = (await fw('mover')).status?.decision?.placements.map((p) => p.cluster) ?? [];
+        expect(placed).toHaveLength(1);
+        expect(await ownedIn(placed[0] as Member, 'mover')).toEqual(['Deployment/mover']);
+        return placed[0] as Member;
+      },
+      60_000,
+      250,
+    );
     const away: Member = home === 'paris' ? 'madrid' : 'paris';
     await federation.member(home).stopApiServer();
     try {
-      await eventually(async () => {
-        const mover = await fw('mover');
-        expect(mover.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
-        expect(condition(mover, 'Scheduled')).toMatchObject({ reason: 'FailedOver' });
-        expect(mover.status?.failover?.from).toEqual([home]);
-      }, 60_000, 250).catch(async (error) => {
+      await eventually(
+        async () => {
+          const mover = await fw('mover');
+          expect(mover.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
+          expect(condition(mover, 'Scheduled')).toMatchObject({ reason: 'FailedOver' });
+          expect(mover.status?.failover?.from).toEqual([home]);
+        },
+        60_000,
+        250,
+      ).catch(async (error) => {
         throw new Error(`${(error as Error).message}\nstatus: ${JSON.stringify((await fw('mover')).status)}`);
       });
       await eventually(async () => expect(await ownedIn(away, 'mover')).toEqual(['Deployment/mover']), 30_000, 250);
@@ -218,34 +306,56 @@ describe('FederatedWorkload controller on a real federation', () => {
   }, 200_000);
 
   it("places a share again when its node's credential is no longer trusted, and removes the old copy", async () => {
-    await apply(workload('revoked', deployment(1), { placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } }));
-    const home = await eventually(async () => {
-      const placed = (await fw('revoked')).status?.decision?.placements.map((p) => p.cluster) ?? [];
-      expect(placed).toHaveLength(1);
-      expect(await ownedIn(placed[0] as Member, 'revoked')).toEqual(['Deployment/revoked']);
-      return placed[0] as Member;
-    }, 60_000, 250);
+    await apply(
+      workload('revoked', deployment(1), {
+        placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } },
+      }),
+    );
+    const home = await eventually(
+      async () => {
+        const placed = (await fw('revoked')).status?.decision?.placements.map((p) => p.cluster) ?? [];
+        expect(placed).toHaveLength(1);
+        expect(await ownedIn(placed[0] as Member, 'revoked')).toEqual(['Deployment/revoked']);
+        return placed[0] as Member;
+      },
+      60_000,
+      250,
+    );
     const away: Member = home === 'paris' ? 'madrid' : 'paris';
     const txBefore = (await fw('revoked')).status?.decision?.ledgerTxId;
     // The node's credential is replaced by one from an issuer nobody trusts: its verdict turns False.
     const name = `${home}-${home}-n1`;
     const sn = (await custom().getClusterCustomObject({ ...group, plural: 'sovereignnodes', name })) as { spec: { did: string; credential: string } };
-    sn.spec.credential = await issueNodeCredential(untrusted.key, { subject: sn.spec.did, memberCluster: home, nodeName: `${home}-n1`, countryCode: MEMBERS[home], validForSeconds: 86_400 });
+    sn.spec.credential = await issueNodeCredential(untrusted.key, {
+      subject: sn.spec.did,
+      memberCluster: home,
+      nodeName: `${home}-n1`,
+      countryCode: MEMBERS[home],
+      validForSeconds: 86_400,
+    });
     await custom().replaceClusterCustomObject({ ...group, plural: 'sovereignnodes', name, body: sn });
-    await eventually(async () => {
-      const revoked = await fw('revoked');
-      expect(revoked.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
-      expect(revoked.status?.decision?.ledgerTxId).not.toBe(txBefore);
-      expect(await ownedIn(away, 'revoked')).toEqual(['Deployment/revoked']);
-      expect(await ownedIn(home, 'revoked')).toEqual([]);
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        const revoked = await fw('revoked');
+        expect(revoked.status?.decision?.placements.map((p) => p.cluster)).toEqual([away]);
+        expect(revoked.status?.decision?.ledgerTxId).not.toBe(txBefore);
+        expect(await ownedIn(away, 'revoked')).toEqual(['Deployment/revoked']);
+        expect(await ownedIn(home, 'revoked')).toEqual([]);
+      },
+      60_000,
+      250,
+    );
   }, 150_000);
 
   it('deleting a FederatedWorkload leaves nothing behind in any member', async () => {
     await custom().deleteNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name: 'agent' });
-    await eventually(async () => {
-      await expect(fw('agent')).rejects.toMatchObject({ code: 404 });
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        await expect(fw('agent')).rejects.toMatchObject({ code: 404 });
+      },
+      60_000,
+      250,
+    );
     for (const m of Object.keys(MEMBERS) as Member[]) expect(await ownedIn(m, 'agent')).toEqual([]);
   }, 90_000);
 });

@@ -52,21 +52,37 @@ export class SovereignNodeFixture {
     // The member's kubeconfig as a user stores it: in a Secret the MemberCluster names.
     await ensureNamespace(host(), 'cloud-empire');
     const access = memberAccess('paris');
-    await host().makeApiClient(CoreV1Api).createNamespacedSecret({
-      namespace: 'cloud-empire',
-      body: { metadata: { name: `${this.cluster}-kubeconfig` }, stringData: { kubeconfig: kubeconfigYaml({ cluster: 'paris', server: access.server, caPem: access.caPem, user: ADMIN_USER, token: access.tokens[ADMIN_USER] }) } },
-    });
-    await host().makeApiClient(CustomObjectsApi).createClusterCustomObject({
-      group: 'cloudempire.eu',
-      version: 'v1alpha1',
-      plural: 'memberclusters',
-      body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: this.cluster }, spec: { kubeconfigSecretRef: { name: `${this.cluster}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' } },
-    });
+    await host()
+      .makeApiClient(CoreV1Api)
+      .createNamespacedSecret({
+        namespace: 'cloud-empire',
+        body: {
+          metadata: { name: `${this.cluster}-kubeconfig` },
+          stringData: {
+            kubeconfig: kubeconfigYaml({ cluster: 'paris', server: access.server, caPem: access.caPem, user: ADMIN_USER, token: access.tokens[ADMIN_USER] }),
+          },
+        },
+      });
+    await host()
+      .makeApiClient(CustomObjectsApi)
+      .createClusterCustomObject({
+        group: 'cloudempire.eu',
+        version: 'v1alpha1',
+        plural: 'memberclusters',
+        body: {
+          apiVersion: 'cloudempire.eu/v1alpha1',
+          kind: 'MemberCluster',
+          metadata: { name: this.cluster },
+          spec: { kubeconfigSecretRef: { name: `${this.cluster}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' },
+        },
+      });
   }
 
   /** Starts the SovereignNode controller, recording on `ledger`. */
   async start(ledger: Ledger, options: { statusListMaxAgeSeconds?: number } = {}): Promise<void> {
-    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), { fetcher: httpsFetcher({ ca: this.world.pki.caPem, allowLoopback: true }) });
+    const verifier = new TrustVerifier(this.world.config({ statusListMaxAgeSeconds: options.statusListMaxAgeSeconds ?? 1 }), {
+      fetcher: httpsFetcher({ ca: this.world.pki.caPem, allowLoopback: true }),
+    });
     const log = this.logs.log;
     this.informers = new Informers(host(), log);
     this.controller = sovereignNodeController({
@@ -88,7 +104,9 @@ export class SovereignNodeFixture {
   }
 
   async sovereignNode(name: string): Promise<SovereignNode> {
-    return (await host().makeApiClient(CustomObjectsApi).getClusterCustomObject({ ...api, name: `${this.prefix}-${name}` })) as SovereignNode;
+    return (await host()
+      .makeApiClient(CustomObjectsApi)
+      .getClusterCustomObject({ ...api, name: `${this.prefix}-${name}` })) as SovereignNode;
   }
 
   condition(node: SovereignNode, type: string) {
@@ -111,12 +129,25 @@ export class SovereignNodeFixture {
     });
     const credential = await issueNodeCredential(
       this.world.issuer.key,
-      this.world.request({ subject: identity.did, memberCluster: this.cluster, nodeName, countryCode: country, statusList: { url: this.world.statusList.url, index: statusIndex } }),
+      this.world.request({
+        subject: identity.did,
+        memberCluster: this.cluster,
+        nodeName,
+        countryCode: country,
+        statusList: { url: this.world.statusList.url, index: statusIndex },
+      }),
     );
-    await host().makeApiClient(CustomObjectsApi).createClusterCustomObject({
-      ...api,
-      body: { apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: `${this.prefix}-${name}` }, spec: { memberCluster: this.cluster, nodeName, did: identity.did, credential } },
-    });
+    await host()
+      .makeApiClient(CustomObjectsApi)
+      .createClusterCustomObject({
+        ...api,
+        body: {
+          apiVersion: 'cloudempire.eu/v1alpha1',
+          kind: 'SovereignNode',
+          metadata: { name: `${this.prefix}-${name}` },
+          spec: { memberCluster: this.cluster, nodeName, did: identity.did, credential },
+        },
+      });
     return { identity, nodeName };
   }
 
@@ -130,6 +161,8 @@ export class SovereignNodeFixture {
     expect(challenge.audience).toBe(AUDIENCE);
     const node = await this.sovereignNode(name);
     node.spec.proof = await proveNode(identity.key, challenge.nonce, AUDIENCE);
-    await host().makeApiClient(CustomObjectsApi).replaceClusterCustomObject({ ...api, name: `${this.prefix}-${name}`, body: node });
+    await host()
+      .makeApiClient(CustomObjectsApi)
+      .replaceClusterCustomObject({ ...api, name: `${this.prefix}-${name}`, body: node });
   }
 }

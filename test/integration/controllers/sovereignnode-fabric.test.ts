@@ -54,7 +54,12 @@ describe('SovereignNode controller on a Fabric ledger', () => {
       expect(fx.condition(sn, 'LedgerAvailable')).toMatchObject({ status: 'True', message: 'the fabric ledger answered' });
       return sn.status!.ledgerTxId!;
     }, 30_000);
-    expect(await reader.getAttestation(fx.cluster, node.nodeName)).toMatchObject({ txId, verified: true, countryCode: 'FR', recordedBy: expect.stringContaining('TrustAuthorityMSP/') });
+    expect(await reader.getAttestation(fx.cluster, node.nodeName)).toMatchObject({
+      txId,
+      verified: true,
+      countryCode: 'FR',
+      recordedBy: expect.stringContaining('TrustAuthorityMSP/'),
+    });
   });
 
   it('fails closed while its peer is down, and records every verdict made meanwhile, in order, when it is back', async () => {
@@ -69,15 +74,25 @@ describe('SovereignNode controller on a Fabric ledger', () => {
     }, 30_000);
     expect(taintKeys(await fx.memberNode(pending.nodeName))).toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
     // Both verdicts of the outage wait on disk: the first (no proof yet) and the one after the proof.
-    await eventually(async () => expect(LedgerOutbox.open(outboxDir).entries().map((e) => e.record.reason)).toEqual(['PROOF_MISSING', 'VERIFIED']));
+    await eventually(async () =>
+      expect(
+        LedgerOutbox.open(outboxDir)
+          .entries()
+          .map((e) => e.record.reason),
+      ).toEqual(['PROOF_MISSING', 'VERIFIED']),
+    );
     expect(await registry.getSingleMetricAsString('cloud_empire_ledger_available')).toContain('cloud_empire_ledger_available{kind="fabric"} 0');
 
     await network.startPeer('provider');
-    await eventually(async () => {
-      const sn = await fx.sovereignNode('pending');
-      expect(fx.condition(sn, 'Verified')).toMatchObject({ status: 'True' });
-      expect(fx.condition(sn, 'LedgerAvailable')).toMatchObject({ status: 'True' });
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        const sn = await fx.sovereignNode('pending');
+        expect(fx.condition(sn, 'Verified')).toMatchObject({ status: 'True' });
+        expect(fx.condition(sn, 'LedgerAvailable')).toMatchObject({ status: 'True' });
+      },
+      60_000,
+      250,
+    );
     expect(await reader.getAttestation(fx.cluster, pending.nodeName)).toMatchObject({ verified: true });
     expect(ledger.pending).toBe(0);
     const stop = new AbortController();
@@ -91,6 +106,8 @@ describe('SovereignNode controller on a Fabric ledger', () => {
     expect(reasons).toEqual(['PROOF_MISSING', 'VERIFIED']);
     expect(taintKeys(await fx.memberNode(pending.nodeName))).not.toContain(`${TAINT_UNVERIFIED}:NoSchedule`);
     expect(await registry.getSingleMetricAsString('cloud_empire_ledger_available')).toContain('cloud_empire_ledger_available{kind="fabric"} 1');
-    expect(await registry.getSingleMetricAsString('cloud_empire_ledger_submissions_total')).toMatch(/transaction="RecordAttestation",outcome="unavailable"\} [1-9]/);
+    expect(await registry.getSingleMetricAsString('cloud_empire_ledger_submissions_total')).toMatch(
+      /transaction="RecordAttestation",outcome="unavailable"\} [1-9]/,
+    );
   }, 120_000);
 });

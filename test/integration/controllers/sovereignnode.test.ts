@@ -53,15 +53,29 @@ describe('SovereignNode controller on real control planes', () => {
     await fx.answerChallenge('good', verified.identity);
     await eventually(async () => {
       const sn = await fx.sovereignNode('good');
-      expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'True', reason: 'Verified', observedGeneration: sn.metadata.generation });
-      expect(sn.status).toMatchObject({ countryCode: 'FR', jurisdiction: 'EU', issuer: fx.world.issuer.did, ledgerTxId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(sn.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({
+        status: 'True',
+        reason: 'Verified',
+        observedGeneration: sn.metadata.generation,
+      });
+      expect(sn.status).toMatchObject({
+        countryCode: 'FR',
+        jurisdiction: 'EU',
+        issuer: fx.world.issuer.did,
+        ledgerTxId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
     });
     const node = await fx.memberNode(verified.nodeName);
     expect(node.metadata?.labels).toMatchObject({ [LABEL_VERIFIED]: 'true', [LABEL_COUNTRY]: 'FR', [LABEL_JURISDICTION]: 'EU' });
     // The operator's taints are gone; the owner's own taint stays.
     expect(taintKeys(node)).toEqual(['example.com/dedicated:NoSchedule']);
     expect(verifyLedger(join(ledgerDir, 'ledger'), { operator: signer })).toMatchObject({ ok: true });
-    expect(await ledger.getAttestation(fx.cluster, verified.nodeName)).toMatchObject({ sovereignNode: `${fx.prefix}-good`, verified: true, countryCode: 'FR', jurisdiction: 'EU' });
+    expect(await ledger.getAttestation(fx.cluster, verified.nodeName)).toMatchObject({
+      sovereignNode: `${fx.prefix}-good`,
+      verified: true,
+      countryCode: 'FR',
+      jurisdiction: 'EU',
+    });
   });
 
   it('keeps a node attested outside the EU unverified and tainted, with the reason', async () => {
@@ -81,11 +95,15 @@ describe('SovereignNode controller on real control planes', () => {
   it('flips a revoked node to NoExecute within one status-list refresh', async () => {
     await republishStatusList(11);
     const started = Date.now();
-    await eventually(async () => {
-      const node = await fx.memberNode(verified.nodeName);
-      expect(taintKeys(node)).toContain(`${TAINT_REVOKED}:NoExecute`);
-      expect(node.metadata?.labels?.[LABEL_VERIFIED]).toBe('false');
-    }, 15_000, 100);
+    await eventually(
+      async () => {
+        const node = await fx.memberNode(verified.nodeName);
+        expect(taintKeys(node)).toContain(`${TAINT_REVOKED}:NoExecute`);
+        expect(node.metadata?.labels?.[LABEL_VERIFIED]).toBe('false');
+      },
+      15_000,
+      100,
+    );
     // statusListMaxAgeSeconds is 1: the flip comes with the next refresh, not at the 10-minute resync.
     expect(Date.now() - started).toBeLessThan(5_000);
     // Status is written after the Node is marked: it reports what was done.
@@ -99,7 +117,9 @@ describe('SovereignNode controller on real control planes', () => {
     const leaving = await fx.admit('leaving', 'DE', 13);
     await fx.answerChallenge('leaving', leaving.identity);
     await eventually(async () => expect((await fx.memberNode(leaving.nodeName)).metadata?.labels?.[LABEL_VERIFIED]).toBe('true'));
-    await host().makeApiClient(CustomObjectsApi).deleteClusterCustomObject({ ...api, name: `${fx.prefix}-leaving` });
+    await host()
+      .makeApiClient(CustomObjectsApi)
+      .deleteClusterCustomObject({ ...api, name: `${fx.prefix}-leaving` });
     await eventually(async () => {
       const node = await fx.memberNode(leaving.nodeName);
       expect(node.metadata?.labels?.[LABEL_VERIFIED]).toBe('false');

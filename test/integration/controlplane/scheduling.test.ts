@@ -36,14 +36,24 @@ describe('real kube-scheduler and kube-controller-manager in a member', () => {
   beforeAll(async () => {
     // Three nodes: only one both carries the pool label and has two free GPUs.
     await createFakeNode(kc(), { name: fits, labels: { 'gpu.cloudempire.eu/pool': pool }, capacity: { cpu: '32', memory: '256Gi', 'nvidia.com/gpu': '2' } });
-    await createFakeNode(kc(), { name: `${pool}-small`, labels: { 'gpu.cloudempire.eu/pool': pool }, capacity: { cpu: '32', memory: '256Gi', 'nvidia.com/gpu': '1' } });
-    await createFakeNode(kc(), { name: `${pool}-other`, labels: { 'gpu.cloudempire.eu/pool': `${pool}-x` }, capacity: { cpu: '32', memory: '256Gi', 'nvidia.com/gpu': '8' } });
+    await createFakeNode(kc(), {
+      name: `${pool}-small`,
+      labels: { 'gpu.cloudempire.eu/pool': pool },
+      capacity: { cpu: '32', memory: '256Gi', 'nvidia.com/gpu': '1' },
+    });
+    await createFakeNode(kc(), {
+      name: `${pool}-other`,
+      labels: { 'gpu.cloudempire.eu/pool': `${pool}-x` },
+      capacity: { cpu: '32', memory: '256Gi', 'nvidia.com/gpu': '8' },
+    });
   });
 
   it('binds a Job asking for nvidia.com/gpu: 2 to the one labelled node with two free GPUs', async () => {
     const namespace = uniqueName('sched');
     await createNamespace(kc(), namespace);
-    await kc().makeApiClient(BatchV1Api).createNamespacedJob({ namespace, body: gpuJob('infer', { 'gpu.cloudempire.eu/pool': pool }, 2) });
+    await kc()
+      .makeApiClient(BatchV1Api)
+      .createNamespacedJob({ namespace, body: gpuJob('infer', { 'gpu.cloudempire.eu/pool': pool }, 2) });
     const pod = await eventually(async () => {
       const [p] = await podsOf(namespace, 'infer');
       if (!p?.spec?.nodeName) throw new Error('pod not bound yet');
@@ -56,7 +66,9 @@ describe('real kube-scheduler and kube-controller-manager in a member', () => {
   it('leaves a second such Job Pending and unschedulable once those GPUs are taken', async () => {
     const namespace = uniqueName('sched');
     await createNamespace(kc(), namespace);
-    await kc().makeApiClient(BatchV1Api).createNamespacedJob({ namespace, body: gpuJob('infer', { 'gpu.cloudempire.eu/pool': pool }, 2) });
+    await kc()
+      .makeApiClient(BatchV1Api)
+      .createNamespacedJob({ namespace, body: gpuJob('infer', { 'gpu.cloudempire.eu/pool': pool }, 2) });
     const pod = await eventually(async () => {
       const [p] = await podsOf(namespace, 'infer');
       const condition = p?.status?.conditions?.find((c) => c.type === 'PodScheduled');

@@ -36,7 +36,15 @@ describe("the owner's peers must endorse changes to its policy (state-based endo
   it("refuses at validation a policy change endorsed only by another organization's peer", async () => {
     const { info } = network;
     const datasetId = `genomes-${Date.now().toString(36)}`;
-    const policy = { datasetId, allowedJurisdictions: ['EU'], allowedCountries: ['FR'], allowedProviders: [], allowedPurposes: ['research'], verifiedNodesOnly: true, grantTtlSeconds: 600 };
+    const policy = {
+      datasetId,
+      allowedJurisdictions: ['EU'],
+      allowedCountries: ['FR'],
+      allowedProviders: [],
+      allowedPurposes: ['research'],
+      verifiedNodesOnly: true,
+      grantTtlSeconds: 600,
+    };
     await parties.tenant.publishPolicy(policy);
     // The owner's own client through the provider's gateway, endorsed by the provider's peer alone:
     // the contract allows the owner, but the key's endorsement policy wants the owner's peer.
@@ -49,7 +57,9 @@ describe("the owner's peers must endorse changes to its policy (state-based endo
       });
       expect(await parties.provider.getPolicy(datasetId)).toMatchObject({ version: 1, allowedCountries: ['FR'] });
       // Endorsed by the owner's peer, the same change commits.
-      expect(await viaProvider.gateway.submit('DatasetPolicy:PublishPolicy', [widened], { endorsingOrganizations: ['TenantMSP'] })).toMatchObject({ blockNumber: expect.any(Number) });
+      expect(await viaProvider.gateway.submit('DatasetPolicy:PublishPolicy', [widened], { endorsingOrganizations: ['TenantMSP'] })).toMatchObject({
+        blockNumber: expect.any(Number),
+      });
       expect(await parties.provider.getPolicy(datasetId)).toMatchObject({ version: 2, allowedCountries: ['FR', 'US'] });
     } finally {
       await viaProvider.close();
@@ -63,7 +73,10 @@ describe('the operator on Fabric', () => {
     try {
       const info = network.info;
       writeFabricConnection(dir, connectionTo(info, info.peers.provider, info.identities.operator));
-      const operator = await openFabricLedger({ ...readFabricConnection(dir), deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 5000 } });
+      const operator = await openFabricLedger({
+        ...readFabricConnection(dir),
+        deadlines: { evaluateMs: 2000, endorseMs: 2000, submitMs: 2000, commitStatusMs: 5000 },
+      });
       await operator.probe();
       await network.stopPeer('provider');
       await expect(operator.probe()).rejects.toBeInstanceOf(LedgerUnavailableError);
@@ -81,7 +94,10 @@ describe('the operator on Fabric', () => {
   it('keeps a verdict in the outbox while the chaincode servers are down (the peers up), and records it when they return', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-outbox-'));
     const { info } = network;
-    const fabric = await openFabricLedger({ ...connectionTo(info, info.peers.provider, info.identities.operator), deadlines: { evaluateMs: 5000, endorseMs: 5000, submitMs: 5000, commitStatusMs: 10000 } });
+    const fabric = await openFabricLedger({
+      ...connectionTo(info, info.peers.provider, info.identities.operator),
+      deadlines: { evaluateMs: 5000, endorseMs: 5000, submitMs: 5000, commitStatusMs: 10000 },
+    });
     const ledger = new OutboxLedger(fabric, LedgerOutbox.open(dir), createLogger({ silent: true }));
     try {
       // Either organization's peer may endorse, so both servers go down; the peers keep answering (ABORTED).
@@ -89,7 +105,11 @@ describe('the operator on Fabric', () => {
       await network.stopChaincodeServer('tenant');
       await expect(ledger.recordAttestation(attestationFor('chaincode-outage'))).rejects.toBeInstanceOf(LedgerUnavailableError);
       expect(ledger.pending).toBe(1);
-      expect(LedgerOutbox.open(dir).entries().map((e) => e.record.nodeName)).toEqual(['chaincode-outage']);
+      expect(
+        LedgerOutbox.open(dir)
+          .entries()
+          .map((e) => e.record.nodeName),
+      ).toEqual(['chaincode-outage']);
       await network.startChaincodeServer('provider');
       await network.startChaincodeServer('tenant');
       ledger.start(500);
@@ -108,9 +128,17 @@ describe('the operator on Fabric', () => {
       writeFabricConnection(join(dir, 'admin'), connectionTo(info, info.peers.tenant, info.identities.trustAdmin));
       writeFabricConnection(join(dir, 'operator'), connectionTo(info, info.peers.tenant, info.identities.operator));
       const anchors = join(dir, 'anchors.yaml');
-      writeFileSync(anchors, 'issuers:\n  - did: did:web:issuer.example.eu\n    name: Example issuer\n  - did: did:web:second.example.eu\n    name: Second issuer\naudience: urn:cloudempire:operator\n');
+      writeFileSync(
+        anchors,
+        'issuers:\n  - did: did:web:issuer.example.eu\n    name: Example issuer\n  - did: did:web:second.example.eu\n    name: Second issuer\naudience: urn:cloudempire:operator\n',
+      );
       const lines: string[] = [];
-      const run = (connection: string) => empirectl(['ledger', 'anchors', 'sync', '--fabric-connection', join(dir, connection), '--trust-anchors', anchors], (l) => lines.push(l), (l) => lines.push(l));
+      const run = (connection: string) =>
+        empirectl(
+          ['ledger', 'anchors', 'sync', '--fabric-connection', join(dir, connection), '--trust-anchors', anchors],
+          (l) => lines.push(l),
+          (l) => lines.push(l),
+        );
       expect(await run('operator')).toBe(1);
       expect(lines.pop()).toMatch(/^empirectl ledger anchors sync: AccessDenied: .*cloudempire\.role=admin/);
       expect(await run('admin')).toBe(0);
@@ -128,10 +156,19 @@ describe('the operator on Fabric', () => {
       writeFabricConnection(join(dir, 'tenant'), connectionTo(info, info.peers.tenant, info.identities.tenant));
       const examples = join(REPO_ROOT, 'chaincode', 'examples');
       const lines: string[] = [];
-      const cli = (...args: string[]) => empirectl(['ledger', ...args, '--fabric-connection', join(dir, 'tenant')], (l) => lines.push(l), (l) => lines.push(l));
+      const cli = (...args: string[]) =>
+        empirectl(
+          ['ledger', ...args, '--fabric-connection', join(dir, 'tenant')],
+          (l) => lines.push(l),
+          (l) => lines.push(l),
+        );
       const published = await cli('policy', 'publish', '-f', join(examples, 'dataset-policy.yaml'), '--details', join(examples, 'dataset-details.yaml'));
       expect(published).toBe(0);
-      expect(JSON.parse(lines.pop()!)).toMatchObject({ datasetId: 'oncology-scans-2026', ownerMsp: 'TenantMSP', detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(JSON.parse(lines.pop()!)).toMatchObject({
+        datasetId: 'oncology-scans-2026',
+        ownerMsp: 'TenantMSP',
+        detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(await parties.tenant.readDatasetDetails('oncology-scans-2026')).toMatchObject({ keyReference: 'kms://oncology-tenant/keys/scans-2026' });
 
       await parties.operator.recordAttestation({ ...attestationFor('onco-1'), provider: 'ovhcloud', jurisdiction: 'EU' });
@@ -140,7 +177,14 @@ describe('the operator on Fabric', () => {
         workload: { namespace: 'oncology', name: 'triage' },
         purpose: 'inference',
         datasets: ['oncology-scans-2026'],
-        targets: [{ cluster: 'paris', provider: 'ovhcloud', countryCode: 'FR', nodes: [{ memberCluster: 'paris', nodeName: 'onco-1', did: attestationFor('onco-1').did }] }],
+        targets: [
+          {
+            cluster: 'paris',
+            provider: 'ovhcloud',
+            countryCode: 'FR',
+            nodes: [{ memberCluster: 'paris', nodeName: 'onco-1', did: attestationFor('onco-1').did }],
+          },
+        ],
       });
       expect(decision).toMatchObject({ approved: true, grants: [expect.any(String)] });
       const grant = decision.grants[0];
@@ -158,8 +202,13 @@ describe('the operator on Fabric', () => {
   it('names the missing file of a connection directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-connection-'));
     try {
-      writeFileSync(join(dir, 'connection.json'), JSON.stringify({ peerEndpoint: 'peer0:7051', mspId: 'TrustAuthorityMSP', channel: 'sovereignty', chaincode: 'sovereignty' }));
-      expect(() => readFabricConnection(dir)).toThrow(/tls-ca\.pem is missing: a Fabric connection directory holds connection\.json, tls-ca\.pem, cert\.pem, key\.pem/);
+      writeFileSync(
+        join(dir, 'connection.json'),
+        JSON.stringify({ peerEndpoint: 'peer0:7051', mspId: 'TrustAuthorityMSP', channel: 'sovereignty', chaincode: 'sovereignty' }),
+      );
+      expect(() => readFabricConnection(dir)).toThrow(
+        /tls-ca\.pem is missing: a Fabric connection directory holds connection\.json, tls-ca\.pem, cert\.pem, key\.pem/,
+      );
       writeFileSync(join(dir, 'connection.json'), JSON.stringify({ peerEndpoint: 'peer0', mspId: 'X', channel: 'c', chaincode: 'c' }));
       expect(() => readFabricConnection(dir)).toThrow(/peerEndpoint "peer0" must be host:port/);
     } finally {

@@ -24,12 +24,17 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cloud-empire-manager-'));
   const kubeconfig = federation.host.access.kubeconfigPath;
   expect(await kubectl(kubeconfig, ['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')])).toMatchObject({ code: 0 });
-  expect(await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire'])).toMatchObject({ code: 0 });
+  expect(
+    await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
+  ).toMatchObject({ code: 0 });
   const core = federation.host.kubeConfig().makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
   await core.createNamespacedConfigMap({
     namespace: 'cloud-empire',
-    body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` } },
+    body: {
+      metadata: { name: 'cloud-empire-trust-anchors' },
+      data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` },
+    },
   });
 }, 120_000);
 
@@ -64,7 +69,10 @@ describe('watches', () => {
       await federation.host.stopApiServer();
       await federation.host.startApiServer();
       // Created while the watch is still broken: only the relist can deliver it.
-      await federation.host.kubeConfig().makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'made-during-outage' } } });
+      await federation.host
+        .kubeConfig()
+        .makeApiClient(CoreV1Api)
+        .createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'made-during-outage' } } });
       await eventually(async () => expect(seen).toContain('made-during-outage'), 20_000);
       await eventually(async () => expect(slimSeen).toContain('made-during-outage'), 20_000);
       expect(slim.list()).toContain('made-during-outage');
@@ -124,7 +132,18 @@ async function createNode(name: string): Promise<void> {
       apiVersion: 'cloudempire.eu/v1alpha1',
       kind: 'SovereignNode',
       metadata: { name },
-      spec: { memberCluster: 'nowhere', nodeName: name, did: node.did, credential: await issueNodeCredential(issuer.key, { subject: node.did, memberCluster: 'nowhere', nodeName: name, countryCode: 'FR', validForSeconds: 3600 }) },
+      spec: {
+        memberCluster: 'nowhere',
+        nodeName: name,
+        did: node.did,
+        credential: await issueNodeCredential(issuer.key, {
+          subject: node.did,
+          memberCluster: 'nowhere',
+          nodeName: name,
+          countryCode: 'FR',
+          validForSeconds: 3600,
+        }),
+      },
     },
   });
 }
@@ -175,7 +194,10 @@ describe('two operator replicas', () => {
     await eventually(async () => expect(await isLeader(standby)).toBe(true), 10_000, 50);
     // Lease 3 s, retry every 600 ms: a released lease is taken at the standby's next round, well before it would lapse.
     expect(Date.now() - stopping).toBeLessThan(2_000);
-    const lease = await federation.host.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'cloud-empire-operator', namespace: 'cloud-empire' });
+    const lease = await federation.host
+      .kubeConfig()
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ name: 'cloud-empire-operator', namespace: 'cloud-empire' });
     expect(lease.spec?.holderIdentity).toBe('c');
     await createNode('third');
     await eventually(async () => expect(await verdict('third')).toBe('Verified'));

@@ -30,7 +30,12 @@ function agentTemplate(): WorkloadTemplate {
         spec: {
           nodeSelector: runLabel,
           containers: [
-            { name: 'agent', image: 'registry.example.eu/agent:1', envFrom: [{ configMapRef: { name: 'agent-settings' } }], resources: { requests: { cpu: '500m' } } },
+            {
+              name: 'agent',
+              image: 'registry.example.eu/agent:1',
+              envFrom: [{ configMapRef: { name: 'agent-settings' } }],
+              resources: { requests: { cpu: '500m' } },
+            },
           ],
         },
       },
@@ -54,7 +59,11 @@ describe('propagation into a real member', () => {
     await createFakeNode(kc(), { name: `${run}-fr-1`, labels: trusted, capacity: cpu });
     await createFakeNode(kc(), { name: `${run}-fr-2`, labels: trusted, capacity: cpu });
     // Same country label, but not verified: the rendered affinity must keep pods off it.
-    await createFakeNode(kc(), { name: `${run}-unverified`, labels: { ...runLabel, 'trust.cloudempire.eu/verified': 'false', 'trust.cloudempire.eu/country': 'FR' }, capacity: cpu });
+    await createFakeNode(kc(), {
+      name: `${run}-unverified`,
+      labels: { ...runLabel, 'trust.cloudempire.eu/verified': 'false', 'trust.cloudempire.eu/country': 'FR' },
+      capacity: cpu,
+    });
   });
 
   it('creates the namespace, applies idempotently, updates on change and runs only on verified nodes until Ready', async () => {
@@ -75,19 +84,25 @@ describe('propagation into a real member', () => {
     const owned = await member().listOwned(workloadKey(workload));
     expect(owned.map(refKey).sort()).toEqual([`apps/v1/Deployment/${namespace}/agent`, `v1/ConfigMap/${namespace}/agent-settings`]);
 
-    const changed = fw(namespace, 'agent', agentTemplate(), { overrides: [{ clusterName: 'paris', images: [{ container: 'agent', image: 'registry.example.eu/agent:2' }] }] });
+    const changed = fw(namespace, 'agent', agentTemplate(), {
+      overrides: [{ clusterName: 'paris', images: [{ container: 'agent', image: 'registry.example.eu/agent:2' }] }],
+    });
     await member().apply(render(changed, { cluster: 'paris', replicas: 4 }), { owned });
     const updated = await apps().readNamespacedDeployment({ name: 'agent', namespace });
     expect(updated.metadata!.generation).toBe(first.metadata!.generation! + 1);
     expect(updated.spec?.replicas).toBe(4);
     expect(updated.spec?.template.spec?.containers[0].image).toBe('registry.example.eu/agent:2');
 
-    const status = await eventually(async () => {
-      const d: V1Deployment = await apps().readNamespacedDeployment({ name: 'agent', namespace });
-      const s = aggregateStatus(1, 'Deployment', [{ cluster: 'paris', desired: 4, object: d }]);
-      if (s.conditions.find((c) => c.type === 'Ready')?.status !== 'True') throw new Error(JSON.stringify(s.conditions));
-      return s;
-    }, 60_000, 250);
+    const status = await eventually(
+      async () => {
+        const d: V1Deployment = await apps().readNamespacedDeployment({ name: 'agent', namespace });
+        const s = aggregateStatus(1, 'Deployment', [{ cluster: 'paris', desired: 4, object: d }]);
+        if (s.conditions.find((c) => c.type === 'Ready')?.status !== 'True') throw new Error(JSON.stringify(s.conditions));
+        return s;
+      },
+      60_000,
+      250,
+    );
     expect(status.readyReplicas).toBe(4);
     const pods = (await core().listNamespacedPod({ namespace, labelSelector: 'app=agent' })).items.filter((p) => !p.metadata?.deletionTimestamp);
     expect(pods.length).toBeGreaterThanOrEqual(4);
@@ -112,13 +127,19 @@ describe('propagation into a real member', () => {
     const workload = fw(namespace, 'batch', template);
     const key = workloadKey(workload);
     await member().apply(render(workload, { cluster: 'paris', replicas: 2, completions: 2 }));
-    await eventually(async () => {
-      const pods = (await core().listNamespacedPod({ namespace, labelSelector: 'job-name=batch' })).items;
-      if (pods.filter((p) => p.status?.phase === 'Running').length !== 2) throw new Error('pods not running yet');
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        const pods = (await core().listNamespacedPod({ namespace, labelSelector: 'job-name=batch' })).items;
+        if (pods.filter((p) => p.status?.phase === 'Running').length !== 2) throw new Error('pods not running yet');
+      },
+      60_000,
+      250,
+    );
 
     // A running Job's template cannot change in place: a typed error, the Job untouched.
-    const changed = fw(namespace, 'batch', template, { overrides: [{ clusterName: 'paris', images: [{ container: 'batch', image: 'registry.example.eu/batch:2' }] }] });
+    const changed = fw(namespace, 'batch', template, {
+      overrides: [{ clusterName: 'paris', images: [{ container: 'batch', image: 'registry.example.eu/batch:2' }] }],
+    });
     await expect(member().apply(render(changed, { cluster: 'paris', replicas: 2, completions: 2 }))).rejects.toBeInstanceOf(ImmutableJobError);
     const running = await kc().makeApiClient(BatchV1Api).readNamespacedJob({ name: 'batch', namespace });
     expect(running.spec?.template.spec?.containers[0].image).toBe('registry.example.eu/batch:1');
@@ -130,10 +151,14 @@ describe('propagation into a real member', () => {
 
     const left = await member().prune(key);
     expect(left.map((o) => o.kind).sort()).toEqual(['Job']);
-    await eventually(async () => {
-      const remaining = await member().prune(key);
-      if (remaining.length > 0) throw new Error(`still there: ${remaining.map(refKey).join(', ')}`);
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        const remaining = await member().prune(key);
+        if (remaining.length > 0) throw new Error(`still there: ${remaining.map(refKey).join(', ')}`);
+      },
+      60_000,
+      250,
+    );
     expect((await core().listNamespacedPod({ namespace })).items).toEqual([]);
     expect(await member().listOwned(key)).toEqual([]);
   });
@@ -151,16 +176,24 @@ describe('propagation into a real member', () => {
     expect(shared.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
     expect(shared.metadata?.labels?.['cloudempire.eu/workload']).toBe(`${namespace}.one`);
 
-    await eventually(async () => {
-      if ((await member().prune(workloadKey(one))).length > 0) throw new Error('one still there');
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        if ((await member().prune(workloadKey(one))).length > 0) throw new Error('one still there');
+      },
+      60_000,
+      250,
+    );
     await expect(apps().readNamespacedDeployment({ name: 'one', namespace })).rejects.toMatchObject({ code: 404 });
     // Still referenced by the second workload's Deployment.
     expect((await core().readNamespacedConfigMap({ name: 'agent-settings', namespace })).data).toEqual({ LOG_LEVEL: 'info', SITE: 'paris' });
 
-    await eventually(async () => {
-      if ((await member().prune(workloadKey(two))).length > 0) throw new Error('two still there');
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        if ((await member().prune(workloadKey(two))).length > 0) throw new Error('two still there');
+      },
+      60_000,
+      250,
+    );
     await expect(core().readNamespacedConfigMap({ name: 'agent-settings', namespace })).rejects.toMatchObject({ code: 404 });
     expect(await member().listOwned()).not.toContainEqual(expect.objectContaining({ namespace }));
   });
@@ -170,7 +203,9 @@ describe('propagation into a real member', () => {
     await core().createNamespace({ body: { metadata: { name: namespace } } });
     await core().createNamespacedConfigMap({ namespace, body: { metadata: { name: 'agent-settings' }, data: { OWNER: 'someone else' } } });
     const workload = fw(namespace, 'agent', agentTemplate());
-    const error = await member().apply(render(workload, { cluster: 'paris', replicas: 1 })).catch((e: unknown) => e);
+    const error = await member()
+      .apply(render(workload, { cluster: 'paris', replicas: 1 }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OwnershipConflictError);
     expect((error as Error).message).toMatch(/ConfigMap .*agent-settings .*not created by cloud-empire/);
     // Refused before anything was written: neither the Deployment nor a change to the ConfigMap.
@@ -189,6 +224,8 @@ describe('propagation into a real member', () => {
     await core().deleteNamespacedConfigMap({ name: 'agent-settings', namespace });
     await member().apply(render(workload, { cluster: 'paris', replicas: 1 }));
     const rival = fw(namespace, 'rival', { ...agentTemplate(), metadata: { name: 'agent' } });
-    await expect(member().apply(render(rival, { cluster: 'paris', replicas: 1 }))).rejects.toThrow(new RegExp(`belongs to FederatedWorkload ${namespace}\\.agent`));
+    await expect(member().apply(render(rival, { cluster: 'paris', replicas: 1 }))).rejects.toThrow(
+      new RegExp(`belongs to FederatedWorkload ${namespace}\\.agent`),
+    );
   });
 });

@@ -16,7 +16,8 @@ import { run } from '../../../src/controlplane/kubectl.ts';
 import { kindClient } from '../../../src/runtime/kind-client.ts';
 import { ensureCrds, ensureNamespace, hostAccess, kubeConfig, uniqueName } from '../federation.ts';
 
-const empirectl = (...args: string[]) => run(process.execPath, [join(REPO_ROOT, 'src', 'cli', 'empirectl.ts'), ...args, '--kubeconfig', hostAccess().kubeconfigPath]);
+const empirectl = (...args: string[]) =>
+  run(process.execPath, [join(REPO_ROOT, 'src', 'cli', 'empirectl.ts'), ...args, '--kubeconfig', hostAccess().kubeconfigPath]);
 const KINDS: Record<string, KindDefinition> = { MemberCluster: MemberClusterKind, SovereignNode: SovereignNodeKind, GpuPool: GpuPoolKind };
 const NOW = ['--now', '2026-12-01T00:00:00Z'];
 let namespace: string;
@@ -68,7 +69,10 @@ describe('empirectl against a live host', () => {
     const decision = JSON.parse(result.stdout);
     expect(decision.workload).toBe(`${namespace}/llm-inference`);
     expect(decision.placements).toMatchObject([{ cluster: `${prefix}paris`, pool: `${prefix}paris-h100`, replicas: 1, country: 'FR' }]);
-    expect(decision.evaluations.find((e: { cluster: string }) => e.cluster === `${prefix}warsaw`).refusal).toMatchObject({ plugin: 'Jurisdiction', code: 'CountryNotAllowed' });
+    expect(decision.evaluations.find((e: { cluster: string }) => e.cluster === `${prefix}warsaw`).refusal).toMatchObject({
+      plugin: 'Jurisdiction',
+      code: 'CountryNotAllowed',
+    });
   });
 
   it('a workload that is not there is bad input', async () => {

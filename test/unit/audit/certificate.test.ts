@@ -19,12 +19,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const lines: string[] = [];
   const errors: string[] = [];
-  const code = await main(args, (l) => lines.push(l), (l) => errors.push(l));
+  const code = await main(
+    args,
+    (l) => lines.push(l),
+    (l) => errors.push(l),
+  );
   return { code, out: lines.join('\n'), err: errors.join('\n') };
 }
 
 /** The certificate with its payload changed and the operator's signature kept, as a forger would. */
-function alter(jwt: string, change: (subject: Record<string, any>) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function alter(jwt: string, change: (subject: Record<string, any>) => void): string {
   const [header, payload, signature] = jwt.split('.');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   change(claims.vc.credentialSubject);
@@ -37,20 +42,47 @@ describe('empirectl audit certificate', () => {
 
   it('states where the workload ran, signed by the operator', async () => {
     const to = new Date(Date.now() + 60_000).toISOString();
-    const made = await cli('audit', 'certificate', 'fw/llm', '-n', 'research', '--to', to, '--key', keyFile, '--ledger-dir', fed.dir, '--operator', fed.operatorDid, '--out', file());
+    const made = await cli(
+      'audit',
+      'certificate',
+      'fw/llm',
+      '-n',
+      'research',
+      '--to',
+      to,
+      '--key',
+      keyFile,
+      '--ledger-dir',
+      fed.dir,
+      '--operator',
+      fed.operatorDid,
+      '--out',
+      file(),
+    );
     expect(made).toMatchObject({ code: 0 });
     expect(JSON.parse(made.out)).toMatchObject({ clusters: ['madrid', 'paris'], countries: ['ES', 'FR'], providers: ['atos', 'ovhcloud'] });
     jwt = (await import('node:fs')).readFileSync(file(), 'utf8').trim();
     const subject = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')).vc.credentialSubject;
     // Refused targets are not places it ran; each node names its attestation's transaction.
-    expect(subject.placements.map((p: { event: string; cluster: string }) => `${p.event}:${p.cluster}`)).toEqual(['placed:paris', 'refused:warsaw', 'failover:madrid']);
+    expect(subject.placements.map((p: { event: string; cluster: string }) => `${p.event}:${p.cluster}`)).toEqual([
+      'placed:paris',
+      'refused:warsaw',
+      'failover:madrid',
+    ]);
     expect(subject.nodes.map((n: { did: string; verified: boolean; txId: string }) => [n.did, n.verified, typeof n.txId])).toEqual([
       [didOf('mad-a100-1'), true, 'string'],
       [didOf('par-h100-1'), true, 'string'],
       [didOf('waw-mi300-1'), true, 'string'],
     ]);
     expect(subject.ran).toHaveLength(3);
-    expect(subject.ran[0]).toMatchObject({ cluster: 'paris', nodeDid: didOf('par-h100-1'), from: new Date(T0).toISOString(), to: new Date(T0 + 3 * HOUR).toISOString(), gpuHours: 6, placementTxId: fed.placementTx.paris });
+    expect(subject.ran[0]).toMatchObject({
+      cluster: 'paris',
+      nodeDid: didOf('par-h100-1'),
+      from: new Date(T0).toISOString(),
+      to: new Date(T0 + 3 * HOUR).toISOString(),
+      gpuHours: 6,
+      placementTxId: fed.placementTx.paris,
+    });
   });
 
   it('verifies offline and against the ledger', async () => {
@@ -63,7 +95,10 @@ describe('empirectl audit certificate', () => {
 
   it('refuses a certificate with one altered claim, or one from another key', async () => {
     const altered = join(dir, 'altered.jwt');
-    writeFileSync(altered, alter(jwt, (s) => (s.countries = ['ES', 'FR', 'US'])));
+    writeFileSync(
+      altered,
+      alter(jwt, (s) => (s.countries = ['ES', 'FR', 'US'])),
+    );
     const result = await cli('audit', 'certificate', 'verify', altered, '--operator', fed.operatorDid);
     expect(result.code).toBe(3);
     expect(JSON.parse(result.out)).toMatchObject({ verified: false, problem: expect.stringContaining('altered or forged') });
@@ -82,7 +117,10 @@ describe('empirectl audit certificate', () => {
     const { signCertificate, verifyCertificate } = await import('../../../src/audit/certificate.ts');
     const claims = verifyCertificate(jwt).claims!;
     const resigned = join(dir, 'resigned.jwt');
-    writeFileSync(resigned, signCertificate({ ...claims, nodes: claims.nodes.map((n) => (n.nodeName === 'mad-a100-1' ? { ...n, country: 'FR' } : n)) }, fed.operatorKey));
+    writeFileSync(
+      resigned,
+      signCertificate({ ...claims, nodes: claims.nodes.map((n) => (n.nodeName === 'mad-a100-1' ? { ...n, country: 'FR' } : n)) }, fed.operatorKey),
+    );
     expect((await cli('audit', 'certificate', 'verify', resigned, '--operator', fed.operatorDid)).code).toBe(0);
     const online = await cli('audit', 'certificate', 'verify', resigned, '--operator', fed.operatorDid, '--ledger-dir', fed.dir);
     expect(online.code).toBe(3);
@@ -90,7 +128,13 @@ describe('empirectl audit certificate', () => {
   });
 
   it('names the workload argument and the period it needs', async () => {
-    expect(await cli('audit', 'certificate', 'llm', '--key', keyFile, '--ledger-dir', fed.dir)).toMatchObject({ code: 2, err: expect.stringContaining('write fw/NAME') });
-    expect(await cli('audit', 'certificate', 'fw/llm', '--from', 'yesterday', '--key', keyFile, '--ledger-dir', fed.dir)).toMatchObject({ code: 2, err: expect.stringContaining('--from') });
+    expect(await cli('audit', 'certificate', 'llm', '--key', keyFile, '--ledger-dir', fed.dir)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('write fw/NAME'),
+    });
+    expect(await cli('audit', 'certificate', 'fw/llm', '--from', 'yesterday', '--key', keyFile, '--ledger-dir', fed.dir)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--from'),
+    });
   });
 });

@@ -40,7 +40,8 @@ async function journalOnce(): Promise<void> {
   const expected = (await all(new EmbeddedAuditSource(fed.dir))).length;
   const deadline = Date.now() + 10_000;
   const atLeast = Date.now() + 500;
-  while (((await all(new JournalAuditSource(journalDir))).length < expected || Date.now() < atLeast) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (((await all(new JournalAuditSource(journalDir))).length < expected || Date.now() < atLeast) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   abort.abort();
   await following;
   journal.close();
@@ -53,7 +54,11 @@ describe('the event journal (the Fabric audit source)', () => {
     const fromBlocks = await all(new EmbeddedAuditSource(fed.dir));
     const fromEvents = await all(new JournalAuditSource(journalDir));
     const summary = (r: (typeof fromBlocks)[number]) =>
-      r.kind === 'verifications' ? `${r.txId} ${r.kind} ${r.nodeDid} ${r.verified} ${r.reason} ${r.country ?? ''}` : r.kind === 'placements' ? `${r.txId} ${r.kind} ${r.event} ${r.cluster} ${r.approved} ${r.reasons ?? ''}` : `${r.txId} ${r.kind} ${r.event} ${r.grantId} ${r.reason ?? ''}`;
+      r.kind === 'verifications'
+        ? `${r.txId} ${r.kind} ${r.nodeDid} ${r.verified} ${r.reason} ${r.country ?? ''}`
+        : r.kind === 'placements'
+          ? `${r.txId} ${r.kind} ${r.event} ${r.cluster} ${r.approved} ${r.reasons ?? ''}`
+          : `${r.txId} ${r.kind} ${r.event} ${r.grantId} ${r.reason ?? ''}`;
     expect(fromEvents.map(summary).sort()).toEqual(fromBlocks.map(summary).sort());
   });
 

@@ -24,14 +24,20 @@ const authorizer: AuditAuthorizer = {
 
 beforeAll(async () => {
   fed = await federationLedger();
-  http = await startHttp({ host: '127.0.0.1', port: 0, ready: () => true, routes: { '/audit/export': auditExportRoute({ ledgerDir: fed.dir, fabric: false, authorizer, log: capturingLogger().log }) } });
+  http = await startHttp({
+    host: '127.0.0.1',
+    port: 0,
+    ready: () => true,
+    routes: { '/audit/export': auditExportRoute({ ledgerDir: fed.dir, fabric: false, authorizer, log: capturingLogger().log }) },
+  });
 });
 afterAll(async () => {
   await http?.close();
   rmSync(dirname(fed.dir), { recursive: true, force: true });
 });
 
-const get = (query: string, token?: string) => fetch(`http://${http.address}/audit/export${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+const get = (query: string, token?: string) =>
+  fetch(`http://${http.address}/audit/export${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 describe('GET /audit/export', () => {
   it('refuses anonymous, unknown and unauthorized callers', async () => {
@@ -68,6 +74,9 @@ describe('GET /audit/export', () => {
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     const rows = (await db.runAndReadAll(`SELECT x_Country AS c, sum(ConsumedQuantity) AS h FROM '${file}' GROUP BY 1 ORDER BY 1`)).getRowObjectsJson();
     db.closeSync();
-    expect(rows).toEqual([{ c: 'ES', h: 12.5 }, { c: 'FR', h: 6 }]);
+    expect(rows).toEqual([
+      { c: 'ES', h: 12.5 },
+      { c: 'FR', h: 6 },
+    ]);
   });
 });

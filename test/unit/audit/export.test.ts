@@ -23,7 +23,11 @@ afterAll(() => {
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const lines: string[] = [];
   const errors: string[] = [];
-  const code = await main(args, (l) => lines.push(l), (l) => errors.push(l));
+  const code = await main(
+    args,
+    (l) => lines.push(l),
+    (l) => errors.push(l),
+  );
   return { code, out: lines.join('\n'), err: errors.join('\n') };
 }
 
@@ -41,10 +45,14 @@ async function exported(name: string, ...args: string[]): Promise<string> {
 describe('empirectl audit export, read back with DuckDB', () => {
   it('exports every kind with its ledger transaction id', async () => {
     const file = await exported('all.parquet');
-    const counts = Object.fromEntries((await query(`SELECT kind, count(*) AS n, count(tx_id) AS backed FROM '${file}' GROUP BY kind`)).map((r) => [r.kind, [Number(r.n), Number(r.backed)]]));
+    const counts = Object.fromEntries(
+      (await query(`SELECT kind, count(*) AS n, count(tx_id) AS backed FROM '${file}' GROUP BY kind`)).map((r) => [r.kind, [Number(r.n), Number(r.backed)]]),
+    );
     // 4 verdicts; 3 placement targets (paris placed, warsaw refused, madrid failover); grant, use, refused use, revocation; 3 intervals.
     expect(counts).toEqual({ verifications: [4, 4], placements: [3, 3], access: [4, 4], metering: [3, 3] });
-    const placements = await query(`SELECT event, cluster, country, provider, reasons, previous_cluster FROM '${file}' WHERE kind = 'placements' ORDER BY recorded_at, cluster`);
+    const placements = await query(
+      `SELECT event, cluster, country, provider, reasons, previous_cluster FROM '${file}' WHERE kind = 'placements' ORDER BY recorded_at, cluster`,
+    );
     expect(placements).toEqual([
       { event: 'placed', cluster: 'paris', country: 'FR', provider: 'ovhcloud', reasons: null, previous_cluster: null },
       { event: 'refused', cluster: 'warsaw', country: 'PL', provider: 'cloudferro', reasons: 'CountryNotAllowed', previous_cluster: null },
@@ -90,9 +98,30 @@ describe('empirectl audit export, read back with DuckDB', () => {
     const types = Object.fromEntries((await query(`DESCRIBE SELECT * FROM '${file}'`)).map((c) => [c.column_name, c.column_type]));
     for (const cost of ['BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost', 'PricingQuantity', 'ConsumedQuantity']) expect(types[cost]).toBe('DOUBLE');
     for (const time of ['BillingPeriodStart', 'BillingPeriodEnd', 'ChargePeriodStart', 'ChargePeriodEnd']) expect(types[time]).toBe('TIMESTAMP WITH TIME ZONE');
-    const strings = ['BillingAccountId', 'BillingAccountName', 'BillingCurrency', 'ChargeCategory', 'ChargeClass', 'ChargeDescription', 'InvoiceIssuerName', 'ProviderName', 'PublisherName', 'PricingUnit', 'ServiceCategory', 'ServiceName', 'ResourceId', 'RegionId', 'ConsumedUnit', 'x_GpuModel', 'x_Country', 'x_NodeDid'];
+    const strings = [
+      'BillingAccountId',
+      'BillingAccountName',
+      'BillingCurrency',
+      'ChargeCategory',
+      'ChargeClass',
+      'ChargeDescription',
+      'InvoiceIssuerName',
+      'ProviderName',
+      'PublisherName',
+      'PricingUnit',
+      'ServiceCategory',
+      'ServiceName',
+      'ResourceId',
+      'RegionId',
+      'ConsumedUnit',
+      'x_GpuModel',
+      'x_Country',
+      'x_NodeDid',
+    ];
     for (const column of strings) expect([column, types[column]]).toEqual([column, 'VARCHAR']);
-    const rows = await query(`SELECT ProviderName, sum(ConsumedQuantity) AS h, sum(BilledCost) AS c, min(ChargeCategory) AS cat, min(PricingUnit) AS unit, min(BillingPeriodStart)::VARCHAR AS bp FROM '${file}' GROUP BY ProviderName ORDER BY ProviderName`);
+    const rows = await query(
+      `SELECT ProviderName, sum(ConsumedQuantity) AS h, sum(BilledCost) AS c, min(ChargeCategory) AS cat, min(PricingUnit) AS unit, min(BillingPeriodStart)::VARCHAR AS bp FROM '${file}' GROUP BY ProviderName ORDER BY ProviderName`,
+    );
     expect(rows).toEqual([
       { ProviderName: 'atos', h: 12.5, c: 21, cat: 'Usage', unit: 'GPU-Hours', bp: '2026-11-01 00:00:00+00' },
       { ProviderName: 'ovhcloud', h: 6, c: 15, cat: 'Usage', unit: 'GPU-Hours', bp: '2026-11-01 00:00:00+00' },
@@ -147,13 +176,19 @@ describe('empirectl audit verify', () => {
     const file = join(out, 'tampered.parquet');
     const chunks: Buffer[] = [];
     const source = tampered(new EmbeddedAuditSource(fed.dir), (r) => r.kind === 'placements' && r.cluster === 'madrid' && ((r.country = 'DE'), true));
-    await exportAudit({ ledger: source, metering: meteringFromDir(fed.dir) }, { kind: 'all', format: 'audit', range: {} }, (c) => void chunks.push(Buffer.from(c)));
+    await exportAudit(
+      { ledger: source, metering: meteringFromDir(fed.dir) },
+      { kind: 'all', format: 'audit', range: {} },
+      (c) => void chunks.push(Buffer.from(c)),
+    );
     writeFileSync(file, Buffer.concat(chunks));
     const bad = await cli('audit', 'verify', file, '--ledger-dir', fed.dir, '-o', 'json');
     expect(bad.code).toBe(3);
     const check = JSON.parse(bad.out) as { rows: number; unbacked: { kind: string; txId: string; problem: string }[] };
     expect(check.rows).toBe(14);
-    expect(check.unbacked).toEqual([{ row: expect.any(Number), kind: 'placements', txId: fed.placementTx.madrid, problem: expect.stringContaining('differs from what transaction') }]);
+    expect(check.unbacked).toEqual([
+      { row: expect.any(Number), kind: 'placements', txId: fed.placementTx.madrid, problem: expect.stringContaining('differs from what transaction') },
+    ]);
   });
 
   it('lists a metering row whose GPU-hours were raised', async () => {
@@ -162,7 +197,11 @@ describe('empirectl audit verify', () => {
     const metering = async function* () {
       for await (const interval of meteringFromDir(fed.dir)()) yield interval.pod.endsWith('p2') ? { ...interval, gpuHours: interval.gpuHours * 2 } : interval;
     };
-    await exportAudit({ ledger: new EmbeddedAuditSource(fed.dir), metering }, { kind: 'metering', format: 'audit', range: {} }, (c) => void chunks.push(Buffer.from(c)));
+    await exportAudit(
+      { ledger: new EmbeddedAuditSource(fed.dir), metering },
+      { kind: 'metering', format: 'audit', range: {} },
+      (c) => void chunks.push(Buffer.from(c)),
+    );
     writeFileSync(file, Buffer.concat(chunks));
     const bad = await cli('audit', 'verify', file, '--ledger-dir', fed.dir);
     expect(bad.code).toBe(3);

@@ -31,12 +31,28 @@ describe('meter', () => {
       { type: 'stopped', at: T + 2 * H, uid: 'a' }, // already closed
     ]);
     expect(open.size).toBe(0);
-    expect(closed).toEqual([expect.objectContaining({ intervalId: 'a@2026-11-02T08:00:00.000Z', start: T, end: T + 1.5 * H, gpuHours: 3, cost: 9, txId: 'tx-1', endEstimated: false })]);
+    expect(closed).toEqual([
+      expect.objectContaining({
+        intervalId: 'a@2026-11-02T08:00:00.000Z',
+        start: T,
+        end: T + 1.5 * H,
+        gpuHours: 3,
+        cost: 9,
+        txId: 'tx-1',
+        endEstimated: false,
+      }),
+    ]);
   });
 
   it('closes the old interval when a pod restarts under the same uid, and never ends before it began', () => {
     const first = meter([{ type: 'running', at: T, pod: pod('a') }]);
-    const second = meter([{ type: 'running', at: T + H, pod: pod('a', 'paris', { startedAt: T + H }) }, { type: 'stopped', at: T, uid: 'a' }], first.open);
+    const second = meter(
+      [
+        { type: 'running', at: T + H, pod: pod('a', 'paris', { startedAt: T + H }) },
+        { type: 'stopped', at: T, uid: 'a' },
+      ],
+      first.open,
+    );
     expect(first.open.size).toBe(1); // the state passed in is not modified
     expect(second.closed.map((c) => [c.start, c.end, c.gpuHours])).toEqual([
       [T, T + H, 2],
@@ -61,7 +77,10 @@ describe('MeteringLog', () => {
 
   it('keeps closed intervals and resumes open ones after a restart, cutting a torn last line', async () => {
     const log = MeteringLog.open(dir);
-    const started = meter([{ type: 'running', at: T, pod: pod('a') }, { type: 'running', at: T, pod: pod('b') }]);
+    const started = meter([
+      { type: 'running', at: T, pod: pod('a') },
+      { type: 'running', at: T, pod: pod('b') },
+    ]);
     log.append(started.opened, started.closed);
     const stopped = meter([{ type: 'stopped', at: T + H, uid: 'a' }], log.open);
     log.append(stopped.opened, stopped.closed);

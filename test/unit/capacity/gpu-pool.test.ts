@@ -55,11 +55,20 @@ describe('pool capacity', () => {
   });
 
   it('deducts what running and pending pods on verified nodes request, not finished or unbound ones', () => {
-    const pods = [pod('v1', { 'nvidia.com/gpu': '2' }), pod('v2', { 'nvidia.com/gpu': '1' }, 'Pending'), pod('v1', { 'nvidia.com/gpu': '4' }, 'Succeeded'), pod('u1', { 'nvidia.com/gpu': '8' }), pod(undefined, { 'nvidia.com/gpu': '8' })];
+    const pods = [
+      pod('v1', { 'nvidia.com/gpu': '2' }),
+      pod('v2', { 'nvidia.com/gpu': '1' }, 'Pending'),
+      pod('v1', { 'nvidia.com/gpu': '4' }, 'Succeeded'),
+      pod('u1', { 'nvidia.com/gpu': '8' }),
+      pod(undefined, { 'nvidia.com/gpu': '8' }),
+    ];
     const capacity = poolCapacity(spec, nodes, pods, new Set(['v1', 'v2']));
     expect(capacity.allocated).toBe(3);
     // Per node, so a pod needing several devices is placed only where one node has them.
-    expect(capacity.perNode).toEqual([{ name: 'v1', allocatable: 8, allocated: 2 }, { name: 'v2', allocatable: 7, allocated: 1 }]);
+    expect(capacity.perNode).toEqual([
+      { name: 'v1', allocatable: 8, allocated: 2 },
+      { name: 'v2', allocatable: 7, allocated: 1 },
+    ]);
   });
 
   it('reports GPU Feature Discovery labels that contradict the pool', () => {
@@ -76,7 +85,11 @@ describe('pool capacity', () => {
 });
 
 it('sums device-plugin resources of verified nodes per resource name, leaving cpu and memory out', () => {
-  const nodes = [node('a', {}, '8'), node('b', {}, '8', '6'), { metadata: { name: 'm' }, status: { capacity: { 'nvidia.com/mig-1g.10gb': '7', memory: '1Gi' }, allocatable: { 'nvidia.com/mig-1g.10gb': '7' } } }];
+  const nodes = [
+    node('a', {}, '8'),
+    node('b', {}, '8', '6'),
+    { metadata: { name: 'm' }, status: { capacity: { 'nvidia.com/mig-1g.10gb': '7', memory: '1Gi' }, allocatable: { 'nvidia.com/mig-1g.10gb': '7' } } },
+  ];
   expect(deviceCapacity(nodes, new Set(['b', 'm']))).toEqual([
     { resourceName: 'nvidia.com/gpu', capacity: 8, allocatable: 6 },
     { resourceName: 'nvidia.com/mig-1g.10gb', capacity: 7, allocatable: 7 },

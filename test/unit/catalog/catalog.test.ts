@@ -46,7 +46,13 @@ describe('catalog', () => {
   it('lists only offerings backed by verified facts', () => {
     const offerings = buildCatalog(pools, clusters);
     expect(offerings.map((o) => o.pool)).toEqual(['madrid-a100', 'paris-h100']);
-    expect(offerings[1]).toMatchObject({ countries: ['FR'], freeGpus: 11, totalGpus: 16, region: 'eu-west-par', pricePerGpuHour: { amount: '2.85', currency: 'EUR' } });
+    expect(offerings[1]).toMatchObject({
+      countries: ['FR'],
+      freeGpus: 11,
+      totalGpus: 16,
+      region: 'eu-west-par',
+      pricePerGpuHour: { amount: '2.85', currency: 'EUR' },
+    });
   });
 
   it('filters by attested country and by GPU model', () => {
@@ -60,7 +66,12 @@ describe('catalog', () => {
     const [offering] = buildCatalog(pools, clusters, { gpu: 'h100' });
     const jwt = offeringCredential(offering, operator.key);
     const resolver = new DidResolver({ fetcher: httpsFetcher(), limits: { timeoutMs: 1000, maxBytes: 65536 }, ttlMs: 0 });
-    const { decoded } = await verifyIssuedJwt(jwt, resolver, { allowedIssuers: new Set([operator.did]), relationship: 'assertionMethod', skewSeconds: 60, now: Math.floor(Date.now() / 1000) }, 'offering');
+    const { decoded } = await verifyIssuedJwt(
+      jwt,
+      resolver,
+      { allowedIssuers: new Set([operator.did]), relationship: 'assertionMethod', skewSeconds: 60, now: Math.floor(Date.now() / 1000) },
+      'offering',
+    );
     const vc = decoded.payload.vc as { type: string[]; credentialSubject: Record<string, unknown> };
     expect(vc.type).toContain('gx:ServiceOffering');
     expect(vc.credentialSubject).toMatchObject({ id: offering.id, 'gx:providedBy': 'ovhcloud', 'cloudempire:countries': ['FR'] });

@@ -44,8 +44,18 @@ function judge(nodes: StoredAttestation[], targetOverrides: Partial<PlacementReq
     attestation: (cluster, name) => nodes.find((n) => n.memberCluster === cluster && n.nodeName === name && !n.nodeName.startsWith('ghost')),
     policy: (id) => (id === 'scans' ? POLICY : undefined),
   };
-  const target = { cluster: 'paris', provider: 'ovhcloud', countryCode: 'FR', nodes: nodes.map((n) => ({ memberCluster: n.memberCluster, nodeName: n.nodeName, did: n.did })), ...targetOverrides };
-  const [verdict] = evaluateTargets({ decisionId: 'd', workload: { namespace: 'ns', name: 'w' }, purpose: 'inference', datasets: ['scans'], targets: [target], ...request }, facts, NOW);
+  const target = {
+    cluster: 'paris',
+    provider: 'ovhcloud',
+    countryCode: 'FR',
+    nodes: nodes.map((n) => ({ memberCluster: n.memberCluster, nodeName: n.nodeName, did: n.did })),
+    ...targetOverrides,
+  };
+  const [verdict] = evaluateTargets(
+    { decisionId: 'd', workload: { namespace: 'ns', name: 'w' }, purpose: 'inference', datasets: ['scans'], targets: [target], ...request },
+    facts,
+    NOW,
+  );
   return verdict.reasons.map((r) => r.code);
 }
 
@@ -54,7 +64,11 @@ describe('evaluateTargets (the placement contract as a pure function)', () => {
     ['an attested, verified node in an allowed country', () => judge([attested('a')]), []],
     ['no nodes at all', () => judge([], { nodes: [] }), ['NoNodes', 'JurisdictionNotAllowed']],
     ['a node without an attestation', () => judge([attested('ghost-1')]), ['NodeNotAttested', 'JurisdictionNotAllowed']],
-    ['a node attested under another DID', () => judge([attested('a')], { nodes: [{ memberCluster: 'paris', nodeName: 'a', did: 'did:web:n.eu:other' }] }), ['AttestationDidMismatch']],
+    [
+      'a node attested under another DID',
+      () => judge([attested('a')], { nodes: [{ memberCluster: 'paris', nodeName: 'a', did: 'did:web:n.eu:other' }] }),
+      ['AttestationDidMismatch'],
+    ],
     ['a refused node', () => judge([attested('a', { verified: false, reason: 'REVOKED' })]), ['NodeNotVerified']],
     ['an expired attestation', () => judge([attested('a', { expiresAt: '2026-11-24T11:59:59Z' })]), ['AttestationExpired']],
     ['a target claiming another country than attested', () => judge([attested('a', { countryCode: 'DE' })]), ['CountryMismatch']],

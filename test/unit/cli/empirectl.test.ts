@@ -41,12 +41,33 @@ describe('empirectl: an issuer, a node and the operator, end to end', () => {
     const listUrl = server.url('/status/fr-1');
     await ok('statuslist', 'new', '--url', listUrl, '--out', join(dir, 'list.json'));
     const publish = async () =>
-      server.serve('/status/fr-1', await ok('statuslist', 'publish', '--list', join(dir, 'list.json'), '--issuer-key', join(dir, 'issuer', 'key.jwk'), '--valid-for', '1h'));
+      server.serve(
+        '/status/fr-1',
+        await ok('statuslist', 'publish', '--list', join(dir, 'list.json'), '--issuer-key', join(dir, 'issuer', 'key.jwk'), '--valid-for', '1h'),
+      );
     await publish();
 
     const credential = await ok(
-      'credential', 'issue', '--issuer-key', join(dir, 'issuer', 'key.jwk'), '--subject', nodeDid, '--cluster', 'paris', '--node', 'par-gpu-9',
-      '--country', 'FR', '--provider', 'ovhcloud', '--valid-for', '30d', '--status-list', listUrl, '--status-index', '42',
+      'credential',
+      'issue',
+      '--issuer-key',
+      join(dir, 'issuer', 'key.jwk'),
+      '--subject',
+      nodeDid,
+      '--cluster',
+      'paris',
+      '--node',
+      'par-gpu-9',
+      '--country',
+      'FR',
+      '--provider',
+      'ovhcloud',
+      '--valid-for',
+      '30d',
+      '--status-list',
+      listUrl,
+      '--status-index',
+      '42',
     );
     const proof = await ok('node', 'prove', '--key', join(dir, 'node', 'key.jwk'), '--nonce', 'n0nce-from-the-operator', '--aud', 'urn:cloudempire:operator');
     writeFileSync(
@@ -60,7 +81,19 @@ describe('empirectl: an issuer, a node and the operator, end to end', () => {
     );
     writeFileSync(join(dir, 'anchors.yaml'), stringify({ issuers: [{ did: issuerDid, name: 'FR' }], audience: 'urn:cloudempire:operator' }));
     const verify = () =>
-      empirectl('node', 'verify', '-f', join(dir, 'node.yaml'), '--trust-anchors', join(dir, 'anchors.yaml'), '--nonce', 'n0nce-from-the-operator', '--ca', join(dir, 'ca.pem'), '--allow-loopback');
+      empirectl(
+        'node',
+        'verify',
+        '-f',
+        join(dir, 'node.yaml'),
+        '--trust-anchors',
+        join(dir, 'anchors.yaml'),
+        '--nonce',
+        'n0nce-from-the-operator',
+        '--ca',
+        join(dir, 'ca.pem'),
+        '--allow-loopback',
+      );
 
     const good = await verify();
     expect(good.code).toBe(0);
@@ -77,7 +110,16 @@ describe('empirectl: an issuer, a node and the operator, end to end', () => {
 
 describe('empirectl node verify on examples/', () => {
   const verify = (file: string) =>
-    empirectl('node', 'verify', '-f', join(EXAMPLES, 'nodes', file), '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml'), '--nonce', 'examples-challenge-2026');
+    empirectl(
+      'node',
+      'verify',
+      '-f',
+      join(EXAMPLES, 'nodes', file),
+      '--trust-anchors',
+      join(EXAMPLES, 'federation', 'trust-anchors.yaml'),
+      '--nonce',
+      'examples-challenge-2026',
+    );
 
   it('verifies six nodes and refuses the expired one and the one in London', async () => {
     const verdicts: { name: string; reason: string }[] = [];
@@ -95,7 +137,16 @@ describe('empirectl node verify on examples/', () => {
   });
 
   it('refuses every proof without the challenge it answers', async () => {
-    const result = await empirectl('node', 'verify', '-f', join(EXAMPLES, 'nodes', 'madrid.yaml'), '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml'), '--nonce', 'another');
+    const result = await empirectl(
+      'node',
+      'verify',
+      '-f',
+      join(EXAMPLES, 'nodes', 'madrid.yaml'),
+      '--trust-anchors',
+      join(EXAMPLES, 'federation', 'trust-anchors.yaml'),
+      '--nonce',
+      'another',
+    );
     expect(result.code).toBe(3);
     expect(JSON.parse(result.stdout).map((v: { reason: string }) => v.reason)).toEqual(['PROOF_INVALID', 'PROOF_INVALID']);
   });
@@ -106,17 +157,38 @@ describe('empirectl refuses bad input with exit 2 and a message naming the probl
     [['frobnicate'], /unknown command/],
     [['did', 'new', '--method', 'ethr', '--out', '/tmp/x'], /--method ethr: use key or web/],
     [['did', 'new', '--method', 'key'], /--out is required/],
-    [['credential', 'issue', '--issuer-key', '/nonexistent.jwk', '--subject', 'did:key:z6Mk', '--cluster', 'c', '--node', 'n', '--country', 'FR'], /cannot read --issuer-key \/nonexistent\.jwk: ENOENT/],
+    [
+      ['credential', 'issue', '--issuer-key', '/nonexistent.jwk', '--subject', 'did:key:z6Mk', '--cluster', 'c', '--node', 'n', '--country', 'FR'],
+      /cannot read --issuer-key \/nonexistent\.jwk: ENOENT/,
+    ],
     [['node', 'verify', '-f', join(EXAMPLES, 'nodes', 'paris.yaml')], /--trust-anchors is required/],
-    [['node', 'verify', '-f', join(EXAMPLES, 'gpupools', 'pools.yaml'), '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml')], /holds no SovereignNode/],
-    [['node', 'verify', '-f', join(EXAMPLES, 'nodes', 'paris.yaml'), '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml'), '--now', 'yesterday'], /--now yesterday: write an RFC 3339 time/],
+    [
+      ['node', 'verify', '-f', join(EXAMPLES, 'gpupools', 'pools.yaml'), '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml')],
+      /holds no SovereignNode/,
+    ],
+    [
+      [
+        'node',
+        'verify',
+        '-f',
+        join(EXAMPLES, 'nodes', 'paris.yaml'),
+        '--trust-anchors',
+        join(EXAMPLES, 'federation', 'trust-anchors.yaml'),
+        '--now',
+        'yesterday',
+      ],
+      /--now yesterday: write an RFC 3339 time/,
+    ],
     [['statuslist', 'new', '--url', 'http://x/list', '--out', '/tmp/l.json'], /over https only/],
     [['node', 'prove', '--key', join(EXAMPLES, 'federation', 'trust-anchors.yaml'), '--nonce', 'n', '--aud', 'a'], /is not JSON/],
     [['ledger', 'verify', '--dir', '/nonexistent'], /--operator is required/],
     [['ledger', 'verify', '--dir', '/nonexistent', '--operator', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'], /holds no embedded ledger/],
     [['ledger', 'verify', '--dir', '/nonexistent', '--operator', 'did:web:example.eu'], /--operator: did:web:example.eu: give the operator's did:key/],
     [['ledger', 'policy', 'publish', '-f', join(REPO_ROOT, 'chaincode', 'examples', 'dataset-policy.yaml')], /--fabric-connection is required/],
-    [['ledger', 'policy', 'publish', '-f', join(REPO_ROOT, 'chaincode', 'examples', 'dataset-policy.yaml'), '--fabric-connection', '/nonexistent'], /\/nonexistent\/connection\.json is missing/],
+    [
+      ['ledger', 'policy', 'publish', '-f', join(REPO_ROOT, 'chaincode', 'examples', 'dataset-policy.yaml'), '--fabric-connection', '/nonexistent'],
+      /\/nonexistent\/connection\.json is missing/,
+    ],
     [['ledger', 'grant', 'check', '--fabric-connection', '/nonexistent', '--grant', 'g'], /--node is required/],
   ])('%j', async (args, message) => {
     const result = await empirectl(...(args as string[]));
@@ -132,7 +204,7 @@ describe('empirectl refuses bad input with exit 2 and a message naming the probl
     expect(result.stderr).toMatch(/bad-anchors\.yaml: issuers: must NOT have fewer than 1 items/);
   });
 
-  it('checks a dataset policy with the contract\'s own rules before connecting', async () => {
+  it("checks a dataset policy with the contract's own rules before connecting", async () => {
     const file = join(dir, 'bad-policy.yaml');
     writeFileSync(file, stringify({ datasetId: 'scans', allowedCountries: ['fr'], allowedPurposes: ['inference'] }));
     const result = await empirectl('ledger', 'policy', 'publish', '-f', file, '--fabric-connection', '/nonexistent');
@@ -142,7 +214,15 @@ describe('empirectl refuses bad input with exit 2 and a message naming the probl
 
   it('names the field of an invalid SovereignNode', async () => {
     const file = join(dir, 'bad-node.yaml');
-    writeFileSync(file, stringify({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: 'n' }, spec: { memberCluster: 'paris', nodeName: 'n', did: 'did:ethr:0x1', credential: 'a.b.c' } }));
+    writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'cloudempire.eu/v1alpha1',
+        kind: 'SovereignNode',
+        metadata: { name: 'n' },
+        spec: { memberCluster: 'paris', nodeName: 'n', did: 'did:ethr:0x1', credential: 'a.b.c' },
+      }),
+    );
     const result = await empirectl('node', 'verify', '-f', file, '--trust-anchors', join(EXAMPLES, 'federation', 'trust-anchors.yaml'));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/spec\.did: "did:ethr:0x1" has an invalid format; use a did:web/);

@@ -9,7 +9,15 @@ import type { MemberWorkload } from '../../../src/cluster/propagation/status.ts'
 import { FederatedWorkloadReconciler } from '../../../src/controllers/federatedworkload.ts';
 import type { HostDependencies, MemberWorkloads, WorkloadEvents } from '../../../src/controllers/federatedworkload-members.ts';
 import { decisionId, failbackDue, FEDERATED_WORKLOAD_FINALIZER, shareOf, TAINT_UNREACHABLE } from '../../../src/controllers/federatedworkload-status.ts';
-import { LedgerContractError, LedgerUnavailableError, type DatasetPolicy, type PlacementRequest, type RecordedDecision, type RecordedRemoval, type RemovalRequest } from '../../../src/ledger/ledger.ts';
+import {
+  LedgerContractError,
+  LedgerUnavailableError,
+  type DatasetPolicy,
+  type PlacementRequest,
+  type RecordedDecision,
+  type RecordedRemoval,
+  type RemovalRequest,
+} from '../../../src/ledger/ledger.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { trustConfigFrom } from '../../../src/trust/anchors.ts';
 import type { FederationObjects } from '../../../src/scheduler/snapshot-builder.ts';
@@ -55,7 +63,15 @@ class FakeMembers implements MemberWorkloads {
       const isWorkload = ['Deployment', 'StatefulSet', 'Job'].includes(object.kind);
       if (isWorkload && this.slowDeletes && !object.deleting) {
         object.deleting = true;
-        left.push({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name, uid: key, workload, deleting: true });
+        left.push({
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+          uid: key,
+          workload,
+          deleting: true,
+        });
       } else stored.delete(key);
     }
     return left;
@@ -92,7 +108,15 @@ class FakeLedger {
       approved: !this.refuse.has(t.cluster),
       reasons: this.refuse.has(t.cluster) ? [{ code: 'CountryNotAllowed' as const, message: `dataset patients may not be processed in ${t.countryCode}` }] : [],
     }));
-    return { decisionId: request.decisionId, workload: request.workload, purpose: request.purpose, datasets: request.datasets, approved: targets.some((t) => t.approved), targets, evaluatedAt: new Date(NOW).toISOString() };
+    return {
+      decisionId: request.decisionId,
+      workload: request.workload,
+      purpose: request.purpose,
+      datasets: request.datasets,
+      approved: targets.some((t) => t.approved),
+      targets,
+      evaluatedAt: new Date(NOW).toISOString(),
+    };
   }
 
   authorizePlacement = async (request: PlacementRequest) => {
@@ -149,7 +173,10 @@ class FakeEvents implements WorkloadEvents {
   }
 }
 
-function world(fw: FederatedWorkload, clusters = [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' }), member('warsaw', { country: 'PL' })]) {
+function world(
+  fw: FederatedWorkload,
+  clusters = [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' }), member('warsaw', { country: 'PL' })],
+) {
   const workloads = new FakeKind<FederatedWorkload>(FederatedWorkloadKind);
   workloads.seed(fw);
   const fed: { objects: FederationObjects } = { objects: federation(clusters) };
@@ -158,7 +185,8 @@ function world(fw: FederatedWorkload, clusters = [member('paris', { country: 'FR
   const host = new FakeHost();
   const events = new FakeEvents();
   const clock = { now: NOW };
-  const reconciler = () => new FederatedWorkloadReconciler({ workloads, federation: () => fed.objects, ledger, members, host, events, trust, log, now: () => clock.now });
+  const reconciler = () =>
+    new FederatedWorkloadReconciler({ workloads, federation: () => fed.objects, ledger, members, host, events, trust, log, now: () => clock.now });
   const reconcile = () => reconciler().reconcile(KEY);
   const taint = (cluster: string, tainted: boolean) => {
     fed.objects = {
@@ -166,7 +194,13 @@ function world(fw: FederatedWorkload, clusters = [member('paris', { country: 'FR
       memberClusters: fed.objects.memberClusters.map((m): MemberCluster => {
         if (m.metadata.name !== cluster) return m;
         const taints = tainted ? [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' as const }] : [];
-        const ready = { type: 'Ready', status: tainted ? ('False' as const) : ('True' as const), reason: tainted ? 'Unreachable' : 'Reachable', message: '', lastTransitionTime: new Date(clock.now).toISOString() };
+        const ready = {
+          type: 'Ready',
+          status: tainted ? ('False' as const) : ('True' as const),
+          reason: tainted ? 'Unreachable' : 'Reachable',
+          message: '',
+          lastTransitionTime: new Date(clock.now).toISOString(),
+        };
         return { ...m, spec: { ...m.spec, taints }, status: { ...m.status, conditions: [ready] } };
       }),
     };
@@ -175,7 +209,10 @@ function world(fw: FederatedWorkload, clusters = [member('paris', { country: 'FR
 }
 
 const spread = (replicas = 3) =>
-  workload({ replicas, placement: { spreadConstraints: [{ by: 'cluster', minGroups: 3 }], replicaScheduling: { type: 'Divided', divisionPreference: 'Balanced' } } });
+  workload({
+    replicas,
+    placement: { spreadConstraints: [{ by: 'cluster', minGroups: 3 }], replicaScheduling: { type: 'Divided', divisionPreference: 'Balanced' } },
+  });
 
 describe('FederatedWorkload reconciler', () => {
   it('records the decision on the ledger before touching any member, then propagates and reports Ready', async () => {
@@ -198,7 +235,8 @@ describe('FederatedWorkload reconciler', () => {
     for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
     expect(w.events.events).toEqual(['Normal Placed']);
 
-    for (const cluster of ['paris', 'madrid', 'warsaw']) w.members.converge(cluster, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 });
+    for (const cluster of ['paris', 'madrid', 'warsaw'])
+      w.members.converge(cluster, { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 });
     const result = await w.reconcile();
     const ready = await w.get();
     expect(condition(ready, 'Ready')).toMatchObject({ status: 'True', reason: 'AllClustersReady' });
@@ -234,7 +272,11 @@ describe('FederatedWorkload reconciler', () => {
     w.ledger.refuse.add('madrid');
     const result = await w.reconcile();
     const fw = await w.get();
-    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerRefused', message: expect.stringContaining('madrid: CountryNotAllowed (dataset patients may not be processed in ES)') });
+    expect(condition(fw, 'Scheduled')).toMatchObject({
+      status: 'False',
+      reason: 'LedgerRefused',
+      message: expect.stringContaining('madrid: CountryNotAllowed (dataset patients may not be processed in ES)'),
+    });
     expect(fw?.status?.decision?.ledgerTxId).toBeUndefined();
     expect(w.members.calls).toEqual([]);
     expect(w.ledger.records.size).toBe(0);
@@ -244,7 +286,17 @@ describe('FederatedWorkload reconciler', () => {
 
   it("proposes only clusters the dataset owner's published policy allows, and names the refusal", async () => {
     const w = world(workload({ replicas: 1, dataAccess: { datasets: ['patients'], purpose: 'inference' } }));
-    const base = { allowedJurisdictions: ['EU'], allowedProviders: [], allowedPurposes: ['inference'], verifiedNodesOnly: true, grantTtlSeconds: 3600, ownerMsp: 'HospitalMSP', version: 1, updatedAt: '2026-11-30T00:00:00Z', updatedBy: 'HospitalMSP/steward' };
+    const base = {
+      allowedJurisdictions: ['EU'],
+      allowedProviders: [],
+      allowedPurposes: ['inference'],
+      verifiedNodesOnly: true,
+      grantTtlSeconds: 3600,
+      ownerMsp: 'HospitalMSP',
+      version: 1,
+      updatedAt: '2026-11-30T00:00:00Z',
+      updatedBy: 'HospitalMSP/steward',
+    };
     w.ledger.policies.set('patients', { datasetId: 'patients', allowedCountries: ['ES'], ...base });
     await w.reconcile();
     let fw = await w.get();
@@ -267,7 +319,11 @@ describe('FederatedWorkload reconciler', () => {
     // A template change needs no ledger; a new share does: drop a cluster's nodes.
     w.ledger.down = true;
     w.fed.objects = { ...w.fed.objects, sovereignNodes: w.fed.objects.sovereignNodes.filter((n) => n.spec.memberCluster !== 'warsaw') };
-    w.fed.objects = { ...w.fed.objects, memberClusters: [...w.fed.objects.memberClusters, member('berlin', { country: 'DE' }).member], sovereignNodes: [...w.fed.objects.sovereignNodes, ...member('berlin', { country: 'DE' }).nodes] };
+    w.fed.objects = {
+      ...w.fed.objects,
+      memberClusters: [...w.fed.objects.memberClusters, member('berlin', { country: 'DE' }).member],
+      sovereignNodes: [...w.fed.objects.sovereignNodes, ...member('berlin', { country: 'DE' }).nodes],
+    };
     const result = await w.reconcile();
     let fw = await w.get();
     expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
@@ -310,7 +366,17 @@ describe('FederatedWorkload reconciler', () => {
     expect(decisionId(fw, decision)).toBe(decisionId(structuredClone(fw), decision));
     const later = { ...fw, status: { decision: { placements: [], ledgerTxId: 'tx-7' } } };
     expect(decisionId(later, decision)).not.toBe(decisionId(fw, decision));
-    expect(shareOf([{ cluster: 'b', replicas: 1 }, { cluster: 'a', replicas: 2 }])).toBe(shareOf([{ cluster: 'a', replicas: 2 }, { cluster: 'b', replicas: 1 }]));
+    expect(
+      shareOf([
+        { cluster: 'b', replicas: 1 },
+        { cluster: 'a', replicas: 2 },
+      ]),
+    ).toBe(
+      shareOf([
+        { cluster: 'a', replicas: 2 },
+        { cluster: 'b', replicas: 1 },
+      ]),
+    );
   });
 
   it('suspended: keeps the decision, creates nothing new and changes nothing', async () => {
@@ -329,7 +395,12 @@ describe('FederatedWorkload reconciler', () => {
   });
 
   it('a Job moved to another cluster waits until its old copy is gone before it is created there', async () => {
-    const job = workload({ kind: 'Job', parallelism: 1, completions: 1, placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } });
+    const job = workload({
+      kind: 'Job',
+      parallelism: 1,
+      completions: 1,
+      placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } },
+    });
     const w = world(job, [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' })]);
     await w.reconcile();
     const first = (await w.get())!.status!.decision!.placements[0].cluster;
@@ -355,7 +426,9 @@ describe('FederatedWorkload reconciler', () => {
 
   it('propagates the ConfigMaps the template references and removes them with the workload on deletion; records the removal', async () => {
     const fw = spread();
-    fw.spec.template.spec.template = { spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', envFrom: [{ configMapRef: { name: 'settings' } }] }] } };
+    fw.spec.template.spec.template = {
+      spec: { containers: [{ name: 'app', image: 'registry.example.eu/app:1', envFrom: [{ configMapRef: { name: 'settings' } }] }] },
+    };
     const w = world(fw);
     w.host.configMaps.set('team/settings', { metadata: { name: 'settings', namespace: 'team' }, data: { MODE: 'eu' } });
     await w.reconcile();
@@ -365,14 +438,20 @@ describe('FederatedWorkload reconciler', () => {
     await w.reconcile();
     let deleting = await w.get();
     expect(deleting?.metadata.finalizers).toContain(FEDERATED_WORKLOAD_FINALIZER);
-    expect(condition(deleting, 'Ready')).toMatchObject({ status: 'False', reason: 'Terminating', message: expect.stringContaining('madrid: cannot be reached') });
+    expect(condition(deleting, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Terminating',
+      message: expect.stringContaining('madrid: cannot be reached'),
+    });
     expect(w.ledger.removals).toEqual([]);
     w.members.down.delete('madrid');
     await w.reconcile();
     deleting = await w.get();
     expect(deleting).toBeUndefined();
     for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual([]);
-    expect(w.ledger.removals).toEqual([expect.objectContaining({ decisionId: fw.metadata.name && expect.stringMatching(/^team\.app\./), reason: 'WorkloadDeleted' })]);
+    expect(w.ledger.removals).toEqual([
+      expect.objectContaining({ decisionId: fw.metadata.name && expect.stringMatching(/^team\.app\./), reason: 'WorkloadDeleted' }),
+    ]);
   });
 
   it('a workload that fits nowhere is Scheduled=False with per-cluster reasons and nothing in any member', async () => {
@@ -386,7 +465,14 @@ describe('FederatedWorkload reconciler', () => {
   });
 
   it('fails over an unreachable member, removes the stale copy when it returns, and fails back only when asked', async () => {
-    const fw = workload({ replicas: 2, placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' }, failback: { policy: 'WhenRecovered', stabilizationSeconds: 60 } } });
+    const fw = workload({
+      replicas: 2,
+      placement: {
+        clusterAffinity: { clusterNames: ['paris', 'madrid'] },
+        replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' },
+        failback: { policy: 'WhenRecovered', stabilizationSeconds: 60 },
+      },
+    });
     const w = world(fw, [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' })]);
     await w.reconcile();
     const home = (await w.get())!.status!.decision!.placements[0].cluster;

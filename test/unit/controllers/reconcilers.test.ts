@@ -24,7 +24,8 @@ const log = createLogger({ level: 'error' });
 const signal = new AbortController().signal;
 const issuer = newIdentity({ method: 'key' });
 const T0 = Date.parse('2026-12-01T09:00:00Z');
-const condition = (o: { status?: { conditions?: { type: string; status: string; reason: string }[] } } | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+const condition = (o: { status?: { conditions?: { type: string; status: string; reason: string }[] } } | undefined, type: string) =>
+  o?.status?.conditions?.find((c) => c.type === type);
 const taints = (node: V1Node | undefined) => (node?.spec?.taints ?? []).map((t) => `${t.key}:${t.effect}`).sort();
 
 let dirs: string[] = [];
@@ -34,13 +35,31 @@ afterEach(() => {
 });
 
 /** A SovereignNode, its member Node, a real verifier and a clock the test moves. */
-async function world(options: { ledger?: (config: TrustConfig) => Promise<Ledger & { close(): Promise<void> }>; proofs?: boolean; validForSeconds?: number } = {}) {
-  const config = trustConfigFrom({ issuers: [{ did: issuer.did, name: 'French trust authority' }], audience: 'urn:test', requireProofOfPossession: options.proofs ?? false });
+async function world(
+  options: { ledger?: (config: TrustConfig) => Promise<Ledger & { close(): Promise<void> }>; proofs?: boolean; validForSeconds?: number } = {},
+) {
+  const config = trustConfigFrom({
+    issuers: [{ did: issuer.did, name: 'French trust authority' }],
+    audience: 'urn:test',
+    requireProofOfPossession: options.proofs ?? false,
+  });
   const clock = { now: T0 };
   const identity = newIdentity({ method: 'key' });
-  const credential = await issueNodeCredential(issuer.key, { subject: identity.did, memberCluster: 'paris', nodeName: 'n1', countryCode: 'FR', validFrom: T0 / 1000 - 60, validForSeconds: options.validForSeconds ?? 86_400 });
+  const credential = await issueNodeCredential(issuer.key, {
+    subject: identity.did,
+    memberCluster: 'paris',
+    nodeName: 'n1',
+    countryCode: 'FR',
+    validFrom: T0 / 1000 - 60,
+    validForSeconds: options.validForSeconds ?? 86_400,
+  });
   const nodes = new FakeKind<SovereignNode>(SovereignNodeKind);
-  nodes.seed({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'SovereignNode', metadata: { name: 'paris-n1' }, spec: { memberCluster: 'paris', nodeName: 'n1', did: identity.did, credential } });
+  nodes.seed({
+    apiVersion: 'cloudempire.eu/v1alpha1',
+    kind: 'SovereignNode',
+    metadata: { name: 'paris-n1' },
+    spec: { memberCluster: 'paris', nodeName: 'n1', did: identity.did, credential },
+  });
   const memberNodes = new FakeMemberNodes();
   memberNodes.add('paris', { metadata: { name: 'n1', labels: { team: 'ml' } }, spec: { taints: [{ key: 'example.com/dedicated', effect: 'NoSchedule' }] } });
   let ledger: Ledger & { close(): Promise<void> };
@@ -51,10 +70,31 @@ async function world(options: { ledger?: (config: TrustConfig) => Promise<Ledger
     ledger = await openEmbeddedLedger(join(dir, 'ledger'), { trustAnchors: anchorsOf(config), ...ledgerOptions(join(dir, 'head.json')) });
   }
   const records: string[] = [];
-  const counted: Ledger = { kind: ledger.kind, recordAttestation: async (r) => (records.push(r.reason), ledger.recordAttestation(r)), authorizePlacement: ledger.authorizePlacement, recordPlacement: ledger.recordPlacement, getPolicy: ledger.getPolicy, getDecision: ledger.getDecision, recordRemoval: ledger.recordRemoval, probe: ledger.probe, close: ledger.close };
+  const counted: Ledger = {
+    kind: ledger.kind,
+    recordAttestation: async (r) => (records.push(r.reason), ledger.recordAttestation(r)),
+    authorizePlacement: ledger.authorizePlacement,
+    recordPlacement: ledger.recordPlacement,
+    getPolicy: ledger.getPolicy,
+    getDecision: ledger.getDecision,
+    recordRemoval: ledger.recordRemoval,
+    probe: ledger.probe,
+    close: ledger.close,
+  };
   const verifier = new TrustVerifier(config, { fetcher: async (url) => Promise.reject(new Error(`no fetch expected: ${url}`)), now: () => clock.now });
   const reconciler = new SovereignNodeReconciler({ nodes, memberNodes, verifier, ledger: counted, log, now: () => clock.now, retryAfterMs: 500 });
-  return { config, clock, identity, nodes, memberNodes, ledger, records, reconciler, sn: () => nodes.get('paris-n1'), member: () => memberNodes.node('paris', 'n1') };
+  return {
+    config,
+    clock,
+    identity,
+    nodes,
+    memberNodes,
+    ledger,
+    records,
+    reconciler,
+    sn: () => nodes.get('paris-n1'),
+    member: () => memberNodes.node('paris', 'n1'),
+  };
 }
 
 describe('SovereignNode reconciler', () => {
@@ -99,11 +139,15 @@ describe('SovereignNode reconciler', () => {
       ledger: async (config) => {
         const dir = mkdtempSync(join(tmpdir(), 'cloud-empire-unit-'));
         dirs.push(dir);
-        const real: SovereigntyLedger = await openEmbeddedLedger(join(dir, 'ledger'), { trustAnchors: anchorsOf(config), ...ledgerOptions(join(dir, 'head.json')) });
+        const real: SovereigntyLedger = await openEmbeddedLedger(join(dir, 'ledger'), {
+          trustAnchors: anchorsOf(config),
+          ...ledgerOptions(join(dir, 'head.json')),
+        });
         // What the embedded ledger throws when its block's fdatasync fails.
         return {
           kind: real.kind,
-          recordAttestation: (r) => (broken ? Promise.reject(new LedgerUnavailableError('the embedded ledger could not commit: EIO: i/o error, fdatasync')) : real.recordAttestation(r)),
+          recordAttestation: (r) =>
+            broken ? Promise.reject(new LedgerUnavailableError('the embedded ledger could not commit: EIO: i/o error, fdatasync')) : real.recordAttestation(r),
           authorizePlacement: (r) => real.authorizePlacement(r),
           recordPlacement: (r) => real.recordPlacement(r),
           getPolicy: (id) => real.getPolicy(id),
@@ -201,7 +245,10 @@ const verifiedSn = (nodeName: string): SovereignNode => ({
   kind: 'SovereignNode',
   metadata: { name: nodeName, generation: 1 },
   spec: { memberCluster: 'paris', nodeName, did: 'did:key:z', credential: 'a.b.c' },
-  status: { countryCode: 'FR', conditions: [{ type: 'Verified', status: 'True', reason: 'Verified', message: '', observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+  status: {
+    countryCode: 'FR',
+    conditions: [{ type: 'Verified', status: 'True', reason: 'Verified', message: '', observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z' }],
+  },
 });
 
 describe('GpuPool reconciler', () => {
@@ -209,7 +256,11 @@ describe('GpuPool reconciler', () => {
     const pools = new FakeKind<GpuPool>(GpuPoolKind);
     pools.seed(pool);
     const memberNodes = new FakeMemberNodes();
-    for (const name of ['a', 'b']) memberNodes.add('paris', { metadata: { name, labels: { pool: 'h100' } }, status: { capacity: { 'nvidia.com/gpu': '4' }, allocatable: { 'nvidia.com/gpu': '4' } } });
+    for (const name of ['a', 'b'])
+      memberNodes.add('paris', {
+        metadata: { name, labels: { pool: 'h100' } },
+        status: { capacity: { 'nvidia.com/gpu': '4' }, allocatable: { 'nvidia.com/gpu': '4' } },
+      });
     const members: MemberCaches = { snapshot: async () => ({ nodes: [...memberNodes.nodes.values()], pods: [] }), onChange: () => () => undefined };
     const reconciler = new GpuPoolReconciler({ pools, members, memberNodes, sovereignNodes: () => [verifiedSn('a')], log });
     expect(await reconciler.reconcile('paris-h100')).toEqual({ requeueAfterMs: 300_000 });
@@ -229,7 +280,13 @@ describe('GpuPool reconciler', () => {
     memberNodes.add('paris', { metadata: { name: 'a', labels: { pool: 'h100' } }, status: { capacity: { 'nvidia.com/gpu': '4' } } });
     const snapshot = { nodes: [...memberNodes.nodes.values()], pods: [] };
     memberNodes.failWith.set('paris', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    const reconciler = new GpuPoolReconciler({ pools, members: { snapshot: async () => snapshot, onChange: () => () => undefined }, memberNodes, sovereignNodes: () => [verifiedSn('a')], log });
+    const reconciler = new GpuPoolReconciler({
+      pools,
+      members: { snapshot: async () => snapshot, onChange: () => () => undefined },
+      memberNodes,
+      sovereignNodes: () => [verifiedSn('a')],
+      log,
+    });
     expect(await reconciler.reconcile('paris-h100')).toEqual({ requeueAfterMs: 10_000 });
     expect(condition(await pools.get('paris-h100'), 'Ready')).toMatchObject({ status: 'False', reason: 'MemberUnreachable' });
   });
@@ -238,11 +295,19 @@ describe('GpuPool reconciler', () => {
 describe('MemberCluster reconciler', () => {
   it('taints an unreachable member after the grace period through a spec write, and untaints it on recovery', async () => {
     const memberClusters = new FakeKind<MemberCluster>(MemberClusterKind);
-    memberClusters.seed({ apiVersion: 'cloudempire.eu/v1alpha1', kind: 'MemberCluster', metadata: { name: 'paris' }, spec: { kubeconfigSecretRef: { name: 's', namespace: 'ns' }, country: 'FR', provider: 'ovhcloud' } });
+    memberClusters.seed({
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'MemberCluster',
+      metadata: { name: 'paris' },
+      spec: { kubeconfigSecretRef: { name: 's', namespace: 'ns' }, country: 'FR', provider: 'ovhcloud' },
+    });
     const clock = { now: T0, up: false };
     const reconciler = new MemberClusterReconciler({
       memberClusters,
-      members: { probe: async () => (clock.up ? { version: 'v1.34.4', nodes: [], pods: [] } : Promise.reject(new Error('the API server of paris did not answer within 5000 ms'))) },
+      members: {
+        probe: async () =>
+          clock.up ? { version: 'v1.34.4', nodes: [], pods: [] } : Promise.reject(new Error('the API server of paris did not answer within 5000 ms')),
+      },
       sovereignNodes: () => [],
       log,
       unreachableGraceMs: 2_000,

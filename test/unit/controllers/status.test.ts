@@ -17,26 +17,65 @@ const sovereign = (nodeName: string, verified: boolean, countryCode = 'FR', clus
   kind: 'SovereignNode',
   metadata: { name: `${cluster}-${nodeName}`, generation: 2 },
   spec: { memberCluster: cluster, nodeName, did: 'did:key:z', credential: 'a.b.c' },
-  status: { countryCode: countryCode as 'FR', conditions: [{ type: 'Verified', status: verified ? 'True' : 'False', reason: 'x', message: '', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' }] },
+  status: {
+    countryCode: countryCode as 'FR',
+    conditions: [
+      { type: 'Verified', status: verified ? 'True' : 'False', reason: 'x', message: '', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' },
+    ],
+  },
 });
 const pool: GpuPool = {
   apiVersion: 'cloudempire.eu/v1alpha1',
   kind: 'GpuPool',
   metadata: { name: 'paris-h100', generation: 3 },
-  spec: { memberCluster: 'paris', nodeSelector: { matchLabels: { pool: 'h100' } }, resourceName: 'nvidia.com/gpu', model: 'NVIDIA-H100-80GB-HBM3', provider: 'ovhcloud' },
+  spec: {
+    memberCluster: 'paris',
+    nodeSelector: { matchLabels: { pool: 'h100' } },
+    resourceName: 'nvidia.com/gpu',
+    model: 'NVIDIA-H100-80GB-HBM3',
+    provider: 'ovhcloud',
+  },
 };
 const condition = (status: { conditions?: { type: string }[] } | undefined, type: string) => status?.conditions?.find((c) => c.type === type);
 
 describe('gpuPoolStatus', () => {
-  const nodes = [node('a', { pool: 'h100', ...GFD }), node('b', { pool: 'h100', 'nvidia.com/gpu.product': 'NVIDIA-A100' }), node('c', { pool: 'h100', 'trust.cloudempire.eu/verified': 'true', ...GFD }), node('d', { other: 'x' })];
-  const pods: V1Pod[] = [{ metadata: { name: 'p' }, spec: { nodeName: 'a', containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': '3' } } }] }, status: { phase: 'Running' } }];
+  const nodes = [
+    node('a', { pool: 'h100', ...GFD }),
+    node('b', { pool: 'h100', 'nvidia.com/gpu.product': 'NVIDIA-A100' }),
+    node('c', { pool: 'h100', 'trust.cloudempire.eu/verified': 'true', ...GFD }),
+    node('d', { other: 'x' }),
+  ];
+  const pods: V1Pod[] = [
+    {
+      metadata: { name: 'p' },
+      spec: { nodeName: 'a', containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': '3' } } }] },
+      status: { phase: 'Running' },
+    },
+  ];
 
   it('counts the verified selected nodes only, whatever member labels say, and reports hardware that disagrees', () => {
     const plan = gpuPoolStatus(pool, { nodes, pods }, [sovereign('a', true), sovereign('b', true, 'DE'), sovereign('c', false)], now);
     expect(plan.poolNodes).toEqual(['a', 'b']);
-    expect(plan.status).toMatchObject({ observedGeneration: 3, nodes: 3, verifiedNodes: 2, capacity: 8, allocatable: 8, allocated: 3, countries: ['DE', 'FR'] });
-    expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'True', reason: 'PoolAvailable', message: '5 of 8 nvidia.com/gpu free on 2 verified node(s)', observedGeneration: 3 });
-    expect(condition(plan.status, 'HardwareMatches')).toMatchObject({ status: 'False', reason: 'FeatureDiscoveryMismatch', message: expect.stringContaining('b: nvidia.com/gpu.product=NVIDIA-A100') });
+    expect(plan.status).toMatchObject({
+      observedGeneration: 3,
+      nodes: 3,
+      verifiedNodes: 2,
+      capacity: 8,
+      allocatable: 8,
+      allocated: 3,
+      countries: ['DE', 'FR'],
+    });
+    expect(condition(plan.status, 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'PoolAvailable',
+      message: '5 of 8 nvidia.com/gpu free on 2 verified node(s)',
+      observedGeneration: 3,
+    });
+    expect(condition(plan.status, 'HardwareMatches')).toMatchObject({
+      status: 'False',
+      reason: 'FeatureDiscoveryMismatch',
+      message: expect.stringContaining('b: nvidia.com/gpu.product=NVIDIA-A100'),
+    });
   });
 
   it('is not Ready without verified nodes, and ignores verdicts of another member or an older generation', () => {
@@ -44,7 +83,11 @@ describe('gpuPoolStatus', () => {
     stale.metadata.generation = 3;
     const plan = gpuPoolStatus(pool, { nodes, pods: [] }, [stale, sovereign('b', true, 'FR', 'madrid')], now);
     expect(plan.status).toMatchObject({ verifiedNodes: 0, capacity: 0, countries: [] });
-    expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'NoVerifiedNodes', message: '3 node(s) match the selector, none verified' });
+    expect(condition(plan.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NoVerifiedNodes',
+      message: '3 node(s) match the selector, none verified',
+    });
   });
 
   it('keeps the last counts and says why when the member cannot be read', () => {
@@ -56,7 +99,12 @@ describe('gpuPoolStatus', () => {
   });
 
   it('labels exactly the pool’s nodes: adds, removes, and leaves other pools’ labels', () => {
-    const labelled = [node('a', {}), node('b', { 'gpu.cloudempire.eu/pool': 'paris-h100' }), node('c', { 'gpu.cloudempire.eu/pool': 'other' }), node('d', { 'gpu.cloudempire.eu/pool': 'paris-h100' })];
+    const labelled = [
+      node('a', {}),
+      node('b', { 'gpu.cloudempire.eu/pool': 'paris-h100' }),
+      node('c', { 'gpu.cloudempire.eu/pool': 'other' }),
+      node('d', { 'gpu.cloudempire.eu/pool': 'paris-h100' }),
+    ];
     expect(poolLabelChanges(labelled, 'gpu.cloudempire.eu/pool', 'paris-h100', new Set(['a', 'd']))).toEqual([
       ['a', true],
       ['b', false],
@@ -69,14 +117,25 @@ describe('memberClusterStatus', () => {
     apiVersion: 'cloudempire.eu/v1alpha1',
     kind: 'MemberCluster',
     metadata: { name: 'paris', generation: 4 },
-    spec: { kubeconfigSecretRef: { name: 's', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud', taints: [{ key: 'team.example/gpu', effect: 'NoSchedule' }] },
+    spec: {
+      kubeconfigSecretRef: { name: 's', namespace: 'cloud-empire' },
+      country: 'FR',
+      provider: 'ovhcloud',
+      taints: [{ key: 'team.example/gpu', effect: 'NoSchedule' }],
+    },
   };
   const timing = { intervalMs: 10_000, graceMs: 60_000 };
   const down = { reason: 'Unreachable', message: 'the API server of paris did not answer within 5000 ms' };
 
   it('reports a reachable member: version, node counts and verified GPU capacity', () => {
     const plan = memberClusterStatus(member, { version: 'v1.34.4', nodes: [node('a', {}), node('b', {})] }, [sovereign('a', true)], nowMs, timing);
-    expect(plan.status).toMatchObject({ kubernetesVersion: 'v1.34.4', nodeCount: 2, verifiedNodeCount: 1, gpus: [{ resourceName: 'nvidia.com/gpu', capacity: 4, allocatable: 4 }], observedGeneration: 4 });
+    expect(plan.status).toMatchObject({
+      kubernetesVersion: 'v1.34.4',
+      nodeCount: 2,
+      verifiedNodeCount: 1,
+      gpus: [{ resourceName: 'nvidia.com/gpu', capacity: 4, allocatable: 4 }],
+      observedGeneration: 4,
+    });
     expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'True', reason: 'Reachable' });
     expect(plan).toMatchObject({ taints: undefined, requeueAfterMs: 10_000 });
   });
@@ -89,12 +148,19 @@ describe('memberClusterStatus', () => {
     const later = { ...member, status: first.status };
     expect(memberClusterStatus(later, down, [], nowMs + 55_000, timing)).toMatchObject({ taints: undefined, requeueAfterMs: 5_000 });
     const past = memberClusterStatus(later, down, [], nowMs + 60_000, timing);
-    expect(past.taints).toEqual([{ key: 'team.example/gpu', effect: 'NoSchedule' }, { key: 'cloudempire.eu/unreachable', effect: 'NoSchedule' }]);
+    expect(past.taints).toEqual([
+      { key: 'team.example/gpu', effect: 'NoSchedule' },
+      { key: 'cloudempire.eu/unreachable', effect: 'NoSchedule' },
+    ]);
     expect(past.status.unreachableSince).toBe(now.toISOString());
   });
 
   it('removes only its own taint on recovery', () => {
-    const tainted = { ...member, spec: { ...member.spec, taints: [...member.spec.taints!, { key: 'cloudempire.eu/unreachable', effect: 'NoSchedule' as const }] }, status: { unreachableSince: now.toISOString() } };
+    const tainted = {
+      ...member,
+      spec: { ...member.spec, taints: [...member.spec.taints!, { key: 'cloudempire.eu/unreachable', effect: 'NoSchedule' as const }] },
+      status: { unreachableSince: now.toISOString() },
+    };
     const plan = memberClusterStatus(tainted, { version: 'v1.34.4', nodes: [] }, [], nowMs + 120_000, timing);
     expect(plan.taints).toEqual([{ key: 'team.example/gpu', effect: 'NoSchedule' }]);
     expect(plan.status.unreachableSince).toBeUndefined();
@@ -110,7 +176,16 @@ describe('memberClusterStatus', () => {
 
 describe('SovereignNode decisions', () => {
   const config = { requireProofOfPossession: true, challengeTtlSeconds: 3600, audience: 'urn:op', clockSkewSeconds: 60 };
-  const verdict: Verdict = { verified: true, reason: 'VERIFIED', message: 'ok', issuer: 'did:key:i', countryCode: 'FR', jurisdiction: 'EU', expiresAt: '2026-12-02T09:00:00.000Z', recheckAt: '2026-12-02T09:01:00.000Z' };
+  const verdict: Verdict = {
+    verified: true,
+    reason: 'VERIFIED',
+    message: 'ok',
+    issuer: 'did:key:i',
+    countryCode: 'FR',
+    jurisdiction: 'EU',
+    expiresAt: '2026-12-02T09:00:00.000Z',
+    recheckAt: '2026-12-02T09:01:00.000Z',
+  };
   const facts = (over: Partial<SovereignNodeFacts> = {}): SovereignNodeFacts => ({
     generation: 2,
     previous: {},
@@ -138,12 +213,21 @@ describe('SovereignNode decisions', () => {
   it('admits a recorded positive verdict, with the ledger transaction', () => {
     const status = sovereignNodeStatus(facts());
     expect(status).toMatchObject({ observedGeneration: 2, ledgerTxId: 'tx1', countryCode: 'FR', jurisdiction: 'EU', verifiedAt: now.toISOString() });
-    expect(status.conditions!.map((c) => `${c.type}=${c.status}:${c.reason}`)).toEqual(['Verified=True:Verified', 'Recorded=True:AttestationRecorded', 'LedgerAvailable=True:LedgerAnswered', 'NodeBound=True:NodeMarked']);
+    expect(status.conditions!.map((c) => `${c.type}=${c.status}:${c.reason}`)).toEqual([
+      'Verified=True:Verified',
+      'Recorded=True:AttestationRecorded',
+      'LedgerAvailable=True:LedgerAnswered',
+      'NodeBound=True:NodeMarked',
+    ]);
   });
 
   it('fails closed: a positive verdict the ledger refused or could not take is not Verified', () => {
     const refused = sovereignNodeStatus(facts({ recorded: { ok: false, reason: 'LedgerRefused', error: 'issuer is not an anchor' } }));
-    expect(condition(refused, 'Verified')).toMatchObject({ status: 'False', reason: 'LedgerRefused', message: expect.stringContaining('the node stays unverified') });
+    expect(condition(refused, 'Verified')).toMatchObject({
+      status: 'False',
+      reason: 'LedgerRefused',
+      message: expect.stringContaining('the node stays unverified'),
+    });
     expect(condition(refused, 'LedgerAvailable')).toMatchObject({ status: 'True' });
     expect(refused.verifiedAt).toBeUndefined();
     const down = sovereignNodeStatus(facts({ recorded: { ok: false, reason: 'LedgerUnavailable', error: 'could not commit' } }));
@@ -159,7 +243,16 @@ describe('SovereignNode decisions', () => {
   });
 
   it('looks again before the credential expires, then at the verifier’s recheck, never busier than once a second', () => {
-    const input = { verdict, recorded: { ok: true as const, txId: 't' }, bound: { ok: true as const }, challenge: undefined, config, nowMs, resyncMs: 10 * 86_400_000, retryMs: 10_000 };
+    const input = {
+      verdict,
+      recorded: { ok: true as const, txId: 't' },
+      bound: { ok: true as const },
+      challenge: undefined,
+      config,
+      nowMs,
+      resyncMs: 10 * 86_400_000,
+      retryMs: 10_000,
+    };
     const expiresAt = Date.parse(verdict.expiresAt!);
     expect(nowMs + nextLookMs(input)).toBe(expiresAt - 60_000);
     const justBefore = expiresAt - 30_000;

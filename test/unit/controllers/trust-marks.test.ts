@@ -9,7 +9,9 @@ describe('trust marks on member Nodes', () => {
   });
 
   it('taint unverified nodes NoSchedule, and revoked or expired ones NoExecute too', () => {
-    expect(nodeTrustMarks({ verified: false, reason: 'JURISDICTION_DENIED', countryCode: 'GB' }).taints).toEqual([{ key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' }]);
+    expect(nodeTrustMarks({ verified: false, reason: 'JURISDICTION_DENIED', countryCode: 'GB' }).taints).toEqual([
+      { key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' },
+    ]);
     for (const reason of ['REVOKED', 'EXPIRED'] as const) {
       expect(nodeTrustMarks({ verified: false, reason }).taints.map((t) => t.effect)).toEqual(['NoSchedule', 'NoExecute']);
     }

@@ -37,7 +37,13 @@ function runAndKill(args: string[], pauseMs: number): Promise<string[]> {
     child.on('close', (_code, signal) => {
       if (signal !== 'SIGKILL') reject(new Error(`the writer exited on its own (${_code}): ${errors}`));
       // Only whole lines were written after an acknowledgement; a partial one cannot happen on a pipe, but is not counted.
-      else resolve(out.split('\n').slice(0, -1).filter((line) => line !== 'open'));
+      else
+        resolve(
+          out
+            .split('\n')
+            .slice(0, -1)
+            .filter((line) => line !== 'open'),
+        );
     });
   });
 }

@@ -23,7 +23,15 @@ const attestation = (nodeName: string, verified = true) => ({
   credentialDigest: 'b'.repeat(64),
   observedAt: '2026-11-24T10:00:00Z',
 });
-const policy = { datasetId: 'scans', allowedJurisdictions: ['EU'], allowedCountries: [], allowedProviders: [], allowedPurposes: ['inference'], verifiedNodesOnly: true, grantTtlSeconds: 600 };
+const policy = {
+  datasetId: 'scans',
+  allowedJurisdictions: ['EU'],
+  allowedCountries: [],
+  allowedProviders: [],
+  allowedPurposes: ['inference'],
+  verifiedNodesOnly: true,
+  grantTtlSeconds: 600,
+};
 const details = { location: 's3://tenant/scans', keyReference: 'kms://tenant/k1' };
 
 const openOn = (fs: CrashFileSystem) => EmbeddedLedger.open('/data/ledger', ledgerOptions('/data/head/head.json', signer, fs));
@@ -73,10 +81,18 @@ describe('embedded ledger durability', () => {
     const fs = new CrashFileSystem('/data');
     const outbox = LedgerOutbox.open('/data/outbox', fs);
     outbox.add(attestation('a'));
-    expect(LedgerOutbox.open('/data/outbox', fs.crash()).entries().map((e) => e.record.nodeName)).toEqual(['a']);
+    expect(
+      LedgerOutbox.open('/data/outbox', fs.crash())
+        .entries()
+        .map((e) => e.record.nodeName),
+    ).toEqual(['a']);
     outbox.add(attestation('b'));
     outbox.add(attestation('c'));
     outbox.remove(new Set([outbox.entries()[0].id]));
-    expect(LedgerOutbox.open('/data/outbox', fs.crash()).entries().map((e) => e.record.nodeName)).toEqual(['b', 'c']);
+    expect(
+      LedgerOutbox.open('/data/outbox', fs.crash())
+        .entries()
+        .map((e) => e.record.nodeName),
+    ).toEqual(['b', 'c']);
   });
 });

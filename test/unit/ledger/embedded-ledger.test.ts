@@ -36,7 +36,15 @@ const attestation = (nodeName: string, verified = true) => ({
 });
 const ISSUER = 'did:web:issuer.example.eu';
 const ANCHORS = [{ did: ISSUER, name: 'Example issuer', countries: ['FR'] }];
-const policy = { datasetId: 'scans', allowedJurisdictions: ['EU'], allowedCountries: [], allowedProviders: [], allowedPurposes: ['inference'], verifiedNodesOnly: true, grantTtlSeconds: 600 };
+const policy = {
+  datasetId: 'scans',
+  allowedJurisdictions: ['EU'],
+  allowedCountries: [],
+  allowedProviders: [],
+  allowedPurposes: ['inference'],
+  verifiedNodesOnly: true,
+  grantTtlSeconds: 600,
+};
 const details = { location: 's3://tenant/scans', keyReference: 'kms://tenant/k1' };
 
 async function populate(): Promise<void> {
@@ -51,7 +59,11 @@ async function populate(): Promise<void> {
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await empirectl(args, (l) => lines.push(l), (l) => lines.push(l));
+  const code = await empirectl(
+    args,
+    (l) => lines.push(l),
+    (l) => lines.push(l),
+  );
   return { code, out: lines.join('\n') };
 }
 
@@ -134,7 +146,10 @@ describe('EmbeddedLedger', () => {
     await populate();
     const store = join(dir, 'private', 'TenantMSP.jsonl');
     writeFileSync(store, `not json\n${readFileSync(store, 'utf8')}`);
-    expect(verifyLedger(dir, { operator: signer })).toMatchObject({ ok: false, problem: expect.stringContaining('TenantMSP.jsonl: line 1 is not a complete record') });
+    expect(verifyLedger(dir, { operator: signer })).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('TenantMSP.jsonl: line 1 is not a complete record'),
+    });
     await expect(open()).rejects.toThrow(/TenantMSP.jsonl: line 1 is not a complete record/);
   });
 
@@ -155,7 +170,10 @@ describe('EmbeddedLedger', () => {
     await populate();
     const other = operatorKey();
     await expect(EmbeddedLedger.open(dir, ledgerOptions(join(root, 'other-head.json'), other))).rejects.toThrow(/block 0 is not signed by the operator/);
-    expect(await cli('ledger', 'verify', '--dir', dir, '--operator', other.did)).toMatchObject({ code: 3, out: expect.stringContaining('first bad block: 0 (no block verifies;') });
+    expect(await cli('ledger', 'verify', '--dir', dir, '--operator', other.did)).toMatchObject({
+      code: 3,
+      out: expect.stringContaining('first bad block: 0 (no block verifies;'),
+    });
   });
 
   it('acknowledges a repeated, unchanged transaction only once the block holding its effect is on disk', async () => {
@@ -175,7 +193,10 @@ describe('EmbeddedLedger', () => {
 
   it('exits 2 with the cause when there is no ledger to verify', async () => {
     expect(await cli('ledger', 'verify', '--dir', dir)).toMatchObject({ code: 2, out: expect.stringContaining('--operator is required') });
-    expect(await cli('ledger', 'verify', '--dir', join(dir, 'nowhere'), '--operator', signer.did)).toMatchObject({ code: 2, out: expect.stringContaining('holds no embedded ledger') });
+    expect(await cli('ledger', 'verify', '--dir', join(dir, 'nowhere'), '--operator', signer.did)).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('holds no embedded ledger'),
+    });
     expect(await cli('ledger', 'check')).toMatchObject({ code: 2, out: expect.stringMatching(/unknown command 'check'\nCommands: verify, /) });
   });
 });

@@ -33,15 +33,32 @@ describe('LedgerOutbox', () => {
     expect(reopened.entries().map((e) => `${e.record.nodeName}:${e.record.reason}`)).toEqual(['a:PROOF_MISSING', 'b:VERIFIED', 'a:VERIFIED']);
     reopened.remove(new Set([reopened.entries()[0].id]));
     const next = reopened.add(verdict('c', 'REVOKED', '2026-11-24T10:00:04Z'));
-    expect(new Set(LedgerOutbox.open(dir).entries().map((e) => e.id)).size).toBe(3);
-    expect(next.id).toBeGreaterThan(Math.max(...reopened.entries().filter((e) => e !== next).map((e) => e.id)));
+    expect(
+      new Set(
+        LedgerOutbox.open(dir)
+          .entries()
+          .map((e) => e.id),
+      ).size,
+    ).toBe(3);
+    expect(next.id).toBeGreaterThan(
+      Math.max(
+        ...reopened
+          .entries()
+          .filter((e) => e !== next)
+          .map((e) => e.id),
+      ),
+    );
   });
 
   it('drops a torn last line: that enqueue was never acknowledged', () => {
     const outbox = LedgerOutbox.open(dir);
     outbox.add(verdict('a', 'VERIFIED', '2026-11-24T10:00:00Z'));
     appendFileSync(join(dir, 'outbox.jsonl'), '{"id":2,"record":{"sovereignNode":"b"');
-    expect(LedgerOutbox.open(dir).entries().map((e) => e.record.nodeName)).toEqual(['a']);
+    expect(
+      LedgerOutbox.open(dir)
+        .entries()
+        .map((e) => e.record.nodeName),
+    ).toEqual(['a']);
   });
 });
 
@@ -102,12 +119,17 @@ describe('OutboxLedger', () => {
       return inner(record);
     };
     remote.state.up = false;
-    for (const name of ['a', 'b', 'c']) await expect(ledger.recordAttestation(verdict(name, 'VERIFIED', '2026-11-24T10:00:00Z'))).rejects.toBeInstanceOf(LedgerUnavailableError);
+    for (const name of ['a', 'b', 'c'])
+      await expect(ledger.recordAttestation(verdict(name, 'VERIFIED', '2026-11-24T10:00:00Z'))).rejects.toBeInstanceOf(LedgerUnavailableError);
     remote.state.up = true;
     calls = 0;
     await expect(ledger.recordAttestation(verdict('d', 'VERIFIED', '2026-11-24T10:00:01Z'))).rejects.toBeInstanceOf(LedgerUnavailableError);
     expect(remote.state.recorded).toEqual(['a:VERIFIED']);
-    expect(LedgerOutbox.open(dir).entries().map((e) => e.record.nodeName)).toEqual(['b', 'c', 'd']);
+    expect(
+      LedgerOutbox.open(dir)
+        .entries()
+        .map((e) => e.record.nodeName),
+    ).toEqual(['b', 'c', 'd']);
   });
 
   it('drains on its own, periodically, once the ledger returns', async () => {

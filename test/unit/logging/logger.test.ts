@@ -11,10 +11,22 @@ function capture(format: 'json' | 'text') {
 describe('logger', () => {
   it('writes one JSON object per line in production, with secrets redacted at any depth', async () => {
     const { logger, lines } = capture('json');
-    logger.info('connected', { component: 'cluster', cluster: 'paris', kubeconfig: 'apiVersion: v1\nusers: [token: abc]', auth: { token: 's3cr3t', user: 'op' } });
+    logger.info('connected', {
+      component: 'cluster',
+      cluster: 'paris',
+      kubeconfig: 'apiVersion: v1\nusers: [token: abc]',
+      auth: { token: 's3cr3t', user: 'op' },
+    });
     await new Promise((r) => setImmediate(r));
     const entry = JSON.parse(lines[0]);
-    expect(entry).toMatchObject({ level: 'info', message: 'connected', component: 'cluster', cluster: 'paris', kubeconfig: '[redacted]', auth: { token: '[redacted]', user: 'op' } });
+    expect(entry).toMatchObject({
+      level: 'info',
+      message: 'connected',
+      component: 'cluster',
+      cluster: 'paris',
+      kubeconfig: '[redacted]',
+      auth: { token: '[redacted]', user: 'op' },
+    });
     expect(lines[0]).not.toContain('s3cr3t');
     expect(typeof entry.timestamp).toBe('string');
   });

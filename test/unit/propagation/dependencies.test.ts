@@ -71,7 +71,12 @@ describe('member copies', () => {
     expect(renderConfigMap({ metadata: hostMeta, data: { a: '1' }, binaryData: { b: 'AA==' }, immutable: true }, fw)).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'model', namespace: 'ml', labels: { app: 'llm', 'cloudempire.eu/workload': 'ml.llm', 'cloudempire.eu/managed-by': 'cloud-empire' }, annotations: { note: 'keep' } },
+      metadata: {
+        name: 'model',
+        namespace: 'ml',
+        labels: { app: 'llm', 'cloudempire.eu/workload': 'ml.llm', 'cloudempire.eu/managed-by': 'cloud-empire' },
+        annotations: { note: 'keep' },
+      },
       data: { a: '1' },
       binaryData: { b: 'AA==' },
       immutable: true,
@@ -79,7 +84,12 @@ describe('member copies', () => {
   });
 
   it('copies a Secret with its type and data', () => {
-    expect(renderSecret({ metadata: { name: 'tls', labels: { 'cloudempire.eu/workload': 'stale.value' } }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'Y3J0' } }, fw)).toEqual({
+    expect(
+      renderSecret(
+        { metadata: { name: 'tls', labels: { 'cloudempire.eu/workload': 'stale.value' } }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'Y3J0' } },
+        fw,
+      ),
+    ).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'tls', namespace: 'ml', labels: { 'cloudempire.eu/workload': 'ml.llm', 'cloudempire.eu/managed-by': 'cloud-empire' } },

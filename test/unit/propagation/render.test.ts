@@ -58,7 +58,11 @@ describe('renderMemberWorkload', () => {
     const before = structuredClone(fw);
     const out = renderMemberWorkload(input(fw));
     expect(fw).toEqual(before);
-    expect(out).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'agent', namespace: 'prod', labels: { app: 'agent', ...OWNED } } });
+    expect(out).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'agent', namespace: 'prod', labels: { app: 'agent', ...OWNED } },
+    });
     expect(out.spec.replicas).toBe(2);
     expect(out.spec.selector).toEqual({ matchLabels: { app: 'agent' } });
     expect(out.spec.template.metadata!.labels).toEqual({ app: 'agent', ...OWNED });
@@ -102,11 +106,20 @@ describe('renderMemberWorkload', () => {
 
   it.each([
     ['a named node', deployment({ nodeName: 'par-cpu-1' }), 'spec.template.spec.template.spec.nodeName'],
-    ['a nodeSelector on unverified nodes', deployment({ nodeSelector: { 'trust.cloudempire.eu/verified': 'false' } }), 'spec.template.spec.template.spec.nodeSelector'],
+    [
+      'a nodeSelector on unverified nodes',
+      deployment({ nodeSelector: { 'trust.cloudempire.eu/verified': 'false' } }),
+      'spec.template.spec.template.spec.nodeSelector',
+    ],
     ['a toleration of every taint', deployment({ tolerations: [{ operator: 'Exists' }] }), 'spec.template.spec.template.spec.tolerations[0]'],
     [
       'a toleration of the revocation taint',
-      deployment({ tolerations: [{ key: 'gpu', operator: 'Exists' }, { key: 'trust.cloudempire.eu/revoked', operator: 'Exists', effect: 'NoExecute' }] }),
+      deployment({
+        tolerations: [
+          { key: 'gpu', operator: 'Exists' },
+          { key: 'trust.cloudempire.eu/revoked', operator: 'Exists', effect: 'NoExecute' },
+        ],
+      }),
       'spec.template.spec.template.spec.tolerations[1]',
     ],
     ['no containers', deployment({ containers: [] }), 'spec.template.spec.template.spec.containers'],
@@ -130,7 +143,9 @@ describe('renderMemberWorkload', () => {
     const gpuWorkload = (template: WorkloadTemplate, resourceName = 'nvidia.com/gpu') => workload(template, { gpu: { count: 2, resourceName } });
 
     it("gives the first container the pool's resource, the pool's node selector as requirements and its tolerations", () => {
-      const out = renderMemberWorkload(input(gpuWorkload(job({ parallelism: 1 })), { pool: h100, placement: { cluster: 'paris', pool: 'paris-h100', replicas: 1 } }));
+      const out = renderMemberWorkload(
+        input(gpuWorkload(job({ parallelism: 1 })), { pool: h100, placement: { cluster: 'paris', pool: 'paris-h100', replicas: 1 } }),
+      );
       expect(podSpecOf(out).containers[0].resources).toEqual({ limits: { 'nvidia.com/gpu': '2' } });
       expect(terms(out)[0].matchExpressions).toEqual(
         expect.arrayContaining([
@@ -153,7 +168,9 @@ describe('renderMemberWorkload', () => {
           tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
         },
       );
-      const out = renderMemberWorkload(input(gpuWorkload(template), { pool: { ...mig, tolerations: h100.tolerations }, placement: { cluster: 'madrid', replicas: 1 } }));
+      const out = renderMemberWorkload(
+        input(gpuWorkload(template), { pool: { ...mig, tolerations: h100.tolerations }, placement: { cluster: 'madrid', replicas: 1 } }),
+      );
       expect(podSpecOf(out).containers[0].resources).toBeUndefined();
       expect(podSpecOf(out).containers[1].resources).toEqual({ limits: { cpu: '4', 'nvidia.com/mig-1g.10gb': '2' }, requests: { cpu: '2' } });
       expect(podSpecOf(out).tolerations).toHaveLength(1);
@@ -169,9 +186,9 @@ describe('renderMemberWorkload', () => {
 
     it('refuses GPUs without a pool, and a pool other than the decided one', () => {
       expect(() => renderMemberWorkload(input(gpuWorkload(job({ parallelism: 1 }))))).toThrow(/names no GpuPool in cluster paris/);
-      expect(() => renderMemberWorkload(input(gpuWorkload(job({ parallelism: 1 })), { pool: h100, placement: { cluster: 'paris', pool: 'other', replicas: 1 } }))).toThrow(
-        /places cluster paris on pool other/,
-      );
+      expect(() =>
+        renderMemberWorkload(input(gpuWorkload(job({ parallelism: 1 })), { pool: h100, placement: { cluster: 'paris', pool: 'other', replicas: 1 } })),
+      ).toThrow(/places cluster paris on pool other/);
     });
   });
 
@@ -179,8 +196,20 @@ describe('renderMemberWorkload', () => {
     it.each([
       ['a divided share', { parallelism: 4, completions: 20 }, { replicas: 2, completions: 10 }, undefined, { parallelism: 2, completions: 10 }],
       ['a work-queue Job (no completions)', { parallelism: 4 }, { replicas: 3 }, undefined, { parallelism: 3 }],
-      ['Duplicated: every cluster runs all completions', { parallelism: 2, completions: 6 }, { replicas: 2 }, 'Duplicated' as const, { parallelism: 2, completions: 6 }],
-      ['an Indexed Job kept whole in one cluster', { parallelism: 4, completions: 20, completionMode: 'Indexed' }, { replicas: 4, completions: 20 }, undefined, { parallelism: 4, completions: 20 }],
+      [
+        'Duplicated: every cluster runs all completions',
+        { parallelism: 2, completions: 6 },
+        { replicas: 2 },
+        'Duplicated' as const,
+        { parallelism: 2, completions: 6 },
+      ],
+      [
+        'an Indexed Job kept whole in one cluster',
+        { parallelism: 4, completions: 20, completionMode: 'Indexed' },
+        { replicas: 4, completions: 20 },
+        undefined,
+        { parallelism: 4, completions: 20 },
+      ],
     ])('renders %s', (_what, spec, share, type, want) => {
       const fw = workload(job(spec), type ? { placement: { replicaScheduling: { type } } } : {});
       const out = renderMemberWorkload(input(fw, { placement: { cluster: 'paris', ...share } }));
@@ -205,7 +234,10 @@ describe('renderMemberWorkload', () => {
         {
           clusterName: 'paris',
           replicas: 5,
-          images: [{ container: 'agent', image: 'mirror.paris.eu/agent:1' }, { container: 'migrate', image: 'mirror.paris.eu/m:1' }],
+          images: [
+            { container: 'agent', image: 'mirror.paris.eu/agent:1' },
+            { container: 'migrate', image: 'mirror.paris.eu/m:1' },
+          ],
           labels: { site: 'par' },
           annotations: { 'ops.example.eu/oncall': 'paris' },
         },
@@ -231,7 +263,14 @@ describe('renderMemberWorkload', () => {
 });
 
 describe('invariant 1: whatever the template says, every rendered pod requires verified nodes in allowed countries', () => {
-  const key = fc.constantFrom('trust.cloudempire.eu/verified', 'trust.cloudempire.eu/country', 'trust.cloudempire.eu/jurisdiction', 'gpu.cloudempire.eu/pool', 'zone', 'kubernetes.io/hostname');
+  const key = fc.constantFrom(
+    'trust.cloudempire.eu/verified',
+    'trust.cloudempire.eu/country',
+    'trust.cloudempire.eu/jurisdiction',
+    'gpu.cloudempire.eu/pool',
+    'zone',
+    'kubernetes.io/hostname',
+  );
   const requirement = fc.record({
     key,
     operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt'),
@@ -241,8 +280,17 @@ describe('invariant 1: whatever the template says, every rendered pod requires v
   const podSpec = fc.record(
     {
       nodeSelector: fc.dictionary(key, fc.constantFrom('true', 'false', 'FR', 'GB')),
-      affinity: fc.record({ nodeAffinity: fc.record({ requiredDuringSchedulingIgnoredDuringExecution: fc.record({ nodeSelectorTerms: fc.array(term, { maxLength: 3 }) }) }) }),
-      tolerations: fc.array(fc.record({ key: fc.option(key, { nil: undefined }), operator: fc.constantFrom('Exists', 'Equal'), effect: fc.constantFrom('NoSchedule', 'NoExecute') }), { maxLength: 2 }),
+      affinity: fc.record({
+        nodeAffinity: fc.record({ requiredDuringSchedulingIgnoredDuringExecution: fc.record({ nodeSelectorTerms: fc.array(term, { maxLength: 3 }) }) }),
+      }),
+      tolerations: fc.array(
+        fc.record({
+          key: fc.option(key, { nil: undefined }),
+          operator: fc.constantFrom('Exists', 'Equal'),
+          effect: fc.constantFrom('NoSchedule', 'NoExecute'),
+        }),
+        { maxLength: 2 },
+      ),
       nodeName: fc.option(fc.constantFrom('par-edge-lon'), { nil: undefined }),
     },
     { requiredKeys: [] },

@@ -39,7 +39,11 @@ describe('aggregateStatus', () => {
     ['a rollout under way', deployment(4, { replicas: 4, updatedReplicas: 2, readyReplicas: 4, availableReplicas: 4 }), 'RollingOut'],
     ['old replicas still terminating', deployment(2, { replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }), 'RollingOut'],
     ['replicas not yet available', deployment(2, { replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 1 }), 'RollingOut'],
-    ['a spec the member has not observed', { ...rolledOut(2), metadata: { generation: 3 }, status: { ...rolledOut(2).status, observedGeneration: 2 } }, 'MemberNotObserved'],
+    [
+      'a spec the member has not observed',
+      { ...rolledOut(2), metadata: { generation: 3 }, status: { ...rolledOut(2).status, observedGeneration: 2 } },
+      'MemberNotObserved',
+    ],
   ])('is Progressing, not Ready, with %s', (_what, object, reason) => {
     const status = aggregateStatus(1, 'Deployment', [
       { cluster: 'paris', desired: 2, object: rolledOut(2) },
@@ -57,10 +61,24 @@ describe('aggregateStatus', () => {
     ['an unreachable cluster', { cluster: 'madrid', desired: 2, unreachable: 'connect ECONNREFUSED 127.0.0.1:6443' }, 'ClusterUnreachable'],
     [
       'a rollout past its deadline',
-      { cluster: 'madrid', desired: 2, object: deployment(2, { conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "a" has timed out progressing.' }] }) },
+      {
+        cluster: 'madrid',
+        desired: 2,
+        object: deployment(2, {
+          conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "a" has timed out progressing.' }],
+        }),
+      },
       'ProgressDeadlineExceeded',
     ],
-    ['pods that cannot be created', { cluster: 'madrid', desired: 2, object: deployment(2, { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'quota' }] }) }, 'FailedCreate'],
+    [
+      'pods that cannot be created',
+      {
+        cluster: 'madrid',
+        desired: 2,
+        object: deployment(2, { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'quota' }] }),
+      },
+      'FailedCreate',
+    ],
   ])('is Degraded and not Ready with %s, and still counts the healthy clusters', (_what, observation, reason) => {
     const status = aggregateStatus(1, 'Deployment', [{ cluster: 'paris', desired: 2, object: rolledOut(2) }, observation]);
     expect(byType(status.conditions)).toEqual({
@@ -88,21 +106,37 @@ describe('aggregateStatus', () => {
     ]);
     expect(byType(done.conditions)).toMatchObject({ Ready: { status: 'True', reason: 'JobsComplete' }, Progressing: { status: 'False' } });
     const failed = aggregateStatus(1, 'Job', [
-      { cluster: 'paris', desired: 1, object: job({ failed: 3, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] }) },
+      {
+        cluster: 'paris',
+        desired: 1,
+        object: job({
+          failed: 3,
+          conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+        }),
+      },
     ]);
     expect(byType(failed.conditions)).toMatchObject({ Degraded: { status: 'True', reason: 'JobFailed' }, Ready: { status: 'False', reason: 'JobFailed' } });
     expect(failed.conditions.find((c) => c.type === 'Degraded')!.message).toContain('BackoffLimitExceeded');
   });
 
   it('follows StatefulSet revisions and readiness', () => {
-    const set = (status: V1StatefulSet['status']): V1StatefulSet => ({ metadata: { generation: 1 }, spec: { replicas: 3, selector: {}, serviceName: 's', template: {} }, status });
+    const set = (status: V1StatefulSet['status']): V1StatefulSet => ({
+      metadata: { generation: 1 },
+      spec: { replicas: 3, selector: {}, serviceName: 's', template: {} },
+      status,
+    });
     const current = { replicas: 3, observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'r2', updateRevision: 'r2' };
     expect(byType(aggregateStatus(1, 'StatefulSet', [{ cluster: 'paris', desired: 3, object: set(current) }]).conditions).Ready.status).toBe('True');
-    expect(byType(aggregateStatus(1, 'StatefulSet', [{ cluster: 'paris', desired: 3, object: set({ ...current, currentRevision: 'r1' }) }]).conditions).Ready).toEqual({
+    expect(
+      byType(aggregateStatus(1, 'StatefulSet', [{ cluster: 'paris', desired: 3, object: set({ ...current, currentRevision: 'r1' }) }]).conditions).Ready,
+    ).toEqual({
       status: 'False',
       reason: 'RollingOut',
     });
-    expect(byType(aggregateStatus(1, 'StatefulSet', [{ cluster: 'paris', desired: 3, object: set({ ...current, readyReplicas: 2 }) }]).conditions).Progressing.status).toBe('True');
+    expect(
+      byType(aggregateStatus(1, 'StatefulSet', [{ cluster: 'paris', desired: 3, object: set({ ...current, readyReplicas: 2 }) }]).conditions).Progressing
+        .status,
+    ).toBe('True');
   });
 
   it('says NoPlacement for an empty decision', () => {

@@ -21,13 +21,16 @@ describe('WorkQueue', () => {
     let runs = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const queue = new WorkQueue(async () => {
-      running++;
-      runs++;
-      maxRunning = Math.max(maxRunning, running);
-      if (runs === 1) await gate;
-      running--;
-    }, { workers: 4 });
+    const queue = new WorkQueue(
+      async () => {
+        running++;
+        runs++;
+        maxRunning = Math.max(maxRunning, running);
+        if (runs === 1) await gate;
+        running--;
+      },
+      { workers: 4 },
+    );
     queue.add('a');
     await new Promise((r) => setImmediate(r));
     queue.add('a');
@@ -40,11 +43,14 @@ describe('WorkQueue', () => {
 
   it('retries failures with growing backoff and honours requeue-after', async () => {
     const times: number[] = [];
-    const queue = new WorkQueue(async () => {
-      times.push(Date.now());
-      if (times.length < 3) throw new Error('not yet');
-      if (times.length === 3) return { requeueAfterMs: 30 };
-    }, { baseDelayMs: 20 });
+    const queue = new WorkQueue(
+      async () => {
+        times.push(Date.now());
+        if (times.length < 3) throw new Error('not yet');
+        if (times.length === 3) return { requeueAfterMs: 30 };
+      },
+      { baseDelayMs: 20 },
+    );
     queue.onError = () => undefined;
     queue.add('k');
     while (times.length < 4) await new Promise((r) => setTimeout(r, 10));

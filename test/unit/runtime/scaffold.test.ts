@@ -73,7 +73,9 @@ describe('finalizer helpers', () => {
     const pools = new FakeKind<GpuPool>(GpuPoolKind);
     await finalize(pools, pools.seed(pool('p')), 'cloudempire.eu/x', async () => undefined);
     await pools.delete('p');
-    await expect(finalize(pools, (await pools.get('p'))!, 'cloudempire.eu/x', async () => Promise.reject(new Error('member down')))).rejects.toThrow('member down');
+    await expect(finalize(pools, (await pools.get('p'))!, 'cloudempire.eu/x', async () => Promise.reject(new Error('member down')))).rejects.toThrow(
+      'member down',
+    );
     expect((await pools.get('p'))?.metadata.finalizers).toEqual(['cloudempire.eu/x']);
   });
 });
@@ -146,10 +148,13 @@ describe('shared informer and controllers', () => {
     const informer = new SharedInformer<GpuPool>('gpupools', pools.open);
     const nodeInformer = new SharedInformer<{ cluster: string }>('nodes', nodes.open);
     const woken: string[] = [];
-    const controller = new Controller<GpuPool>({ name: 'c', informer, reconciler: { reconcile: async (key) => (woken.push(key), done) }, reads: [nodeInformer], log }).watches(
-      nodeInformer.subscribe,
-      (node) => keysWhere(informer, (p) => p.spec.memberCluster === node.cluster),
-    );
+    const controller = new Controller<GpuPool>({
+      name: 'c',
+      informer,
+      reconciler: { reconcile: async (key) => (woken.push(key), done) },
+      reads: [nodeInformer],
+      log,
+    }).watches(nodeInformer.subscribe, (node) => keysWhere(informer, (p) => p.spec.memberCluster === node.cluster));
     await controller.start();
     pools.emit(pool('paris-a'));
     pools.emit(pool('madrid-a', 'madrid'));
@@ -209,7 +214,12 @@ describe('shared informer and controllers', () => {
 
 describe('typed kind clients', () => {
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
 
   it('know where a kind lives, cluster-scoped or namespaced', () => {
     expect(collectionPath(GpuPoolKind)).toBe('/apis/cloudempire.eu/v1alpha1/gpupools');

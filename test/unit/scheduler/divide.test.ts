@@ -54,16 +54,30 @@ describe('division arithmetic', () => {
   });
 });
 
-const three = () => [member('paris', { country: 'FR', provider: 'ovhcloud', region: 'eu-west' }), member('madrid', { country: 'ES', provider: 'atos', region: 'eu-south' }), member('warsaw', { country: 'PL', provider: 'cloudferro', region: 'eu-central' })];
+const three = () => [
+  member('paris', { country: 'FR', provider: 'ovhcloud', region: 'eu-west' }),
+  member('madrid', { country: 'ES', provider: 'atos', region: 'eu-south' }),
+  member('warsaw', { country: 'PL', provider: 'cloudferro', region: 'eu-central' }),
+];
 
 describe('selection and division in schedule()', () => {
   it('spreads over minGroups countries', () => {
     const d = schedule(workload({ replicas: 6, placement: { spreadConstraints: [{ by: 'country', minGroups: 3, maxGroups: 3 }] } }), snapshotOf(three()));
-    expect(d.placements.map((p) => [p.cluster, p.country, p.replicas])).toEqual([['madrid', 'ES', 2], ['paris', 'FR', 2], ['warsaw', 'PL', 2]]);
+    expect(d.placements.map((p) => [p.cluster, p.country, p.replicas])).toEqual([
+      ['madrid', 'ES', 2],
+      ['paris', 'FR', 2],
+      ['warsaw', 'PL', 2],
+    ]);
   });
 
   it('even Aggregated covers minGroups', () => {
-    const d = schedule(workload({ replicas: 4, placement: { spreadConstraints: [{ by: 'region', minGroups: 2 }], replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } } }), snapshotOf(three()));
+    const d = schedule(
+      workload({
+        replicas: 4,
+        placement: { spreadConstraints: [{ by: 'region', minGroups: 2 }], replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } },
+      }),
+      snapshotOf(three()),
+    );
     expect(new Set(d.placements.map((p) => p.cluster)).size).toBeGreaterThanOrEqual(2);
     expect(sum(d.placements.map((p) => p.replicas))).toBe(4);
   });
@@ -75,7 +89,10 @@ describe('selection and division in schedule()', () => {
   });
 
   it('an unsatisfiable minGroups says how many groups there are', () => {
-    const d = schedule(workload({ replicas: 6, placement: { countries: { include: ['FR', 'ES'] }, spreadConstraints: [{ by: 'country', minGroups: 3 }] } }), snapshotOf(three()));
+    const d = schedule(
+      workload({ replicas: 6, placement: { countries: { include: ['FR', 'ES'] }, spreadConstraints: [{ by: 'country', minGroups: 3 }] } }),
+      snapshotOf(three()),
+    );
     expect(d).toMatchObject({ result: 'Unschedulable', placements: [], unschedulable: { code: 'SpreadUnsatisfiable' } });
     expect(d.unschedulable!.message).toBe('spread by country needs at least 3 countries; only 2 pass the filters (ES, FR)');
   });
@@ -87,26 +104,59 @@ describe('selection and division in schedule()', () => {
   });
 
   it('Weighted with weights on clusters that are all refused', () => {
-    const d = schedule(workload({ replicas: 3, placement: { countries: { exclude: ['FR'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Weighted', weights: [{ clusterName: 'paris', weight: 1 }] } } }), snapshotOf(three()));
+    const d = schedule(
+      workload({
+        replicas: 3,
+        placement: {
+          countries: { exclude: ['FR'] },
+          replicaScheduling: { type: 'Divided', divisionPreference: 'Weighted', weights: [{ clusterName: 'paris', weight: 1 }] },
+        },
+      }),
+      snapshotOf(three()),
+    );
     expect(d.unschedulable).toMatchObject({ code: 'NoWeightedClusterFeasible' });
   });
 
   it('Weighted static split', () => {
-    const d = schedule(workload({ replicas: 6, placement: { replicaScheduling: { type: 'Divided', divisionPreference: 'Weighted', weights: [{ clusterName: 'paris', weight: 2 }, { clusterName: 'warsaw', weight: 1 }] } } }), snapshotOf(three()));
-    expect(d.placements.map((p) => [p.cluster, p.replicas])).toEqual([['paris', 4], ['warsaw', 2]]);
+    const d = schedule(
+      workload({
+        replicas: 6,
+        placement: {
+          replicaScheduling: {
+            type: 'Divided',
+            divisionPreference: 'Weighted',
+            weights: [
+              { clusterName: 'paris', weight: 2 },
+              { clusterName: 'warsaw', weight: 1 },
+            ],
+          },
+        },
+      }),
+      snapshotOf(three()),
+    );
+    expect(d.placements.map((p) => [p.cluster, p.replicas])).toEqual([
+      ['paris', 4],
+      ['warsaw', 2],
+    ]);
   });
 
   it('Duplicated runs every replica in every selected cluster, refusing those too small', () => {
     const clusters = [...three().slice(0, 2), member('warsaw', { country: 'PL', cpuMillis: 1000 })];
     const d = schedule(workload({ replicas: 3, cpu: '500m', placement: { replicaScheduling: { type: 'Duplicated' } } }), snapshotOf(clusters));
-    expect(d.placements.map((p) => [p.cluster, p.replicas])).toEqual([['madrid', 3], ['paris', 3]]);
+    expect(d.placements.map((p) => [p.cluster, p.replicas])).toEqual([
+      ['madrid', 3],
+      ['paris', 3],
+    ]);
     expect(d.evaluations.find((e) => e.cluster === 'warsaw')!.refusal).toMatchObject({ code: 'InsufficientCapacity', plugin: 'ResourceFit' });
   });
 
   it('more replicas than verified capacity is a refusal with the figures', () => {
     const clusters = [member('a', { cpuMillis: 2000 }), member('b', { cpuMillis: 1000 })];
     const d = schedule(workload({ replicas: 7, cpu: '500m' }), snapshotOf(clusters));
-    expect(d.unschedulable).toEqual({ code: 'InsufficientCapacity', message: '7 replica(s) asked; the verified free capacity of the 2 selected cluster(s) holds 6' });
+    expect(d.unschedulable).toEqual({
+      code: 'InsufficientCapacity',
+      message: '7 replica(s) asked; the verified free capacity of the 2 selected cluster(s) holds 6',
+    });
   });
 
   it('nowhere to go says why, by code', () => {
@@ -116,11 +166,29 @@ describe('selection and division in schedule()', () => {
 
   it('Jobs divide parallelism and completions', () => {
     const clusters = [member('a', { cpuMillis: 3000 }), member('b', { cpuMillis: 1000 })];
-    const d = schedule(workload({ kind: 'Job', parallelism: 4, completions: 20, cpu: '1', placement: { replicaScheduling: { type: 'Divided', divisionPreference: 'Dynamic' } } }), snapshotOf(clusters));
-    expect(d.placements.map((p) => [p.cluster, p.replicas, p.completions])).toEqual([['a', 3, 15], ['b', 1, 5]]);
+    const d = schedule(
+      workload({
+        kind: 'Job',
+        parallelism: 4,
+        completions: 20,
+        cpu: '1',
+        placement: { replicaScheduling: { type: 'Divided', divisionPreference: 'Dynamic' } },
+      }),
+      snapshotOf(clusters),
+    );
+    expect(d.placements.map((p) => [p.cluster, p.replicas, p.completions])).toEqual([
+      ['a', 3, 15],
+      ['b', 1, 5],
+    ]);
     // Duplicated: every cluster runs the whole Job.
-    const everywhere = schedule(workload({ kind: 'Job', parallelism: 1, completions: 6, cpu: '1', placement: { replicaScheduling: { type: 'Duplicated' } } }), snapshotOf(clusters));
-    expect(everywhere.placements.map((p) => [p.cluster, p.replicas, p.completions])).toEqual([['a', 1, 6], ['b', 1, 6]]);
+    const everywhere = schedule(
+      workload({ kind: 'Job', parallelism: 1, completions: 6, cpu: '1', placement: { replicaScheduling: { type: 'Duplicated' } } }),
+      snapshotOf(clusters),
+    );
+    expect(everywhere.placements.map((p) => [p.cluster, p.replicas, p.completions])).toEqual([
+      ['a', 1, 6],
+      ['b', 1, 6],
+    ]);
     // parallelism beyond completions is never placed
     const small = schedule(workload({ kind: 'Job', parallelism: 8, completions: 2 }), snapshotOf(clusters));
     expect(sum(small.placements.map((p) => p.replicas))).toBe(2);
@@ -128,12 +196,24 @@ describe('selection and division in schedule()', () => {
 });
 
 describe('ordered fallback', () => {
-  const world = () => snapshotOf([member('a', { country: 'FR' }), member('b', { country: 'DE' }), member('c', { country: 'GB', nodes: { c1: 'GB' } }), member('d', { country: 'FR', cpuMillis: 1000 })]);
+  const world = () =>
+    snapshotOf([
+      member('a', { country: 'FR' }),
+      member('b', { country: 'DE' }),
+      member('c', { country: 'GB', nodes: { c1: 'GB' } }),
+      member('d', { country: 'FR', cpuMillis: 1000 }),
+    ]);
 
   it('is used, in its order, when no preferred cluster fits', () => {
-    const d = schedule(workload({ replicas: 3, cpu: '500m', placement: { clusterAffinity: { clusterNames: ['zz-missing'] }, fallback: ['d', 'b', 'a'] } }), world());
+    const d = schedule(
+      workload({ replicas: 3, cpu: '500m', placement: { clusterAffinity: { clusterNames: ['zz-missing'] }, fallback: ['d', 'b', 'a'] } }),
+      world(),
+    );
     expect(d.fallback).toBe(true);
-    expect(d.placements.map((p) => [p.cluster, p.replicas])).toEqual([['b', 1], ['d', 2]]);
+    expect(d.placements.map((p) => [p.cluster, p.replicas])).toEqual([
+      ['b', 1],
+      ['d', 2],
+    ]);
   });
 
   it('never bypasses jurisdiction, verification or policy', () => {
@@ -159,13 +239,26 @@ describe('stability', () => {
     expect(kept.placements.map((p) => [p.cluster, p.replicas])).toEqual([['a', 4]]);
     expect(kept.reservations).toEqual([]);
     // The rest of the federation is ranked only when someone asks why.
-    expect(kept.evaluations.map((e) => [e.cluster, e.score !== undefined])).toEqual([['a', true], ['b', true], ['c', true]]);
+    expect(kept.evaluations.map((e) => [e.cluster, e.score !== undefined])).toEqual([
+      ['a', true],
+      ['b', true],
+      ['c', true],
+    ]);
     expect(JSON.parse(JSON.stringify(kept)).evaluations).toHaveLength(3);
   });
 
   it('moves only the share of a cluster that is now refused', () => {
-    const clusters = [member('a', { cpuMillis: 10_000 }), member('b', { cpuMillis: 20_000, taints: [{ key: 'cloudempire.eu/unreachable', effect: 'NoExecute' }] }), member('c', { cpuMillis: 40_000 })];
-    const d = schedule(w(), snapshotOf(clusters), { current: [{ cluster: 'a', replicas: 2 }, { cluster: 'b', replicas: 2 }] });
+    const clusters = [
+      member('a', { cpuMillis: 10_000 }),
+      member('b', { cpuMillis: 20_000, taints: [{ key: 'cloudempire.eu/unreachable', effect: 'NoExecute' }] }),
+      member('c', { cpuMillis: 40_000 }),
+    ];
+    const d = schedule(w(), snapshotOf(clusters), {
+      current: [
+        { cluster: 'a', replicas: 2 },
+        { cluster: 'b', replicas: 2 },
+      ],
+    });
     const placed = Object.fromEntries(d.placements.map((p) => [p.cluster, p.replicas]));
     expect(placed.a).toBeGreaterThanOrEqual(2);
     expect(placed.b).toBeUndefined();
@@ -175,13 +268,23 @@ describe('stability', () => {
   });
 
   it('scales down from the least preferred cluster', () => {
-    const d = schedule(workload({ replicas: 2, cpu: '1' }), world(), { current: [{ cluster: 'a', replicas: 2 }, { cluster: 'c', replicas: 2 }] });
+    const d = schedule(workload({ replicas: 2, cpu: '1' }), world(), {
+      current: [
+        { cluster: 'a', replicas: 2 },
+        { cluster: 'c', replicas: 2 },
+      ],
+    });
     expect(sum(d.placements.map((p) => p.replicas))).toBe(2);
   });
 
-  it('a GPU pool that still fits is kept even when full with the workload\'s own pods', () => {
-    const snapshot = snapshotOf([member('a'), member('b')], [pool('a-h100', 'a', { nodes: { 'a-n1': [4, 4] } }), pool('b-h100', 'b', { nodes: { 'b-n1': [8, 0] } })]);
-    const d = schedule(workload({ replicas: 2, placement: {}, gpu: { count: 2, resourceName: 'nvidia.com/gpu' } }), snapshot, { current: [{ cluster: 'a', pool: 'a-h100', replicas: 2 }] });
+  it("a GPU pool that still fits is kept even when full with the workload's own pods", () => {
+    const snapshot = snapshotOf(
+      [member('a'), member('b')],
+      [pool('a-h100', 'a', { nodes: { 'a-n1': [4, 4] } }), pool('b-h100', 'b', { nodes: { 'b-n1': [8, 0] } })],
+    );
+    const d = schedule(workload({ replicas: 2, placement: {}, gpu: { count: 2, resourceName: 'nvidia.com/gpu' } }), snapshot, {
+      current: [{ cluster: 'a', pool: 'a-h100', replicas: 2 }],
+    });
     expect(d.placements.map((p) => [p.cluster, p.pool, p.replicas])).toEqual([['a', 'a-h100', 2]]);
   });
 });

@@ -31,7 +31,9 @@ describe('empirectl explain (offline)', () => {
     const result = await empirectl('explain', '-f', workloadFile('llm-inference'), '--snapshot', SNAPSHOT, ...NOW);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^default\/llm-inference: Scheduled/);
-    expect(result.stdout).toMatch(/madrid\s+refused\s+Jurisdiction\s+CountryNotAllowed: cluster madrid: nodes are attested in ES, not in placement.countries.include \(FR, DE\)/);
+    expect(result.stdout).toMatch(
+      /madrid\s+refused\s+Jurisdiction\s+CountryNotAllowed: cluster madrid: nodes are attested in ES, not in placement.countries.include \(FR, DE\)/,
+    );
     expect(result.stdout).toMatch(/paris\s+score \d+\s+paris-h100\s+1/);
     expect(result.stdout).toMatch(/paris\/paris-h100: 1 pod\(s\) on 2 verified node\(s\) in FR \(ovhcloud\)/);
   });
@@ -40,7 +42,11 @@ describe('empirectl explain (offline)', () => {
     const result = await empirectl('explain', '-f', workloadFile('production-line-agent'), '--snapshot', SNAPSHOT, '-o', 'json', ...NOW);
     expect(result.code).toBe(0);
     const decision = JSON.parse(result.stdout);
-    expect(decision.placements.map((p: { cluster: string; replicas: number; country: string }) => [p.cluster, p.replicas, p.country])).toEqual([['madrid', 2, 'ES'], ['paris', 2, 'FR'], ['warsaw', 2, 'PL']]);
+    expect(decision.placements.map((p: { cluster: string; replicas: number; country: string }) => [p.cluster, p.replicas, p.country])).toEqual([
+      ['madrid', 2, 'ES'],
+      ['paris', 2, 'FR'],
+      ['warsaw', 2, 'PL'],
+    ]);
     // The expired CPU node and the London node are not among Paris's nodes.
     expect(decision.placements[1].nodes.map((n: { name: string }) => n.name)).toEqual(['par-h100-1', 'par-h100-2']);
     expect(decision.placements[1].nodes[0].did).toMatch(/^did:key:z6Mk/);
@@ -52,36 +58,66 @@ describe('empirectl explain (offline)', () => {
     w.spec.placement.spreadConstraints = [{ by: 'country', minGroups: 2 }];
     const result = await empirectl('explain', '-f', write('docker.yaml', stringify(w)), '--snapshot', SNAPSHOT, ...NOW);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/paris\s+refused\s+ImageRegistry\s+ImageRegistryNotAllowed: container agent pulls docker.io\/factory\/line-agent:1.4.2 from docker.io; cluster paris allows only ghcr.io, registry.example.eu/);
+    expect(result.stdout).toMatch(
+      /paris\s+refused\s+ImageRegistry\s+ImageRegistryNotAllowed: container agent pulls docker.io\/factory\/line-agent:1.4.2 from docker.io; cluster paris allows only ghcr.io, registry.example.eu/,
+    );
   });
 
-  it('a workload that fits nowhere exits 3 with every cluster\'s reason', async () => {
+  it("a workload that fits nowhere exits 3 with every cluster's reason", async () => {
     const w = example('llm-inference');
     w.spec.placement.countries.include = ['DE'];
     const result = await empirectl('explain', '-f', write('de.yaml', stringify(w)), '--snapshot', SNAPSHOT, '-o', 'json', ...NOW);
     expect(result.code).toBe(3);
     const decision = JSON.parse(result.stdout);
-    expect(decision.unschedulable).toEqual({ code: 'NoFeasibleCluster', message: 'no cluster passes the filters: 3 of 3 cluster(s) refused (CountryNotAllowed: 3)' });
+    expect(decision.unschedulable).toEqual({
+      code: 'NoFeasibleCluster',
+      message: 'no cluster passes the filters: 3 of 3 cluster(s) refused (CountryNotAllowed: 3)',
+    });
   });
 
   it('several workloads are decided in order against what the previous ones took', async () => {
-    const job = (name: string) => ({ ...example('llm-inference'), metadata: { name, namespace: 'default' }, spec: { ...example('llm-inference').spec, gpu: { count: 8, resourceName: 'nvidia.com/gpu' } } });
-    const result = await empirectl('explain', '-f', write('two.yaml', [job('first'), job('second')].map((j) => stringify(j)).join('---\n')), '--snapshot', SNAPSHOT, '-o', 'json', ...NOW);
+    const job = (name: string) => ({
+      ...example('llm-inference'),
+      metadata: { name, namespace: 'default' },
+      spec: { ...example('llm-inference').spec, gpu: { count: 8, resourceName: 'nvidia.com/gpu' } },
+    });
+    const result = await empirectl(
+      'explain',
+      '-f',
+      write('two.yaml', [job('first'), job('second')].map((j) => stringify(j)).join('---\n')),
+      '--snapshot',
+      SNAPSHOT,
+      '-o',
+      'json',
+      ...NOW,
+    );
     expect(result.code).toBe(3);
     const [first, second] = JSON.parse(result.stdout);
     expect(first).toMatchObject({ result: 'Scheduled', placements: [{ cluster: 'paris', pool: 'paris-h100', replicas: 1 }] });
     expect(second.result).toBe('Unschedulable');
     const paris = second.evaluations.find((e: { cluster: string }) => e.cluster === 'paris');
-    expect(paris.poolRefusals[0]).toMatchObject({ pool: 'paris-h100', code: 'InsufficientGpus', reason: 'pool paris-h100 has 6 nvidia.com/gpu free on verified nodes, a pod needs 8' });
+    expect(paris.poolRefusals[0]).toMatchObject({
+      pool: 'paris-h100',
+      code: 'InsufficientGpus',
+      reason: 'pool paris-h100 has 6 nvidia.com/gpu free on verified nodes, a pod needs 8',
+    });
   });
 });
 
 describe('empirectl explain: bad input exits 2 naming the document and field', () => {
   it.each([
-    ['a workload in the snapshot', () => `${readFileSync(SNAPSHOT, 'utf8')}\n---\n${readFileSync(workloadFile('mig-batch'), 'utf8')}`, /document 15: kind: "FederatedWorkload" does not belong in a snapshot; use MemberCluster, SovereignNode, GpuPool/],
+    [
+      'a workload in the snapshot',
+      () => `${readFileSync(SNAPSHOT, 'utf8')}\n---\n${readFileSync(workloadFile('mig-batch'), 'utf8')}`,
+      /document 15: kind: "FederatedWorkload" does not belong in a snapshot; use MemberCluster, SovereignNode, GpuPool/,
+    ],
     ['an unknown kind', () => 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', /document 1: kind: "ConfigMap" does not belong in a snapshot/],
     ['no MemberCluster', () => '# nothing\n', /not a snapshot: it holds no MemberCluster/],
-    ['a field the schema refuses', () => readFileSync(SNAPSHOT, 'utf8').replace('resourceName: amd.com/gpu', 'resourceName: kubernetes.io/gpu'), /document 14 \(GpuPool "warsaw-mi300x"\): spec.resourceName: /],
+    [
+      'a field the schema refuses',
+      () => readFileSync(SNAPSHOT, 'utf8').replace('resourceName: amd.com/gpu', 'resourceName: kubernetes.io/gpu'),
+      /document 14 \(GpuPool "warsaw-mi300x"\): spec.resourceName: /,
+    ],
     ['not YAML', () => 'kind: [\n', /document 1: not YAML/],
   ])('%s', async (_name, text, message) => {
     const result = await empirectl('explain', '-f', workloadFile('mig-batch'), '--snapshot', write('bad.yaml', text()), ...NOW);

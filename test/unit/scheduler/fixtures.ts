@@ -48,7 +48,12 @@ export function member(name: string, spec: ClusterSpec = {}): { member: MemberCl
   return { member: m, nodes };
 }
 
-export function sovereignNode(cluster: string, nodeName: string, country: string, o: { jurisdiction?: string; verified?: boolean; expiresAt?: string; provider?: string } = {}): SovereignNode {
+export function sovereignNode(
+  cluster: string,
+  nodeName: string,
+  country: string,
+  o: { jurisdiction?: string; verified?: boolean; expiresAt?: string; provider?: string } = {},
+): SovereignNode {
   const verified = o.verified ?? true;
   return {
     apiVersion: API_VERSION,
@@ -56,7 +61,16 @@ export function sovereignNode(cluster: string, nodeName: string, country: string
     metadata: { name: `${cluster}-${nodeName}`, generation: 1 },
     spec: { memberCluster: cluster, nodeName, did: `did:web:nodes.example.eu:${cluster}:${nodeName}`, credential: 'a.b.c' },
     status: {
-      conditions: [{ type: 'Verified', status: verified ? 'True' : 'False', reason: verified ? 'CredentialVerified' : 'CredentialRevoked', message: '', observedGeneration: 1, lastTransitionTime: T }],
+      conditions: [
+        {
+          type: 'Verified',
+          status: verified ? 'True' : 'False',
+          reason: verified ? 'CredentialVerified' : 'CredentialRevoked',
+          message: '',
+          observedGeneration: 1,
+          lastTransitionTime: T,
+        },
+      ],
       countryCode: country as 'FR',
       jurisdiction: o.jurisdiction ?? (country === 'GB' || country === 'CH' ? 'NONEU' : 'EU'),
       ...(o.provider && { provider: o.provider }),
@@ -92,7 +106,15 @@ export function pool(name: string, cluster: string, spec: PoolSpec): GpuPool {
       ...(spec.price !== undefined && { pricePerGpuHour: { amount: spec.price, currency: 'EUR' } }),
     },
     status: {
-      conditions: [{ type: 'Ready', status: spec.ready === false ? 'False' : 'True', reason: spec.ready === false ? 'MemberUnreachable' : 'PoolAvailable', message: spec.ready === false ? 'member unreachable' : '', lastTransitionTime: T }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: spec.ready === false ? 'False' : 'True',
+          reason: spec.ready === false ? 'MemberUnreachable' : 'PoolAvailable',
+          message: spec.ready === false ? 'member unreachable' : '',
+          lastTransitionTime: T,
+        },
+      ],
       nodeCapacity: entries,
     },
   };
@@ -136,7 +158,15 @@ export function workload(w: WorkloadSpec = {}): FederatedWorkload {
     spec: {
       template:
         kind === 'Job'
-          ? { apiVersion: 'batch/v1', kind: 'Job', spec: { template: podTemplate, ...(w.parallelism !== undefined && { parallelism: w.parallelism }), ...(w.completions !== undefined && { completions: w.completions }) } }
+          ? {
+              apiVersion: 'batch/v1',
+              kind: 'Job',
+              spec: {
+                template: podTemplate,
+                ...(w.parallelism !== undefined && { parallelism: w.parallelism }),
+                ...(w.completions !== undefined && { completions: w.completions }),
+              },
+            }
           : { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: w.replicas ?? 1, template: podTemplate } },
       ...(w.placement && { placement: w.placement }),
       ...(w.gpu && { gpu: w.gpu }),

@@ -24,7 +24,14 @@ const clusterArb = fc.record({
   provider: fc.constantFrom(...PROVIDERS),
   cpuCores: fc.integer({ min: 0, max: 16 }),
   tainted: fc.constantFrom(undefined, 'cloudempire.eu/unreachable', 'maintenance'),
-  nodes: fc.array(fc.record({ country: fc.constantFrom(...COUNTRIES), verified: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)), expired: fc.oneof(fc.constant(false), fc.constant(false), fc.constant(true)) }), { minLength: 1, maxLength: 4 }),
+  nodes: fc.array(
+    fc.record({
+      country: fc.constantFrom(...COUNTRIES),
+      verified: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)),
+      expired: fc.oneof(fc.constant(false), fc.constant(false), fc.constant(true)),
+    }),
+    { minLength: 1, maxLength: 4 },
+  ),
   pools: fc.array(
     fc.record({
       resource: fc.constantFrom(...RESOURCES),
@@ -51,7 +58,9 @@ interface Facts {
 function federationOf(world: World): Facts {
   const clusters = world.map((c, i) => {
     const name = `c${i}`;
-    const nodes = Object.fromEntries(c.nodes.map((n, k) => [`${name}-n${k}`, { country: n.country, verified: n.verified, ...(n.expired && { expiresAt: '2026-06-01T00:00:00Z' }) }]));
+    const nodes = Object.fromEntries(
+      c.nodes.map((n, k) => [`${name}-n${k}`, { country: n.country, verified: n.verified, ...(n.expired && { expiresAt: '2026-06-01T00:00:00Z' }) }]),
+    );
     return member(name, {
       country: c.country,
       provider: c.provider,
@@ -68,7 +77,9 @@ function federationOf(world: World): Facts {
       const entries = new Map<string, [number, number]>();
       for (const [k, allocatable, allocated] of p.nodes) entries.set(`c${i}-n${k % c.nodes.length}`, [allocatable, Math.min(allocated, allocatable)]);
       const name = `c${i}-p${j}`;
-      gpuPools.push(pool(name, `c${i}`, { resourceName: p.resource, provider: c.provider, ...(p.price && { price: p.price }), nodes: Object.fromEntries(entries) }));
+      gpuPools.push(
+        pool(name, `c${i}`, { resourceName: p.resource, provider: c.provider, ...(p.price && { price: p.price }), nodes: Object.fromEntries(entries) }),
+      );
       pools.set(`c${i}/${name}`, { resource: p.resource, nodes: [...entries].map(([n, [a, b]]) => [n, a, b]) });
     }),
   );
@@ -88,7 +99,10 @@ const workloadArb = fc.record({
   excludeProvider: fc.option(fc.constantFrom(...PROVIDERS), { nil: undefined }),
   duplicated: fc.boolean(),
   division: fc.constantFrom('Balanced' as const, 'Aggregated' as const, 'Dynamic' as const, 'Weighted' as const),
-  spread: fc.option(fc.record({ by: fc.constantFrom('cluster' as const, 'country' as const, 'provider' as const), minGroups: fc.integer({ min: 1, max: 3 }) }), { nil: undefined }),
+  spread: fc.option(
+    fc.record({ by: fc.constantFrom('cluster' as const, 'country' as const, 'provider' as const), minGroups: fc.integer({ min: 1, max: 3 }) }),
+    { nil: undefined },
+  ),
   fallback: fc.subarray(['c0', 'c1', 'c2', 'c3']),
   tolerate: fc.boolean(),
   maxPrice: fc.option(fc.constantFrom('2.00', '3.50'), { nil: undefined }),
@@ -106,11 +120,22 @@ function workloadOf(w: WorkloadFacts, name = 'w'): FederatedWorkload {
     ...(w.gpu && { gpu: w.gpu }),
     placement: {
       ...(w.jurisdictions && { jurisdictions: [...w.jurisdictions] }),
-      ...((include?.length || w.exclude) && { countries: { ...(include?.length && { include: include as 'FR'[] }), ...(w.exclude && { exclude: w.exclude as 'FR'[] }) } }),
+      ...((include?.length || w.exclude) && {
+        countries: { ...(include?.length && { include: include as 'FR'[] }), ...(w.exclude && { exclude: w.exclude as 'FR'[] }) },
+      }),
       ...(w.excludeProvider && { providers: { exclude: [w.excludeProvider] } }),
       replicaScheduling: w.duplicated
         ? { type: 'Duplicated' }
-        : { type: 'Divided', divisionPreference: w.division, ...(w.division === 'Weighted' && { weights: [{ clusterName: 'c0', weight: 2 }, { clusterName: 'c2', weight: 1 }] }) },
+        : {
+            type: 'Divided',
+            divisionPreference: w.division,
+            ...(w.division === 'Weighted' && {
+              weights: [
+                { clusterName: 'c0', weight: 2 },
+                { clusterName: 'c2', weight: 1 },
+              ],
+            }),
+          },
       ...(w.spread && { spreadConstraints: [w.spread] }),
       ...(w.fallback.length && { fallback: w.fallback, clusterAffinity: { clusterNames: ['c4', 'c5'].filter((c) => !w.fallback.includes(c)) } }),
       ...(w.tolerate && { clusterTolerations: [{ key: 'maintenance', operator: 'Exists' as const }] }),
@@ -189,8 +214,16 @@ describe('scheduler properties', () => {
         const facts = federationOf(world);
         const options: ScheduleOptions = { current: [{ cluster: 'c1', replicas: 1 }] };
         const first = JSON.stringify(schedule(workloadOf(w), buildSnapshot(facts.objects, NOW), options));
-        const shuffle = <T>(xs: readonly T[]) => xs.map((x, i) => ({ x, k: (i * 7919 + seed) % 104_729 })).sort((a, b) => a.k - b.k).map((e) => e.x);
-        const shuffled = { memberClusters: shuffle(facts.objects.memberClusters), sovereignNodes: shuffle(facts.objects.sovereignNodes), gpuPools: shuffle(facts.objects.gpuPools) };
+        const shuffle = <T>(xs: readonly T[]) =>
+          xs
+            .map((x, i) => ({ x, k: (i * 7919 + seed) % 104_729 }))
+            .sort((a, b) => a.k - b.k)
+            .map((e) => e.x);
+        const shuffled = {
+          memberClusters: shuffle(facts.objects.memberClusters),
+          sovereignNodes: shuffle(facts.objects.sovereignNodes),
+          gpuPools: shuffle(facts.objects.gpuPools),
+        };
         expect(JSON.stringify(schedule(workloadOf(w), buildSnapshot(shuffled, NOW), options))).toBe(first);
       }),
       { numRuns: 3000 },
@@ -201,7 +234,10 @@ describe('scheduler properties', () => {
     fc.assert(
       fc.property(worldArb, fc.array(workloadArb, { minLength: 2, maxLength: 5 }), (world, ws) => {
         const facts = federationOf(world);
-        const { decisions } = scheduleAll(ws.map((w, i) => workloadOf(w, `w${i}`)), buildSnapshot(facts.objects, NOW));
+        const { decisions } = scheduleAll(
+          ws.map((w, i) => workloadOf(w, `w${i}`)),
+          buildSnapshot(facts.objects, NOW),
+        );
         const used = new Map<string, number>();
         decisions.forEach((d, i) => {
           checkDecision(d, ws[i], facts);
@@ -209,10 +245,13 @@ describe('scheduler properties', () => {
         });
         for (const [key, devices] of used) {
           const [cluster] = key.split('/');
-          const free = facts.pools.get(key)!.nodes.filter(([n]) => {
-            const fact = facts.nodes.get(cluster)!.get(n)!;
-            return fact.verified && !fact.expired;
-          }).reduce((sum, [, allocatable, allocated]) => sum + allocatable - allocated, 0);
+          const free = facts.pools
+            .get(key)!
+            .nodes.filter(([n]) => {
+              const fact = facts.nodes.get(cluster)!.get(n)!;
+              return fact.verified && !fact.expired;
+            })
+            .reduce((sum, [, allocatable, allocated]) => sum + allocatable - allocated, 0);
           expect(devices).toBeLessThanOrEqual(free);
         }
         // CPU too: what the batch books in a cluster never exceeds what it has free.

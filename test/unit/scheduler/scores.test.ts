@@ -3,7 +3,8 @@ import { price } from '../../../src/scheduler/plugins/price.ts';
 import { schedule } from '../../../src/scheduler/schedule.ts';
 import { member, pool, snapshotOf, workload } from './fixtures.ts';
 
-const scoresOf = (d: ReturnType<typeof schedule>, cluster: string) => Object.fromEntries(d.evaluations.find((e) => e.cluster === cluster)!.scores!.map((s) => [s.plugin, s.score]));
+const scoresOf = (d: ReturnType<typeof schedule>, cluster: string) =>
+  Object.fromEntries(d.evaluations.find((e) => e.cluster === cluster)!.scores!.map((s) => [s.plugin, s.score]));
 
 describe('score plugins', () => {
   it('normalize onto 0–100 with the edges', () => {
@@ -22,11 +23,14 @@ describe('score plugins', () => {
   });
 
   it('the cheaper pool wins when all else is equal; ties go to the name', () => {
-    const snapshot = snapshotOf([member('b'), member('a'), member('c')], [
-      pool('a-h100', 'a', { price: '3.00', nodes: { 'a-n1': [8, 0] } }),
-      pool('b-h100', 'b', { price: '2.00', nodes: { 'b-n1': [8, 0] } }),
-      pool('c-h100', 'c', { price: '2.00', nodes: { 'c-n1': [8, 0] } }),
-    ]);
+    const snapshot = snapshotOf(
+      [member('b'), member('a'), member('c')],
+      [
+        pool('a-h100', 'a', { price: '3.00', nodes: { 'a-n1': [8, 0] } }),
+        pool('b-h100', 'b', { price: '2.00', nodes: { 'b-n1': [8, 0] } }),
+        pool('c-h100', 'c', { price: '2.00', nodes: { 'c-n1': [8, 0] } }),
+      ],
+    );
     const d = schedule(workload({ gpu: { count: 1, resourceName: 'nvidia.com/gpu' } }), snapshot);
     expect(scoresOf(d, 'b').Price).toBe(100);
     expect(scoresOf(d, 'a').Price).toBe(0);
@@ -41,16 +45,26 @@ describe('score plugins', () => {
   });
 
   it('Spread prefers the less utilized pool', () => {
-    const snapshot = snapshotOf([member('a'), member('b')], [pool('a-h100', 'a', { nodes: { 'a-n1': [8, 6] } }), pool('b-h100', 'b', { nodes: { 'b-n1': [4, 0] } })]);
+    const snapshot = snapshotOf(
+      [member('a'), member('b')],
+      [pool('a-h100', 'a', { nodes: { 'a-n1': [8, 6] } }), pool('b-h100', 'b', { nodes: { 'b-n1': [4, 0] } })],
+    );
     const d = schedule(workload({ gpu: { count: 1, resourceName: 'nvidia.com/gpu' } }), snapshot);
     expect(scoresOf(d, 'a').Spread).toBe(25);
     expect(scoresOf(d, 'b').Spread).toBe(100);
   });
 
   it('DatasetLocality prefers where the data lives', () => {
-    const d = schedule(workload({ dataAccess: { datasets: ['notes', 'scans'], purpose: 'inference' } }), snapshotOf([member('a', { country: 'FR' }), member('b', { country: 'DE' })]), {
-      datasetCountries: new Map([['notes', ['DE']], ['scans', ['DE', 'FR']]]),
-    });
+    const d = schedule(
+      workload({ dataAccess: { datasets: ['notes', 'scans'], purpose: 'inference' } }),
+      snapshotOf([member('a', { country: 'FR' }), member('b', { country: 'DE' })]),
+      {
+        datasetCountries: new Map([
+          ['notes', ['DE']],
+          ['scans', ['DE', 'FR']],
+        ]),
+      },
+    );
     expect(scoresOf(d, 'a').DatasetLocality).toBe(50);
     expect(scoresOf(d, 'b').DatasetLocality).toBe(100);
     expect(d.placements.map((p) => p.cluster)).toEqual(['b']);

@@ -9,7 +9,10 @@ import { member, pool, snapshotOf, sovereignNode, workload } from './fixtures.ts
 
 describe('snapshot builder', () => {
   it('takes countries from verified, unexpired, current verdicts only', () => {
-    const c = member('a', { country: 'DE', nodes: { ok: 'FR', revoked: { country: 'FR', verified: false }, expired: { country: 'IT', expiresAt: '2026-01-01T00:00:00Z' } } });
+    const c = member('a', {
+      country: 'DE',
+      nodes: { ok: 'FR', revoked: { country: 'FR', verified: false }, expired: { country: 'IT', expiresAt: '2026-01-01T00:00:00Z' } },
+    });
     const stale = sovereignNode('a', 'stale', 'ES');
     stale.metadata.generation = 2; // spec changed since the verdict
     c.nodes.push(stale);
@@ -22,7 +25,10 @@ describe('snapshot builder', () => {
     const c = member('a', { nodes: { n1: 'FR', n2: 'FR', bad: { country: 'FR', verified: false } } });
     const info = clusterNamed(snapshotOf([c], [pool('p', 'a', { nodes: { n1: [8, 3], n2: [4, 4], bad: [8, 0] } })]), 'a')!;
     expect(info.pools[0].free).toBe(5);
-    expect(info.pools[0].groups[0].nodes.map((n) => [n.node.name, n.free])).toEqual([['n1', 5], ['n2', 0]]);
+    expect(info.pools[0].groups[0].nodes.map((n) => [n.node.name, n.free])).toEqual([
+      ['n1', 5],
+      ['n2', 0],
+    ]);
   });
 });
 
@@ -33,7 +39,9 @@ describe('reservation', () => {
     expect(clusterNamed(next, 'a')!.pools[0].groups[0].nodes.map((n) => n.free)).toEqual([1, 2]);
     expect(clusterNamed(next, 'a')!.cpuMillisFree).toBe(62_000);
     expect(clusterNamed(snapshot, 'a')!.pools[0].free).toBe(7);
-    expect(() => reserve(next, [{ cluster: 'a', pods: 2, cpuMillisPerPod: 0, memoryMiBPerPod: 0, pool: 'p', country: 'FR', devicesPerPod: 2 }])).toThrow(/do not fit pool p/);
+    expect(() => reserve(next, [{ cluster: 'a', pods: 2, cpuMillisPerPod: 0, memoryMiBPerPod: 0, pool: 'p', country: 'FR', devicesPerPod: 2 }])).toThrow(
+      /do not fit pool p/,
+    );
   });
 
   it('a batch never double-books: the third 4-GPU job finds the pool full', () => {
@@ -48,15 +56,28 @@ describe('reservation', () => {
 
 describe('decision for the status and the ledger', () => {
   it('validates against the FederatedWorkload schema and names nodes, DIDs, countries, providers', () => {
-    const snapshot = snapshotOf([member('a', { provider: 'ovhcloud' }), member('b', { country: 'GB', nodes: { b1: 'GB' } })], [pool('a-h100', 'a', { provider: 'ovhcloud', nodes: { 'a-n1': [8, 0] } })]);
+    const snapshot = snapshotOf(
+      [member('a', { provider: 'ovhcloud' }), member('b', { country: 'GB', nodes: { b1: 'GB' } })],
+      [pool('a-h100', 'a', { provider: 'ovhcloud', nodes: { 'a-n1': [8, 0] } })],
+    );
     const fw = workload({ kind: 'Job', parallelism: 2, completions: 4, gpu: { count: 2, resourceName: 'nvidia.com/gpu' } });
     const [decision] = scheduleAll([fw], snapshot).decisions;
     const status = toStatusDecision(decision, { ledgerTxId: 'tx1', decidedAt: '2026-12-01T00:00:00Z' });
-    expect(status.placements).toEqual([{ cluster: 'a', pool: 'a-h100', replicas: 2, completions: 4, score: expect.any(Number), country: 'FR', provider: 'ovhcloud', nodes: 1 }]);
+    expect(status.placements).toEqual([
+      { cluster: 'a', pool: 'a-h100', replicas: 2, completions: 4, score: expect.any(Number), country: 'FR', provider: 'ovhcloud', nodes: 1 },
+    ]);
     expect(status.refused).toEqual([expect.objectContaining({ cluster: 'b', plugin: 'Jurisdiction', code: 'JurisdictionNotAllowed' })]);
     const result = validate('FederatedWorkload', { ...fw, status: { decision: status } });
     expect(result.ok ? [] : result.issues).toEqual([]);
-    expect(placementTargets(decision)).toEqual([{ cluster: 'a', pool: 'a-h100', provider: 'ovhcloud', countryCode: 'FR', nodes: [{ memberCluster: 'a', nodeName: 'a-n1', did: 'did:web:nodes.example.eu:a:a-n1' }] }]);
+    expect(placementTargets(decision)).toEqual([
+      {
+        cluster: 'a',
+        pool: 'a-h100',
+        provider: 'ovhcloud',
+        countryCode: 'FR',
+        nodes: [{ memberCluster: 'a', nodeName: 'a-n1', did: 'did:web:nodes.example.eu:a:a-n1' }],
+      },
+    ]);
   });
 });
 
@@ -92,8 +113,15 @@ describe('quantities and image references', () => {
 
   it('free CPU and memory on verified nodes only, minus running pods', () => {
     const node = (name: string, cpu: string, memory: string) => ({ metadata: { name }, status: { allocatable: { cpu, memory } } });
-    const pod = (nodeName: string, cpu: string, phase = 'Running') => ({ spec: { nodeName, containers: [{ name: 'c', resources: { requests: { cpu, memory: '1Gi' } } }] }, status: { phase } });
-    const free = verifiedResources([node('v', '8', '16Gi'), node('u', '64', '256Gi')], [pod('v', '1500m'), pod('v', '4', 'Succeeded'), pod('u', '2')], new Set(['v']));
+    const pod = (nodeName: string, cpu: string, phase = 'Running') => ({
+      spec: { nodeName, containers: [{ name: 'c', resources: { requests: { cpu, memory: '1Gi' } } }] },
+      status: { phase },
+    });
+    const free = verifiedResources(
+      [node('v', '8', '16Gi'), node('u', '64', '256Gi')],
+      [pod('v', '1500m'), pod('v', '4', 'Succeeded'), pod('u', '2')],
+      new Set(['v']),
+    );
     expect(free).toEqual({ cpuMillis: 6500, memoryMiB: 15_360 });
   });
 });

@@ -174,20 +174,25 @@ const CASES: Case[] = [
   {
     name: 'revoked',
     expect: 'REVOKED',
-    build: async () => withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: world.statusList.url, index: REVOKED_INDEX } }))),
+    build: async () =>
+      withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: world.statusList.url, index: REVOKED_INDEX } }))),
   },
   {
     name: 'status list signed by someone else',
     expect: 'STATUS_UNAVAILABLE',
     build: async () => {
-      world.server.serve('/status/forged', await publishStatusList({ ...world.rogue.key, kid: world.issuer.key.kid }, { ...world.statusList, url: world.server.url('/status/forged') }, 3600));
+      world.server.serve(
+        '/status/forged',
+        await publishStatusList({ ...world.rogue.key, kid: world.issuer.key.kid }, { ...world.statusList, url: world.server.url('/status/forged') }, 3600),
+      );
       return withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: world.server.url('/status/forged'), index: 3 } })));
     },
   },
   {
     name: 'status list unreachable (404)',
     expect: 'STATUS_UNAVAILABLE',
-    build: async () => withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: world.server.url('/status/missing'), index: 3 } }))),
+    build: async () =>
+      withCredential(issueNodeCredential(world.issuer.key, world.request({ statusList: { url: world.server.url('/status/missing'), index: 3 } }))),
   },
   {
     name: 'status list over plain http',
@@ -261,15 +266,22 @@ const CASES: Case[] = [
   {
     name: 'proof signed by another key',
     expect: 'PROOF_INVALID',
-    build: async () => ({ claim: { ...(await world.goodClaim()), proof: await proveNode({ ...world.rogue.key, kid: world.node.key.kid }, world.challenge().nonce, AUDIENCE).then((jwt) => {
-      const { payload } = parts(jwt);
-      return signJwt({ ...payload, iss: world.node.did }, world.rogue.key, { kid: world.node.key.kid });
-    }) } }),
+    build: async () => ({
+      claim: {
+        ...(await world.goodClaim()),
+        proof: await proveNode({ ...world.rogue.key, kid: world.node.key.kid }, world.challenge().nonce, AUDIENCE).then((jwt) => {
+          const { payload } = parts(jwt);
+          return signJwt({ ...payload, iss: world.node.did }, world.rogue.key, { kid: world.node.key.kid });
+        }),
+      },
+    }),
   },
   {
     name: 'proof for another audience',
     expect: 'PROOF_INVALID',
-    build: async () => ({ claim: { ...(await world.goodClaim()), proof: await proveNode(world.node.key, world.challenge().nonce, 'did:web:someone-else.example') } }),
+    build: async () => ({
+      claim: { ...(await world.goodClaim()), proof: await proveNode(world.node.key, world.challenge().nonce, 'did:web:someone-else.example') },
+    }),
   },
   {
     name: 'proof made before the challenge was issued',
@@ -300,7 +312,14 @@ describe('the trust pipeline refuses bad credentials and proofs with a reason', 
 
   it('verifies the good claim', async () => {
     const verdict = await world.verifier().verify(await world.goodClaim(), { challenge: world.challenge() });
-    expect(verdict).toMatchObject({ verified: true, reason: 'VERIFIED', countryCode: 'FR', jurisdiction: 'EU', provider: 'ovhcloud', issuer: world.issuer.did });
+    expect(verdict).toMatchObject({
+      verified: true,
+      reason: 'VERIFIED',
+      countryCode: 'FR',
+      jurisdiction: 'EU',
+      provider: 'ovhcloud',
+      issuer: world.issuer.did,
+    });
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {

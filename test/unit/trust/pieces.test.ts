@@ -96,7 +96,12 @@ describe('with a real HTTPS server', () => {
     let clock = Date.now();
     const issuer = newIdentity({ method: 'web', domain: world.server.domain, path: 'issuers/rotating' });
     host(world.server, issuer);
-    const resolver = new DidResolver({ fetcher: httpsFetcher({ ca: world.pki.caPem, allowLoopback: true }), limits: { timeoutMs: 1000, maxBytes: 65536 }, ttlMs: 60_000, now: () => clock });
+    const resolver = new DidResolver({
+      fetcher: httpsFetcher({ ca: world.pki.caPem, allowLoopback: true }),
+      limits: { timeoutMs: 1000, maxBytes: 65536 },
+      ttlMs: 60_000,
+      now: () => clock,
+    });
     const before = world.server.requests;
     const [first] = await resolver.keys(issuer.did, 'assertionMethod', 'EdDSA');
     await resolver.keys(issuer.did, 'assertionMethod', 'EdDSA');
