@@ -75,8 +75,9 @@ describe('npm run demo', () => {
     const sampler = setInterval(() => {
       for (const [pid, cmdline] of childrenOf(demo.pid!)) {
         const seen = started.get(pid) ?? { cmdline, ports: new Set<number>() };
-        // The latest command line: a child sampled between fork and exec still shows node's.
-        seen.cmdline = cmdline;
+        // The latest command line: a child sampled between fork and exec still shows node's, and
+        // one that has exited (a zombie until reaped) shows none.
+        if (cmdline) seen.cmdline = cmdline;
         for (const port of listeningPorts(pid)) seen.ports.add(port);
         started.set(pid, seen);
       }
