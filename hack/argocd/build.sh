@@ -6,22 +6,18 @@
 # and the build recipe makes a second run a no-op.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${CLOUD_EMPIRE_CACHE:-$HOME/.cache/cloud-empire}"
 # shellcheck source=../lib/steps.sh
 . "$here/../lib/steps.sh"
 
-command -v go >/dev/null || { echo "argocd: Go is required (apt-get install golang or https://go.dev/dl)" >&2; exit 2; }
+steps_require_go argocd
 
-version="$(cd "$here" && go list -m -f '{{.Version}}' github.com/argoproj/argo-cd/v3)"
+version="$(steps_pinned "$here" github.com/argoproj/argo-cd/v3)"
 out="$cache/bin/argocd-$version"
 stamp="$out/.stamp"
 ldflags="-s -w -X github.com/argoproj/argo-cd/v3/common.version=${version#v}"
 want="$(steps_stamp "$here/go.mod" "$here/go.sum" -- "$ldflags cmd")"
 
-if steps_stamp_ok "$stamp" "$want"; then
-  echo "argocd: CLI $version is up to date in $out"
-  exit 0
-fi
+steps_skip_if_current "$stamp" "$want" "" "argocd: CLI $version is up to date in $out"
 
 mkdir -p "$out"
 export CGO_ENABLED=0

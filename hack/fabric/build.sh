@@ -7,13 +7,12 @@
 # module is not served by the proxy at any commit).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${CLOUD_EMPIRE_CACHE:-$HOME/.cache/cloud-empire}"
 # shellcheck source=../lib/steps.sh
 . "$here/../lib/steps.sh"
 
-command -v go >/dev/null || { echo "fabric: Go is required (apt-get install golang or https://go.dev/dl)" >&2; exit 2; }
+steps_require_go fabric
 
-version="$(cd "$here" && go list -m -f '{{.Version}}' github.com/hyperledger/fabric)"
+version="$(steps_pinned "$here" github.com/hyperledger/fabric)"
 commit="${version##*-}"
 label="3.0.0-dev+${commit}"
 out="$cache/bin/fabric-$commit"
@@ -23,10 +22,7 @@ commands="peer orderer configtxgen cryptogen osnadmin"
 want="$(steps_stamp "$here/go.mod" "$here/go.sum" -- "$ldflags $commands sampleconfig")"
 
 # f4d285…: the stamp this recipe wrote while the stamp still hashed the script itself.
-if steps_stamp_ok "$stamp" "$want" f4d28588b5b2c1fed47b0648e50d846efe74b194b640690a6588c424fc5ec81a; then
-  echo "fabric: binaries for $label are up to date in $out"
-  exit 0
-fi
+steps_skip_if_current "$stamp" "$want" f4d28588b5b2c1fed47b0648e50d846efe74b194b640690a6588c424fc5ec81a "fabric: binaries for $label are up to date in $out"
 
 mkdir -p "$out"
 export CGO_ENABLED=0

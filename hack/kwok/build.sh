@@ -5,23 +5,19 @@
 # build recipe makes a second run a no-op.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="${CLOUD_EMPIRE_CACHE:-$HOME/.cache/cloud-empire}"
 # shellcheck source=../lib/steps.sh
 . "$here/../lib/steps.sh"
 
-command -v go >/dev/null || { echo "kwok: Go is required (apt-get install golang or https://go.dev/dl)" >&2; exit 2; }
+steps_require_go kwok
 
-version="$(cd "$here" && go list -m -f '{{.Version}}' sigs.k8s.io/kwok)"
+version="$(steps_pinned "$here" sigs.k8s.io/kwok)"
 out="$cache/bin/kwok-$version"
 stamp="$out/.stamp"
 ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${version#v}"
 want="$(steps_stamp "$here/go.mod" "$here/go.sum" -- "$ldflags sigs.k8s.io/kwok/cmd/kwok")"
 
 # 0208a3…: the stamp this recipe wrote while the stamp still hashed the script itself.
-if steps_stamp_ok "$stamp" "$want" 0208a343c20007c27ee0b94241db61907c50beff309d1693acf68351a79920a3; then
-  echo "kwok: $version is up to date in $out"
-  exit 0
-fi
+steps_skip_if_current "$stamp" "$want" 0208a343c20007c27ee0b94241db61907c50beff309d1693acf68351a79920a3 "kwok: $version is up to date in $out"
 
 mkdir -p "$out"
 steps_begin kwok kwok-build

@@ -3,10 +3,23 @@
 # repeats the elapsed time while a long step runs; the Go tool's own output
 # (hundreds of "go: downloading" lines) goes to a log file that is named, with
 # its last lines, only when a step fails.
+#   steps_require_go LABEL; version="$(steps_pinned DIR MODULE)"
+#   steps_skip_if_current STAMP_FILE WANT LEGACY "up-to-date message"
 #   steps_begin LABEL LOGNAME   then   step "WHAT" "NEXT" CMD ARGS...
+cache="${CLOUD_EMPIRE_CACHE:-$HOME/.cache/cloud-empire}"
+
+steps_require_go() {
+  command -v go >/dev/null || { echo "$1: Go is required (apt-get install golang or https://go.dev/dl)" >&2; exit 2; }
+}
+
+# The version of MODULE pinned in the go.mod of DIR.
+steps_pinned() {
+  (cd "$1" && go list -m -f '{{.Version}}' "$2")
+}
+
 steps_begin() {
   steps_label="$1"
-  steps_log="${cache:-${CLOUD_EMPIRE_CACHE:-$HOME/.cache/cloud-empire}}/logs/$2.log"
+  steps_log="$cache/logs/$2.log"
   mkdir -p "$(dirname "$steps_log")"
   : > "$steps_log"
   steps_start=$(date +%s)
@@ -56,4 +69,12 @@ steps_stamp_ok() {
   [[ -f "$file" ]] || return 1
   local have; have="$(cat "$file")"
   [[ "$have" == "$want" || ( -n "$legacy" && "$have" == "$legacy" ) ]]
+}
+
+# Ends the script (exit 0) with MESSAGE when the build at STAMP_FILE is current.
+steps_skip_if_current() {
+  if steps_stamp_ok "$1" "$2" "$3"; then
+    echo "$4"
+    exit 0
+  fi
 }

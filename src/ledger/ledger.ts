@@ -18,22 +18,8 @@ import { DETAILS_TRANSIENT_KEY } from '@cloud-empire/chaincode/dataset-policy';
 import { canonicalJson } from '../util/canonical-json.ts';
 import type { ChaincodeEventRecord, ContractGateway, EventCheckpoint, LedgerKind } from './gateway.ts';
 
-export type {
-  AccessVerdict,
-  AttestationRecord,
-  DatasetDetails,
-  DatasetPolicy,
-  DatasetPolicyInput,
-  GrantRecord,
-  LedgerHeadRecord,
-  PlacementDecision,
-  PlacementRequest,
-  RecordedDecision,
-  RecordedRemoval,
-  RemovalRequest,
-  StoredAttestation,
-  TrustAnchorRecord,
-};
+// The ledger speaks the chaincode's records: callers import them from here, not from the chaincode package.
+export type * from '@cloud-empire/chaincode/records';
 export { LedgerContractError, LedgerUnavailableError, type LedgerKind } from './gateway.ts';
 
 export type AnchorInput = Pick<TrustAnchorRecord, 'did' | 'name' | 'countries'>;
