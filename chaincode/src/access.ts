@@ -41,6 +41,7 @@ const RULES: Record<string, Rule> = {
   'Placement:RecordRemoval': { kind: 'trustAuthority', roles: ['operator'] },
   'Placement:GetDecision': { kind: 'anyMember' },
   'DataAccess:GetGrant': { kind: 'anyMember' },
+  'DataAccess:ListGrants': { kind: 'anyMember' },
   'DataAccess:CheckAccess': { kind: 'anyMember' },
   'DataAccess:RevokeGrant': { kind: 'dataOwnerOrganization' },
   'DataAccess:RecordAccess': { kind: 'operatorOrDataOwner' },

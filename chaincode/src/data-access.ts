@@ -4,7 +4,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { getPolicy } from './dataset-policy.ts';
 import { requireOwnerEndorsement } from './key-endorsement.ts';
 import { ContractError } from './errors.ts';
-import { emit, getJson, key, putJson, txTime } from './ledger-context.ts';
+import { emit, getJson, key, listJson, putJson, txTime } from './ledger-context.ts';
 import { EVENTS, type AccessReasonCode, type AccessVerdict, type GrantRecord, type PlacementDecision, type PlacementRequest } from './records.ts';
 import { SovereignContract } from './sovereign-contract.ts';
 import { attestationForDid } from './trust-registry.ts';
@@ -12,6 +12,9 @@ import * as v from './validation.ts';
 
 const GRANT = 'Grant';
 const ACCESS = 'Access';
+// An index, dataset → grant id, so that an owner can ask who may read its data;
+// it points at the grant record, which stays the only truth (revocations included).
+const GRANT_OF_DATASET = 'GrantOfDataset';
 
 export function grantId(decisionId: string, datasetId: string): string {
   return `${decisionId}.${datasetId}`;
@@ -42,6 +45,7 @@ export async function issueGrants(ctx: Context, request: PlacementRequest, decis
     await putJson(ctx, grantKey, grant);
     // Revoking is the owner's: its peers must endorse any later change of the grant.
     await requireOwnerEndorsement(ctx, grantKey, grant.ownerMsp);
+    await putJson(ctx, key(ctx, GRANT_OF_DATASET, datasetId, grant.grantId), grant.grantId);
     ids.push(grant.grantId);
   }
   return ids;
@@ -94,6 +98,17 @@ export class DataAccessContract extends SovereignContract {
 
   async GetGrant(ctx: Context, id: string): Promise<string> {
     return canonicalJson(await requireGrant(ctx, id));
+  }
+
+  /** Every grant issued on a dataset, oldest first, revoked and expired ones included. */
+  async ListGrants(ctx: Context, datasetId: string): Promise<string> {
+    const ids = await listJson<string>(ctx, GRANT_OF_DATASET, [v.string(datasetId, 'datasetId', v.NAME, v.NAME_HINT)]);
+    const grants: GrantRecord[] = [];
+    for (const id of ids) {
+      const grant = await getJson<GrantRecord>(ctx, key(ctx, GRANT, id));
+      if (grant) grants.push(grant);
+    }
+    return canonicalJson(grants.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt) || a.grantId.localeCompare(b.grantId)));
   }
 
   /** Whether a node may use a grant now, without recording the question. */

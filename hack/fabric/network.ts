@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../../src/controlplane/binaries.ts';
-import { connectionTo, LocalFabricNetwork, type FabricNetworkInfo } from '../../src/fabric/local-network.ts';
-import { writeFabricConnection } from '../../src/ledger/fabric/connection-files.ts';
+import { CONNECTION_DIRS, writeConnectionDirs } from '../../src/fabric/connections.ts';
+import { LocalFabricNetwork, type FabricNetworkInfo } from '../../src/fabric/local-network.ts';
 
 const dir = join(cacheDir(), 'fabric-network');
 const command = process.argv[2];
@@ -44,10 +44,10 @@ if (command === 'up') {
       .map((p) => `${p.mspId} ${p.address}`)
       .join(', ')}`,
   );
-  const operatorConnection = join(dir, 'operator-connection');
-  writeFabricConnection(operatorConnection, connectionTo(network.info, network.info.peers.provider, network.info.identities.operator));
-  console.log(`fabric: connection details and identities in ${join(dir, 'network.json')}; stop it with npm run fabric:down`);
-  console.log(`fabric: run the operator on it with --fabric-connection ${operatorConnection}`);
+  const connections = writeConnectionDirs(network.info, join(dir, 'connections'));
+  console.log('fabric: a connection directory per party (pass it as --fabric-connection DIR):');
+  for (const [party, path] of Object.entries(connections)) console.log(`  ${path}  ${CONNECTION_DIRS[party as keyof typeof CONNECTION_DIRS]}`);
+  console.log(`fabric: stop it with npm run fabric:down (ports and pids in ${join(dir, 'network.json')})`);
   process.exit(0);
 } else if (command === 'down') {
   await down();

@@ -144,6 +144,10 @@ export class SovereigntyLedger implements Ledger {
     return JSON.parse(await this.gateway.evaluate('DataAccess:GetGrant', [grantId])) as GrantRecord;
   }
 
+  async listGrants(datasetId: string): Promise<GrantRecord[]> {
+    return JSON.parse(await this.gateway.evaluate('DataAccess:ListGrants', [datasetId])) as GrantRecord[];
+  }
+
   async checkAccess(grantId: string, nodeDid: string): Promise<AccessVerdict> {
     return JSON.parse(await this.gateway.evaluate('DataAccess:CheckAccess', [grantId, nodeDid])) as AccessVerdict;
   }

@@ -236,6 +236,15 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(refused).toMatchObject({ allowed: false, reason: 'GrantRevoked', txId: expect.any(String) });
   });
 
+  it("lists a dataset's grants for its owner to find, revoked ones included, and no other dataset's", async () => {
+    const grants = await parties.tenant.listGrants(dataset());
+    expect(grants.map((g) => g.grantId)).toContain(`${id('decision-2')}.${dataset()}`);
+    expect(grants.find((g) => g.decisionId === id('decision-2'))).toMatchObject({ revoked: true, nodeDids: [paris().did] });
+    expect(grants.every((g) => g.datasetId === dataset())).toBe(true);
+    expect(await parties.provider.listGrants(`${dataset()}-none`)).toEqual([]);
+    await expect(parties.tenant.listGrants('Not A Name')).rejects.toMatchObject({ code: 'InvalidArgument', message: expect.stringContaining('datasetId') });
+  });
+
   it('refuses access from a node whose attestation was withdrawn since the grant', async () => {
     const request: PlacementRequest = {
       decisionId: id('decision-4'),

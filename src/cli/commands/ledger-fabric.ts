@@ -95,6 +95,20 @@ export function registerFabricLedger(ledger: CliCommand, io: CliOutput): void {
 
   const grant = ledger.command('grant').description('data-access grants');
   grant
+    .command('list')
+    .description('every grant issued on a dataset, oldest first (revoked and expired ones too): who may read your data, for which workload, on which nodes')
+    .required(...CONNECTION)
+    .required('--dataset <id>', 'the dataset')
+    .option('-o, --output <format>', 'json, or name (the grant ids, one a line)', 'json')
+    .handle<Connected & { dataset: string; output: string }>((options) => {
+      if (options.output !== 'json' && options.output !== 'name') throw new UsageError(`-o ${options.output}: use json or name`);
+      return withLedger(options.fabricConnection, async (client) => {
+        const grants = await client.listGrants(options.dataset);
+        if (options.output === 'json') io.out(json(grants));
+        else for (const g of grants) io.out(g.grantId);
+      });
+    });
+  grant
     .command('get')
     .description('read a grant')
     .required(...CONNECTION)
@@ -104,15 +118,17 @@ export function registerFabricLedger(ledger: CliCommand, io: CliOutput): void {
     );
   grant
     .command('check')
-    .description('may this node read the data? (exit 0 allowed, 3 not)')
+    .description('may this node, or without --node each node the grant is bound to, read the data now? (exit 0 allowed, 3 not)')
     .required(...CONNECTION)
     .required('--grant <id>', 'the grant')
-    .required('--node <did>', "the node's DID")
-    .handle<Connected & { grant: string; node: string }>((options) =>
+    .option('--node <did>', "the node's DID (default: every node of the grant)")
+    .handle<Connected & { grant: string; node?: string }>((options) =>
       withLedger(options.fabricConnection, async (client) => {
-        const verdict = await client.checkAccess(options.grant, options.node);
-        io.out(json(verdict));
-        return verdict.allowed ? 0 : 3;
+        const nodes = options.node ? [options.node] : (await client.getGrant(options.grant)).nodeDids;
+        const verdicts = [];
+        for (const node of nodes) verdicts.push(await client.checkAccess(options.grant, node));
+        io.out(json(options.node ? verdicts[0] : verdicts));
+        return verdicts.length && verdicts.every((v) => v.allowed) ? 0 : 3;
       }),
     );
   grant

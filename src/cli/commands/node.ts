@@ -1,3 +1,4 @@
+import type { SovereignNode } from '../../api/generated/types.ts';
 import { parseManifests } from '../../api/manifests.ts';
 import { formatIssues, validate } from '../../api/validate.ts';
 
@@ -11,6 +12,7 @@ import { readText } from '../input.ts';
 import { hostKubeConfig } from '../kubeconfig.ts';
 import { readTrustAnchors } from '../trust-anchors.ts';
 import { epochSeconds, seconds } from '../values.ts';
+import { collectStatusList, localStatusLists } from '../local-status-lists.ts';
 import { readKeyFile } from './keyfile.ts';
 
 interface VerifyOptions {
@@ -20,6 +22,7 @@ interface VerifyOptions {
   nonce?: string;
   ca?: string;
   allowLoopback?: boolean;
+  statusList: string[];
 }
 
 export function registerNode(program: CliCommand, io: CliOutput): void {
@@ -28,10 +31,15 @@ export function registerNode(program: CliCommand, io: CliOutput): void {
     .command('prove')
     .description("sign a challenge with the node's DID key (a proof of possession, VP-JWT)")
     .required('--key <file>', "the node's private key")
-    .required('--nonce <nonce>', "the challenge's nonce")
-    .required('--aud <audience>', "the operator's audience, e.g. urn:cloudempire:operator")
-    .handle<{ key: string; nonce: string; aud: string }>(async (options) => {
-      io.out(await proveNode(readKeyFile(options.key, 'key'), options.nonce, options.aud));
+    .option(
+      '--challenge-from <sovereignnode.yaml>',
+      "take the nonce and audience from the challenge in this SovereignNode's status (as kubectl get sn NAME -o yaml shows it)",
+    )
+    .option('--nonce <nonce>', "the challenge's nonce")
+    .option('--aud <audience>', "the operator's audience, e.g. urn:cloudempire:operator")
+    .handle<{ key: string; challengeFrom?: string; nonce?: string; aud?: string }>(async (options) => {
+      const { nonce, audience } = challengeToAnswer(options);
+      io.out(await proveNode(readKeyFile(options.key, 'key'), nonce, audience));
     });
   node
     .command('answer')
@@ -56,31 +64,60 @@ export function registerNode(program: CliCommand, io: CliOutput): void {
     .option('--now <RFC3339>', 'verify as of this time')
     .option('--nonce <nonce>', 'the challenge the proofs answer (default: the one in each status)')
     .option('--ca <pem>', 'a CA to trust for did:web and status-list hosts, besides the system roots')
+    .option(
+      '--status-list <url=file>',
+      'read the status list at URL from FILE (the JWT of `empirectl statuslist publish`) instead of fetching it; repeat for several lists',
+      collectStatusList,
+      [],
+    )
     .option('--allow-loopback', 'let did:web and status-list hosts be on 127.0.0.0/8 or ::1 (local testing only; other private addresses stay refused)')
     .handle<VerifyOptions>(async (options) => verifyNodes(options, io));
 }
 
-/** Runs exactly the operator's pipeline offline; returns the exit code (0 verified, 3 not). */
-async function verifyNodes(options: VerifyOptions, io: CliOutput): Promise<number> {
-  const { file } = options;
+/** The challenge `node prove` signs: from a SovereignNode's status, or given as --nonce and --aud. */
+function challengeToAnswer(options: { challengeFrom?: string; nonce?: string; aud?: string }): { nonce: string; audience: string } {
+  if (options.challengeFrom) {
+    if (options.nonce || options.aud) throw new UsageError('give --challenge-from, or --nonce and --aud, not both');
+    const [node] = readSovereignNodes(options.challengeFrom, '--challenge-from');
+    const challenge = node.status?.challenge;
+    if (!challenge)
+      throw new UsageError(
+        `${options.challengeFrom}: SovereignNode ${node.metadata.name} has no status.challenge yet: the operator publishes one when it first looks at the node`,
+      );
+    return { nonce: challenge.nonce, audience: challenge.audience };
+  }
+  if (!options.nonce || !options.aud) throw new UsageError('give --nonce and --aud (the challenge), or --challenge-from a SovereignNode manifest');
+  return { nonce: options.nonce, audience: options.aud };
+}
+
+/** The valid SovereignNodes of a manifest file; anything else is bad input naming the document and field. */
+function readSovereignNodes(file: string, flag: string): SovereignNode[] {
   let manifests;
   try {
-    manifests = parseManifests(readText(file, '-f'), file);
+    manifests = parseManifests(readText(file, flag), file);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
   const nodes = manifests.filter((m) => m.object.kind === 'SovereignNode');
   if (!nodes.length) throw new UsageError(`${file} holds no SovereignNode`);
-  const checked = nodes.map((m) => {
+  return nodes.map((m) => {
     const result = validate('SovereignNode', m.object);
     if (!result.ok) throw new UsageError(`${file} (document ${m.index + 1}) is not a valid SovereignNode:\n${formatIssues(result.issues)}`);
     return result.value;
   });
+}
+
+/** Runs exactly the operator's pipeline offline; returns the exit code (0 verified, 3 not). */
+async function verifyNodes(options: VerifyOptions, io: CliOutput): Promise<number> {
+  const checked = readSovereignNodes(options.file, '-f');
   const config = readTrustAnchors(options.trustAnchors);
   const nowMs = options.now ? epochSeconds(options.now, 'now') * 1000 : Date.now();
   const verifier = new TrustVerifier(config, {
-    fetcher: httpsFetcher({ ca: options.ca ? caBundle(options.ca) : undefined, allowLoopback: options.allowLoopback === true }),
+    fetcher: localStatusLists(
+      options.statusList,
+      httpsFetcher({ ca: options.ca ? caBundle(options.ca) : undefined, allowLoopback: options.allowLoopback === true }),
+    ),
     now: () => nowMs,
   });
   const verdicts = [];

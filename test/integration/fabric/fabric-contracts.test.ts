@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as empirectl } from '../../../src/cli/empirectl.ts';
-import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
+import { writeConnectionDirs } from '../../../src/fabric/connections.ts';
 import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
 import { readFabricConnection, writeFabricConnection } from '../../../src/ledger/fabric/connection-files.ts';
 import { LedgerUnavailableError } from '../../../src/ledger/ledger.ts';
@@ -14,6 +14,7 @@ import { openFabricLedger } from '../../../src/ledger/open.ts';
 import { eventually } from '../federation.ts';
 import { contractSuite } from '../../ledger/contract-suite.ts';
 import { fabricParties } from '../../ledger/fabric-parties.ts';
+import { readmeBlocks, runBlock } from '../chart/readme-blocks.ts';
 
 let network: LocalFabricNetwork;
 let parties: Awaited<ReturnType<typeof fabricParties>>;
@@ -149,55 +150,70 @@ describe('the operator on Fabric', () => {
     }
   });
 
-  it('lets a data owner publish its policy, read its grants and revoke one with empirectl', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fabric-owner-'));
+  it("runs the README's data-owner walkthrough as written: publish, a placement, then list, check, decision and revoke", async () => {
+    // The connection directories as fabric:up writes them, under a HOME of the test's own.
+    const home = mkdtempSync(join(tmpdir(), 'fabric-owner-'));
     try {
-      const info = network.info;
-      writeFabricConnection(join(dir, 'tenant'), connectionTo(info, info.peers.tenant, info.identities.tenant));
-      const examples = join(REPO_ROOT, 'chaincode', 'examples');
+      const connections = writeConnectionDirs(network.info, join(home, '.cache', 'cloud-empire', 'fabric-network', 'connections'));
+      expect(Object.keys(connections).sort()).toEqual(['operator', 'provider', 'tenant', 'trust-admin']);
+      const { CLOUD_EMPIRE_CACHE: _cache, ...inherited } = process.env;
+      // npm's own cache and no update check (a fresh HOME would make npm ask the registry each call).
+      const env = { ...inherited, HOME: home, npm_config_cache: join(inherited.HOME ?? home, '.npm'), npm_config_update_notifier: 'false' };
+      const [publish, grants] = readmeBlocks().filter((b) => b.script.startsWith('OWNER='));
+      expect([publish?.script, grants?.script]).toEqual([expect.stringContaining('policy publish'), expect.stringContaining('grant check')]);
+
+      const published = await runBlock(publish, env);
+      expect(published).toMatchObject({ code: 0, stderr: expect.not.stringMatching(/warn|error/i) });
+      expect(published.stdout).toMatch(/"ownerMsp": "TenantMSP"/);
+      expect(await parties.tenant.readDatasetDetails('oncology-scans-2026')).toMatchObject({ keyReference: 'kms://oncology-tenant/keys/scans-2026' });
+
+      // What the operator's FederatedWorkload controller submits for a workload reading the dataset
+      // (on the embedded ledger in test/integration/controllers/federatedworkload.test.ts), with its own identity.
+      const operator = await openFabricLedger(readFabricConnection(connections.operator));
+      let decision;
+      try {
+        await operator.recordAttestation({ ...attestationFor('onco-1'), provider: 'ovhcloud', jurisdiction: 'EU' });
+        decision = await operator.recordPlacement({
+          decisionId: `onco-${Date.now().toString(36)}`,
+          workload: { namespace: 'oncology', name: 'triage' },
+          purpose: 'inference',
+          datasets: ['oncology-scans-2026'],
+          targets: [
+            {
+              cluster: 'paris',
+              provider: 'ovhcloud',
+              countryCode: 'FR',
+              nodes: [{ memberCluster: 'paris', nodeName: 'onco-1', did: attestationFor('onco-1').did }],
+            },
+          ],
+        });
+      } finally {
+        await operator.close();
+      }
+      expect(decision).toMatchObject({ approved: true, grants: [expect.any(String)] });
+
+      const walked = await runBlock(grants, env);
+      expect(walked).toMatchObject({ code: 0, stderr: expect.not.stringMatching(/warn|error/i) });
+      // The walkthrough listed the grant, checked its node, and revoked it.
+      expect(walked.stdout).toContain(`"grantId": "${decision.grants[0]}"`);
+      expect(walked.stdout).toMatch(new RegExp(`"nodeDid": "${attestationFor('onco-1').did}",\\s*"reason": "Allowed"`));
+      expect(walked.stdout).toMatch(/"revoked": true/);
+      expect(await parties.provider.getGrant(decision.grants[0])).toMatchObject({ revoked: true, revokedBy: expect.stringContaining('TenantMSP/') });
       const lines: string[] = [];
       const cli = (...args: string[]) =>
         empirectl(
-          ['ledger', ...args, '--fabric-connection', join(dir, 'tenant')],
+          ['ledger', ...args, '--fabric-connection', connections.tenant],
           (l) => lines.push(l),
           (l) => lines.push(l),
         );
-      const published = await cli('policy', 'publish', '-f', join(examples, 'dataset-policy.yaml'), '--details', join(examples, 'dataset-details.yaml'));
-      expect(published).toBe(0);
-      expect(JSON.parse(lines.pop()!)).toMatchObject({
-        datasetId: 'oncology-scans-2026',
-        ownerMsp: 'TenantMSP',
-        detailsHash: expect.stringMatching(/^[0-9a-f]{64}$/),
-      });
-      expect(await parties.tenant.readDatasetDetails('oncology-scans-2026')).toMatchObject({ keyReference: 'kms://oncology-tenant/keys/scans-2026' });
-
-      await parties.operator.recordAttestation({ ...attestationFor('onco-1'), provider: 'ovhcloud', jurisdiction: 'EU' });
-      const decision = await parties.operator.recordPlacement({
-        decisionId: `onco-${Date.now().toString(36)}`,
-        workload: { namespace: 'oncology', name: 'triage' },
-        purpose: 'inference',
-        datasets: ['oncology-scans-2026'],
-        targets: [
-          {
-            cluster: 'paris',
-            provider: 'ovhcloud',
-            countryCode: 'FR',
-            nodes: [{ memberCluster: 'paris', nodeName: 'onco-1', did: attestationFor('onco-1').did }],
-          },
-        ],
-      });
-      expect(decision).toMatchObject({ approved: true, grants: [expect.any(String)] });
-      const grant = decision.grants[0];
-      expect(await cli('grant', 'check', '--grant', grant, '--node', attestationFor('onco-1').did)).toBe(0);
-      expect(await cli('grant', 'revoke', '--grant', grant)).toBe(0);
-      expect(await cli('grant', 'check', '--grant', grant, '--node', attestationFor('onco-1').did)).toBe(3);
-      expect(JSON.parse(lines.pop()!)).toMatchObject({ allowed: false, reason: 'GrantRevoked' });
+      expect(await cli('grant', 'check', '--grant', decision.grants[0])).toBe(3);
+      expect(JSON.parse(lines.pop()!)).toEqual([expect.objectContaining({ allowed: false, reason: 'GrantRevoked' })]);
       expect(await cli('decision', 'get', '--decision', decision.decisionId)).toBe(0);
-      expect(JSON.parse(lines.pop()!)).toMatchObject({ txId: decision.txId, approved: true });
+      expect(JSON.parse(lines.pop()!)).toMatchObject({ txId: decision.txId, approved: true, grants: decision.grants });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(home, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 
   it('names the missing file of a connection directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-connection-'));

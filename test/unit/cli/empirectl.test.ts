@@ -189,7 +189,7 @@ describe('empirectl refuses bad input with exit 2 and a message naming the probl
       ['ledger', 'policy', 'publish', '-f', join(REPO_ROOT, 'chaincode', 'examples', 'dataset-policy.yaml'), '--fabric-connection', '/nonexistent'],
       /\/nonexistent\/connection\.json is missing/,
     ],
-    [['ledger', 'grant', 'check', '--fabric-connection', '/nonexistent', '--grant', 'g'], /--node is required/],
+    [['ledger', 'grant', 'list', '--fabric-connection', '/nonexistent', '--dataset', 'd', '-o', 'yaml'], /-o yaml: use json or name/],
   ])('%j', async (args, message) => {
     const result = await empirectl(...(args as string[]));
     expect(result.code).toBe(2);

@@ -57,7 +57,7 @@ describe('empirectl names the closest valid flag or command', () => {
   it.each([
     [['did', 'new', '--metod', 'key'], /empirectl did new: unknown option '--metod'\n\(Did you mean --method\?\)\nRun 'empirectl did new --help' for usage\./],
     [['ledgr', 'verify'], /empirectl: unknown command 'ledgr'\n\(Did you mean ledger\?\)/],
-    [['ledger', 'grant', 'chek'], /empirectl ledger grant: unknown command 'chek'\n\(Did you mean check\?\)\nCommands: get, check, revoke\./],
+    [['ledger', 'grant', 'chek'], /empirectl ledger grant: unknown command 'chek'\n\(Did you mean check\?\)\nCommands: list, get, check, revoke\./],
     [['catalog', 'verify', '--credentials', 'x'], /\(Did you mean --credential\?\)/],
     [['catalog', 'verfy'], /^empirectl catalog: unknown command 'verfy'\nCommands: verify\.\nRun 'empirectl catalog --help' for usage\.$/],
   ])('%j', async (argv, message) => {
