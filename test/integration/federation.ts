@@ -58,19 +58,21 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000,
   }
 }
 
+/** Installs the CRDs on a host and waits until they are served (server-side apply is idempotent). */
+export async function installCrds(kubeconfigPath: string): Promise<void> {
+  const { kubectl } = await import('../../src/controlplane/kubectl.ts');
+  const { REPO_ROOT } = await import('../../src/controlplane/binaries.ts');
+  const { join } = await import('node:path');
+  const applied = await kubectl(kubeconfigPath, ['apply', '--server-side', '--field-manager=cloud-empire-tests', '-f', join(REPO_ROOT, 'crds')]);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+  const waited = await kubectl(kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']);
+  if (waited.code !== 0) throw new Error(waited.stderr);
+}
+
 let crdsInstalled: Promise<void> | undefined;
-/** Installs the CRDs on the host once per test worker (server-side apply is idempotent across workers). */
+/** Installs the CRDs on the shared host once per test worker. */
 export function ensureCrds(): Promise<void> {
-  crdsInstalled ??= (async () => {
-    const { kubectl } = await import('../../src/controlplane/kubectl.ts');
-    const { REPO_ROOT } = await import('../../src/controlplane/binaries.ts');
-    const { join } = await import('node:path');
-    const host = hostAccess().kubeconfigPath;
-    const applied = await kubectl(host, ['apply', '--server-side', '--field-manager=cloud-empire-tests', '-f', join(REPO_ROOT, 'crds')]);
-    if (applied.code !== 0) throw new Error(applied.stderr);
-    const waited = await kubectl(host, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']);
-    if (waited.code !== 0) throw new Error(waited.stderr);
-  })();
+  crdsInstalled ??= installCrds(hostAccess().kubeconfigPath);
   return crdsInstalled;
 }
 
