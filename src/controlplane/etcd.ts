@@ -7,8 +7,10 @@ export interface Etcd {
   clientUrl: string;
   /** The running etcd process (a new one after `restart`). */
   process: ManagedProcess;
-  /** SIGKILLs etcd (a crash) and starts it again on the same ports and data directory, resolving once it is healthy. */
-  restart(): Promise<void>;
+  /** SIGKILLs etcd (a crash: no graceful shutdown). */
+  kill(): Promise<void>;
+  /** Starts a killed etcd again on the same ports and data directory, resolving once it is healthy. */
+  start(): Promise<void>;
 }
 
 /**
@@ -48,8 +50,9 @@ export async function startEtcd(dir: string, options: { durable?: boolean } = {}
   const etcd: Etcd = {
     clientUrl,
     process: await launch(),
-    async restart() {
-      await etcd.process.kill();
+    kill: () => etcd.process.kill(),
+    async start() {
+      if (etcd.process.alive) throw new Error('etcd is running: kill() it first');
       etcd.process = await launch();
     },
   };

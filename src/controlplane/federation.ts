@@ -36,7 +36,7 @@ export class LocalFederation {
   readonly dir: string;
   readonly host: LocalCluster;
   readonly members: Map<string, LocalCluster>;
-  /** The etcd every API server of the federation stores in (`etcd.restart()` crashes and restarts it). */
+  /** The etcd every API server of the federation stores in (`etcd.kill()`/`etcd.start()` crash and restart it). */
   readonly etcd: Etcd;
   private readonly keepDir: boolean;
 

@@ -238,22 +238,24 @@ export class InfraWorld {
     return items.map((o) => o.metadata!.labels!['cloudempire.eu/workload']).sort();
   }
 
-  /** The RecordPlacement transactions in the block log by decision id, every block's hash, link and signature checked first. */
-  recordedPlacements(): Map<string, { workload: string; txIds: string[] }> {
-    const byDecision = new Map<string, { workload: string; txIds: string[] }>();
+  /** The committed transactions of one contract function, every block's hash, link and signature checked first. */
+  recordedTransactions(fn: string): LedgerTransaction[] {
     const path = join(this.ledgerDir, 'blocks.log');
-    if (!existsSync(path)) return byDecision;
+    if (!existsSync(path)) return [];
     const blocks = readBlocks(readFileSync(path, 'utf8'), path).records as Block<LedgerTransaction>[];
     const check = verifyChain(blocks, this.signer);
     if (!check.ok) throw new Error(`the ledger does not verify: ${check.problem}`);
-    for (const block of blocks) {
-      for (const tx of block.txs) {
-        if (tx.fn !== 'Placement:RecordPlacement' || !tx.writes.length) continue;
-        const request = JSON.parse(tx.args[0]) as { decisionId: string; workload: { namespace: string; name: string } };
-        const entry = byDecision.get(request.decisionId) ?? { workload: `${request.workload.namespace}/${request.workload.name}`, txIds: [] };
-        entry.txIds.push(tx.txId);
-        byDecision.set(request.decisionId, entry);
-      }
+    return blocks.flatMap((b) => b.txs).filter((tx) => tx.fn === fn && tx.writes.length);
+  }
+
+  /** The RecordPlacement transactions by decision id. */
+  recordedPlacements(): Map<string, { workload: string; txIds: string[] }> {
+    const byDecision = new Map<string, { workload: string; txIds: string[] }>();
+    for (const tx of this.recordedTransactions('Placement:RecordPlacement')) {
+      const request = JSON.parse(tx.args[0]) as { decisionId: string; workload: { namespace: string; name: string } };
+      const entry = byDecision.get(request.decisionId) ?? { workload: `${request.workload.namespace}/${request.workload.name}`, txIds: [] };
+      entry.txIds.push(tx.txId);
+      byDecision.set(request.decisionId, entry);
     }
     return byDecision;
   }
