@@ -38,7 +38,9 @@ export interface InfraWorldOptions {
   ledgerFs?: FileSystem;
 }
 
-export const condition = (w: FederatedWorkload | MemberCluster, type: string) => w.status?.conditions?.find((c) => c.type === type);
+type WithConditions = { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+export const condition = <T extends WithConditions>(w: T, type: string) =>
+  w.status?.conditions?.find((c) => c.type === type) as NonNullable<NonNullable<T['status']>['conditions']>[number] | undefined;
 export const placedIn = (w: FederatedWorkload) => (w.status?.decision?.placements.map((p) => p.cluster) ?? []).sort();
 
 /** A 1-replica Deployment every member may run (Duplicated: a copy per chosen member). */
@@ -135,7 +137,8 @@ export class InfraWorld {
     }
   }
 
-  private async vouch(cluster: Member, nodeName: string): Promise<void> {
+  /** A SovereignNode for a member node, vouched for by the trusted issuer. */
+  async vouch(cluster: Member, nodeName: string): Promise<void> {
     const node = newIdentity({ method: 'key' });
     const credential = await issueNodeCredential(this.trusted.key, {
       subject: node.did,
@@ -156,14 +159,15 @@ export class InfraWorld {
     });
   }
 
-  private ledgerOptions() {
+  /** How this world's embedded ledger is opened: the operator's key, the head checkpointed outside its directory. */
+  ledgerOpenOptions() {
     return ledgerOptions(join(this.dir, 'head.json'), this.signer, this.options.ledgerFs);
   }
 
   /** The operator as production wires it, with the embedded ledger it opens itself (reopened after a failed write). */
   async startOperator(): Promise<void> {
     const trust = trustConfigFrom({ issuers: [{ did: this.trusted.did, name: 'test' }], audience: 'urn:test' });
-    this.ledger = await openEmbeddedLedger(this.ledgerDir, { trustAnchors: anchorsOf(trust), ...this.ledgerOptions(), reopenIntervalMs: 500 });
+    this.ledger = await openEmbeddedLedger(this.ledgerDir, { trustAnchors: anchorsOf(trust), ...this.ledgerOpenOptions(), reopenIntervalMs: 500 });
     this.operator = await startOperator({
       host: this.host(),
       namespace: 'cloud-empire',
@@ -258,6 +262,23 @@ export class InfraWorld {
       byDecision.set(request.decisionId, entry);
     }
     return byDecision;
+  }
+
+  /**
+   * Fail closed, watched for `forMs`: none of `names` gets anything in any member, and each says the ledger is why.
+   * Sampled, so a copy created and removed in between would still be seen.
+   */
+  async expectHeldBack(names: string[], forMs: number, reason = 'LedgerUnavailable'): Promise<void> {
+    const until = Date.now() + forMs;
+    do {
+      for (const m of MEMBER_NAMES) for (const name of names) expect({ m, name, owned: await this.ownedIn(m, name) }).toEqual({ m, name, owned: [] });
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < until);
+    for (const name of names) {
+      const w = await this.fw(name);
+      expect({ name, scheduled: condition(w, 'Scheduled') }).toMatchObject({ name, scheduled: { status: 'False', reason } });
+      expect(w.status?.decision?.ledgerTxId).toBeUndefined();
+    }
   }
 
   /**
