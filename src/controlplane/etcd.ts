@@ -5,7 +5,12 @@ import { freePort, ManagedProcess, waitFor } from './process.ts';
 
 export interface Etcd {
   clientUrl: string;
+  /** The running etcd process (a new one after `restart`). */
   process: ManagedProcess;
+  /** SIGKILLs etcd (a crash: no graceful shutdown). */
+  kill(): Promise<void>;
+  /** Starts a killed etcd again on the same ports and data directory, resolving once it is healthy. */
+  start(): Promise<void>;
 }
 
 /**
@@ -30,14 +35,26 @@ export async function startEtcd(dir: string, options: { durable?: boolean } = {}
     '--log-level=warn',
     ...(options.durable ? [] : ['--unsafe-no-fsync']),
   ];
-  const process = new ManagedProcess('etcd', binaries.etcd(), args, join(dir, 'etcd.log'));
-  await waitFor(
-    'etcd',
-    async () => {
-      const response = await fetch(`${clientUrl}/health`);
-      return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+  const launch = async () => {
+    const process = new ManagedProcess('etcd', binaries.etcd(), args, join(dir, 'etcd.log'));
+    await waitFor(
+      'etcd',
+      async () => {
+        const response = await fetch(`${clientUrl}/health`);
+        return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+      },
+      { timeoutMs: 30_000, process },
+    );
+    return process;
+  };
+  const etcd: Etcd = {
+    clientUrl,
+    process: await launch(),
+    kill: () => etcd.process.kill(),
+    async start() {
+      if (etcd.process.alive) throw new Error('etcd is running: kill() it first');
+      etcd.process = await launch();
     },
-    { timeoutMs: 30_000, process },
-  );
-  return { clientUrl, process };
+  };
+  return etcd;
 }

@@ -36,7 +36,8 @@ export class LocalFederation {
   readonly dir: string;
   readonly host: LocalCluster;
   readonly members: Map<string, LocalCluster>;
-  private readonly etcd: Etcd;
+  /** The etcd every API server of the federation stores in (`etcd.kill()`/`etcd.start()` crash and restart it). */
+  readonly etcd: Etcd;
   private readonly keepDir: boolean;
 
   private constructor(dir: string, etcd: Etcd, host: LocalCluster, members: LocalCluster[], keepDir: boolean) {

@@ -205,6 +205,12 @@ export class LocalCluster {
     this.apiServer = undefined;
   }
 
+  /** SIGKILLs the kube-apiserver (a crash: no graceful shutdown, open connections reset); `startApiServer()` brings it back on the same port and data. */
+  async killApiServer(): Promise<void> {
+    await this.apiServer?.kill();
+    this.apiServer = undefined;
+  }
+
   private async startComponents(): Promise<void> {
     const { dir, name } = this.options;
     const starts: Promise<void>[] = [];

@@ -3,6 +3,7 @@ import { EmbeddedLedger, type EmbeddedLedgerOptions } from './embedded/embedded-
 import type { FabricConnection } from './fabric/fabric-gateway.ts';
 import type { LedgerIdentity } from './embedded/stub.ts';
 import { SovereigntyLedger, type AnchorInput } from './ledger.ts';
+import { ReopeningEmbeddedGateway } from './embedded/reopening-gateway.ts';
 
 /** The operator's identity on the embedded ledger: the trust authority's operator role, as on Fabric. */
 export const EMBEDDED_OPERATOR_IDENTITY: LedgerIdentity = {
@@ -24,10 +25,13 @@ export const EMBEDDED_TRUST_ADMIN_IDENTITY: LedgerIdentity = {
  * closing the client closes the ledger. With `trustAnchors`, the
  * ledger's anchors are first made to match them (as the trust admin), since
  * the contract accepts positive verdicts only from registered anchors.
+ * After a failed write (a full disk, an I/O error) the ledger is reopened
+ * from disk on a later call, so the operator catches up once the disk
+ * accepts writes again.
  */
 export async function openEmbeddedLedger(
   dir: string,
-  options: EmbeddedLedgerOptions & { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity },
+  options: EmbeddedLedgerOptions & { trustAnchors?: AnchorInput[]; identity?: LedgerIdentity; reopenIntervalMs?: number },
 ): Promise<SovereigntyLedger> {
   const store = await EmbeddedLedger.open(dir, options);
   try {
@@ -36,7 +40,11 @@ export async function openEmbeddedLedger(
     await store.close();
     throw error;
   }
-  return new SovereigntyLedger(store.connect(options.identity ?? EMBEDDED_OPERATOR_IDENTITY), () => store.close());
+  const gateway = new ReopeningEmbeddedGateway(store, options.identity ?? EMBEDDED_OPERATOR_IDENTITY, {
+    reopen: () => EmbeddedLedger.open(dir, options),
+    minIntervalMs: options.reopenIntervalMs,
+  });
+  return new SovereigntyLedger(gateway);
 }
 
 /**

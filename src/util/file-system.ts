@@ -26,11 +26,25 @@ export interface FileSystem {
   readdir(path: string): string[];
 }
 
+/**
+ * Writes all of `data`. write(2) may write less than asked and still succeed
+ * (a disk with room for part of a block): the rest is written again, so a
+ * full disk surfaces as ENOSPC from the next call instead of a short record
+ * that a following fsync would make look durable.
+ */
+export function writeFully(fd: number, data: string, write: (fd: number, buffer: Buffer, offset: number, length: number) => number = writeSync): void {
+  const buffer = Buffer.from(data, 'utf8');
+  let offset = 0;
+  while (offset < buffer.length) {
+    const written = write(fd, buffer, offset, buffer.length - offset);
+    if (written <= 0) throw Object.assign(new Error(`write returned ${written} with ${buffer.length - offset} byte(s) left`), { code: 'EIO' });
+    offset += written;
+  }
+}
+
 export const nodeFileSystem: FileSystem = {
   open: (path, flags, mode) => openSync(path, flags, mode),
-  write: (fd, data) => {
-    writeSync(fd, data);
-  },
+  write: (fd, data) => writeFully(fd, data),
   datasync: (fd) => fdatasyncSync(fd),
   sync: (fd) => fsyncSync(fd),
   truncate: (fd, length) => ftruncateSync(fd, length),

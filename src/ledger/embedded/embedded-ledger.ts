@@ -152,6 +152,11 @@ export class EmbeddedLedger {
     return this.blockLog.blocks;
   }
 
+  /** The failed write that stopped this ledger, if one did: it serves nothing more until reopened from disk. */
+  get failure(): Error | undefined {
+    return this.broken;
+  }
+
   get recoveredTornWrite(): boolean {
     return this.blockLog.recoveredTornWrite;
   }

@@ -1,3 +1,5 @@
+import { SortedKeys } from './sorted-keys.ts';
+
 /** A key's value and the commit that last wrote it (transactions are numbered in commit order). */
 export interface VersionedValue {
   value: Uint8Array;
@@ -17,7 +19,7 @@ export interface KeyWrite {
  */
 export class WorldState {
   private readonly values = new Map<string, VersionedValue>();
-  private sortedKeys: string[] = [];
+  private readonly sortedKeys = new SortedKeys();
 
   get size(): number {
     return this.values.size;
@@ -29,37 +31,20 @@ export class WorldState {
 
   apply(writes: KeyWrite[], version: number): void {
     for (const write of writes) {
-      const existed = this.values.has(write.key);
       if (write.value === undefined) {
-        if (existed) {
-          this.values.delete(write.key);
-          this.sortedKeys.splice(this.indexOf(write.key), 1);
-        }
+        if (this.values.delete(write.key)) this.sortedKeys.delete(write.key);
         continue;
       }
+      if (!this.values.has(write.key)) this.sortedKeys.insert(write.key);
       this.values.set(write.key, { value: write.value, version });
-      if (!existed) this.sortedKeys.splice(this.indexOf(write.key), 0, write.key);
     }
   }
 
   /** Keys in [start, end) in order; an empty end means "to the last key". */
   *range(start: string, end: string): Generator<[string, VersionedValue]> {
-    for (let i = this.indexOf(start); i < this.sortedKeys.length; i++) {
-      const key = this.sortedKeys[i];
+    for (const key of this.sortedKeys.from(start)) {
       if (end && key >= end) return;
       yield [key, this.values.get(key)!];
     }
-  }
-
-  /** The position of `key`, or where it would be inserted. */
-  private indexOf(key: string): number {
-    let low = 0;
-    let high = this.sortedKeys.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.sortedKeys[mid] < key) low = mid + 1;
-      else high = mid;
-    }
-    return low;
   }
 }
