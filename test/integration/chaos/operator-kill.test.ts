@@ -30,7 +30,10 @@ afterAll(async () => {
 /** One random change the operator has to act on; returns what it did, for the replay log. */
 async function change(): Promise<string> {
   const members = world.memberNames;
-  const action = live.length < 3 ? 'create' : random.pick(['create', 'create', 'scale', 'image', 'replace', 'delete', 'node', 'pool'] as const);
+  const action =
+    live.length < 3
+      ? 'create'
+      : random.pick(['create', 'create', 'scale', 'image', 'replace', 'delete', ...(live.length > 5 ? (['delete'] as const) : []), 'node', 'pool'] as const);
   switch (action) {
     case 'create': {
       const name = `fw-${++created}`;

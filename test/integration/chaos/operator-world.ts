@@ -2,14 +2,16 @@
 // trust anchors, member kubeconfig Secrets and MemberClusters, fake nodes vouched for by a trusted
 // issuer, and the real operator process (src/operator/main.ts) started, killed and restarted by pid.
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1ObjectMeta } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FederatedWorkload } from '../../../src/api/generated/types.ts';
 import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../../../src/controlplane/federation.ts';
+import { kubeconfigYaml } from '../../../src/controlplane/kubeconfig.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
+import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
@@ -331,6 +333,33 @@ export class OperatorWorld {
       ...deployments.items.map((d) => ({ ...view('Deployment', d.metadata!), replicas: d.spec?.replicas, image: d.spec?.template.spec?.containers[0]?.image })),
       ...configMaps.items.map((c) => view('ConfigMap', c.metadata!)),
     ];
+  }
+
+  /**
+   * A kubeconfig for `cluster` ('host' or a member) whose server is `server` (a proxy in front of it),
+   * trusting `caPem`, with the cluster's admin token.
+   */
+  kubeconfigVia(cluster: string, server: string, caPem: string): string {
+    const access = cluster === 'host' ? this.federation.host.access : this.federation.member(cluster).access;
+    return kubeconfigYaml({ cluster, server, caPem, user: ADMIN_USER, token: access.tokens[ADMIN_USER] });
+  }
+
+  /** A host kubeconfig file for the operator's --kubeconfig, through `server`. */
+  hostKubeconfigFileVia(server: string, caPem: string): string {
+    const path = join(this.dir, `host-via-${new URL(server).port}.kubeconfig`);
+    writeFileSync(path, this.kubeconfigVia('host', server, caPem), { mode: 0o600 });
+    return path;
+  }
+
+  /** Points the MemberCluster's kubeconfig Secret at `server` (before the operator starts, or it reloads on change). */
+  async routeMemberVia(member: string, server: string, caPem: string): Promise<void> {
+    await this.host()
+      .makeApiClient(CoreV1Api)
+      .replaceNamespacedSecret({
+        namespace: OPERATOR_NAMESPACE,
+        name: `${member}-kubeconfig`,
+        body: { metadata: { name: `${member}-kubeconfig` }, stringData: { kubeconfig: this.kubeconfigVia(member, server, caPem) } },
+      });
   }
 
   async stop(): Promise<void> {
