@@ -27,7 +27,15 @@ export interface FaultCounts {
   conflicts: number;
 }
 
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
 
 const isWatch = (url: URL) => ['true', '1'].includes(url.searchParams.get('watch') ?? '');
 
@@ -82,17 +90,17 @@ export class FaultProxy {
     if (write && (this.rules.conflictPaths?.test(url.pathname) ?? true) && this.chance(this.rules.conflict)) {
       this.counts.conflicts++;
       req.resume();
-      return this.answer(res, 409, status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again (injected)'));
+      return this.answer(
+        res,
+        409,
+        status(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again (injected)'),
+      );
     }
-    const upstream = request(
-      url,
-      { method: req.method, headers: { ...req.headers, host: this.upstream.host }, ca: this.upstreamCa },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        if (watch && answer.statusCode === 200) this.forwardWatch(answer, res);
-        else answer.pipe(res);
-      },
-    );
+    const upstream = request(url, { method: req.method, headers: { ...req.headers, host: this.upstream.host }, ca: this.upstreamCa }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (watch && answer.statusCode === 200) this.forwardWatch(answer, res);
+      else answer.pipe(res);
+    });
     upstream.on('error', (error) => {
       if (!res.headersSent) this.answer(res, 502, status(502, 'BadGateway', `fault proxy: ${error.message}`));
       else res.destroy();

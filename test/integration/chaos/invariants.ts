@@ -139,8 +139,10 @@ export function safetyProblems(host: HostView, members: MemberView, ledger: Ledg
       out.push(`${where} runs on transaction ${decision.ledgerTxId}, which the ledger does not hold`);
       continue;
     }
-    if (recorded.decisionId !== decision.decisionId) out.push(`${where}: status names decision ${decision.decisionId}, its transaction recorded ${recorded.decisionId}`);
-    if (recorded.request.workload.uid !== fw.metadata.uid) out.push(`${where}: its decision was recorded for another object (uid ${recorded.request.workload.uid})`);
+    if (recorded.decisionId !== decision.decisionId)
+      out.push(`${where}: status names decision ${decision.decisionId}, its transaction recorded ${recorded.decisionId}`);
+    if (recorded.request.workload.uid !== fw.metadata.uid)
+      out.push(`${where}: its decision was recorded for another object (uid ${recorded.request.workload.uid})`);
     const approved = new Set(recorded.decision.targets.filter((t) => t.approved).map((t) => `${t.cluster}/${t.pool ?? ''}`));
     for (const p of decision.placements)
       if (!approved.has(`${p.cluster}/${p.pool ?? ''}`)) out.push(`${where} is placed in ${p.cluster} without the ledger's approval for it`);
@@ -162,13 +164,7 @@ const condition = (fw: FederatedWorkload | SovereignNode, type: string) => fw.st
  * generation; every SovereignNode's verdict is on the ledger; deleted workloads are gone, their finalizer
  * done and their removal recorded once; a live workload's decision is not closed on the ledger.
  */
-export function convergedProblems(
-  world: OperatorWorld,
-  host: HostView,
-  members: MemberView,
-  ledger: LedgerView,
-  deletedUids: ReadonlySet<string>,
-): string[] {
+export function convergedProblems(world: OperatorWorld, host: HostView, members: MemberView, ledger: LedgerView, deletedUids: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const removed = new Map(ledger.removals.map((r) => [r.decisionId, r]));
   for (const fw of host.workloads) {
@@ -202,7 +198,8 @@ export function convergedProblems(
       }
       const [object] = objects;
       if (object.deleting) out.push(`${member}: ${where}'s Deployment is being deleted although it is placed there`);
-      if (object.replicas !== placement.replicas) out.push(`${member}: ${where}'s Deployment has ${object.replicas} replicas, the decision says ${placement.replicas}`);
+      if (object.replicas !== placement.replicas)
+        out.push(`${member}: ${where}'s Deployment has ${object.replicas} replicas, the decision says ${placement.replicas}`);
       if (object.image !== image) out.push(`${member}: ${where}'s Deployment runs ${object.image}, the template says ${image}`);
     }
   }

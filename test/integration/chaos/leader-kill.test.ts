@@ -61,7 +61,9 @@ describe('two replicas, the leader SIGKILLed during a rollout', () => {
     console.log(`leader-kill: CHAOS_SEED=${random.seed} CHAOS_LEADER_ROUNDS=${ROUNDS}`);
     await startReplica();
     await startReplica();
-    await world.applyWorkload(deploymentWorkload(world.namespace, 'rollout', 2, { image: image(0), spec: { placement: { spreadConstraints: [{ by: 'cluster', minGroups: 2 }] } } }));
+    await world.applyWorkload(
+      deploymentWorkload(world.namespace, 'rollout', 2, { image: image(0), spec: { placement: { spreadConstraints: [{ by: 'cluster', minGroups: 2 }] } } }),
+    );
     const readyAt = async (generation: number) => {
       const fw = await world.workload('rollout');
       const ready = fw?.status?.conditions?.find((c) => c.type === 'Ready');
@@ -122,7 +124,10 @@ describe('two replicas, the leader SIGKILLed during a rollout', () => {
       }
       expect((await world.workload('rollout'))?.status?.decision?.ledgerTxId).toBe(txBefore);
       expect((await readLedger(world)).placements.length).toBe(decisionsBefore);
-      const leaseAfter = await world.host().makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'cloud-empire-operator', namespace: OPERATOR_NAMESPACE });
+      const leaseAfter = await world
+        .host()
+        .makeApiClient(CoordinationV1Api)
+        .readNamespacedLease({ name: 'cloud-empire-operator', namespace: OPERATOR_NAMESPACE });
       expect(leaseAfter.spec?.holderIdentity).toBe(standby.id);
       expect(leaseAfter.spec?.leaseTransitions).toBe((lease.spec?.leaseTransitions ?? 0) + 1);
       // Within the lease (the old holder's lease must lapse first) plus a few retry periods on a loaded machine.

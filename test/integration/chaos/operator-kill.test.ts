@@ -28,12 +28,14 @@ afterAll(async () => {
 });
 
 /** One random change the operator has to act on; returns what it did, for the replay log. */
-async function change(): Promise<string> {
+async function change(forced?: 'delete'): Promise<string> {
   const members = world.memberNames;
   const action =
-    live.length < 3
-      ? 'create'
-      : random.pick(['create', 'create', 'scale', 'image', 'replace', 'delete', ...(live.length > 5 ? (['delete'] as const) : []), 'node', 'pool'] as const);
+    forced && live.length
+      ? forced
+      : live.length < 3
+        ? 'create'
+        : random.pick(['create', 'create', 'scale', 'image', 'replace', 'delete', ...(live.length > 5 ? (['delete'] as const) : []), 'node', 'pool'] as const);
   switch (action) {
     case 'create': {
       const name = `fw-${++created}`;
@@ -101,6 +103,8 @@ describe('the operator SIGKILLed at random points and restarted', () => {
     for (let kill = 1; kill <= KILLS; kill++) {
       const changes: string[] = [];
       for (let n = random.int(1, 3); n > 0; n--) changes.push(await change());
+      // Every third round deletes one too, so every run has finalizers cut off mid-cleanup.
+      if (kill % 3 === 0) changes.push(await change('delete'));
       const delayMs = random.int(0, 1_500);
       await new Promise((r) => setTimeout(r, Math.max(0, delayMs - 150)));
       const before = await reconcileCount(operator);

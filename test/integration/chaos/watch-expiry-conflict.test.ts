@@ -24,7 +24,12 @@ let operator: OperatorProcess;
 beforeAll(async () => {
   world = await OperatorWorld.start({ members: { paris: 'FR', madrid: 'ES' }, nodesPerMember: 2 });
   const next = () => random.next();
-  hostProxy = await FaultProxy.start({ upstream: world.federation.host.access.server, upstreamCa: world.federation.host.access.caPem, rules: {}, random: next });
+  hostProxy = await FaultProxy.start({
+    upstream: world.federation.host.access.server,
+    upstreamCa: world.federation.host.access.caPem,
+    rules: {},
+    random: next,
+  });
   const paris = world.federation.member('paris').access;
   memberProxy = await FaultProxy.start({ upstream: paris.server, upstreamCa: paris.caPem, rules: {}, random: next });
   await world.routeMemberVia('paris', memberProxy.url, memberProxy.caPem);
@@ -52,7 +57,8 @@ describe('watches expired (410) and writes refused (409) between the operator an
     }, 1_000);
     const deleted = new Set<string>();
     const names = Array.from({ length: 6 }, (_, i) => `w-${i + 1}`);
-    for (const name of names) await world.applyWorkload(deploymentWorkload(world.namespace, name, random.int(1, 3), { clusters: random.subset(world.memberNames) }));
+    for (const name of names)
+      await world.applyWorkload(deploymentWorkload(world.namespace, name, random.int(1, 3), { clusters: random.subset(world.memberNames) }));
     await world.addNode('paris', 'paris-late');
     await new Promise((r) => setTimeout(r, 3_000));
     for (const name of names.slice(0, 2)) {
