@@ -64,7 +64,7 @@ export class OperatorProcess {
   }
 
   async metrics(): Promise<string> {
-    return (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
+    return (await fetch(`http://127.0.0.1:${this.port}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
   }
 
   async metric(pattern: RegExp): Promise<number> {
