@@ -14,6 +14,19 @@ import { GROUP, OPERATOR_NAMESPACE, type MemberObjectView, type OperatorWorld } 
 
 export type MemberView = Map<string, MemberObjectView[]>;
 
+/** The workloads a test deleted, by uid, and whether their status named a recorded decision when it did. */
+export type DeletedWorkloads = ReadonlyMap<string, { hadRecordedDecision: boolean }>;
+
+/**
+ * Decisions the ledger recorded for deleted workloads and never closed: recorded, but the operator was killed
+ * before its status named them, and the workload was deleted before it decided again. Reported, not failed:
+ * a known gap (docs/reliability/chaos-operator.md), since the operator cannot know of such a decision.
+ */
+export function unclosedDecisions(ledger: LedgerView, deleted: DeletedWorkloads): LedgerPlacement[] {
+  const closed = new Set(ledger.removals.map((r) => r.uid));
+  return ledger.placements.filter((p) => deleted.has(p.request.workload.uid ?? '') && !closed.has(p.request.workload.uid));
+}
+
 export interface LedgerPlacement {
   txId: string;
   decisionId: string;
@@ -164,7 +177,7 @@ const condition = (fw: FederatedWorkload | SovereignNode, type: string) => fw.st
  * generation; every SovereignNode's verdict is on the ledger; deleted workloads are gone, their finalizer
  * done and their removal recorded once; a live workload's decision is not closed on the ledger.
  */
-export function convergedProblems(world: OperatorWorld, host: HostView, members: MemberView, ledger: LedgerView, deletedUids: ReadonlySet<string>): string[] {
+export function convergedProblems(world: OperatorWorld, host: HostView, members: MemberView, ledger: LedgerView, deleted_: DeletedWorkloads): string[] {
   const out: string[] = [];
   const removed = new Map(ledger.removals.map((r) => [r.decisionId, r]));
   for (const fw of host.workloads) {
@@ -204,14 +217,16 @@ export function convergedProblems(world: OperatorWorld, host: HostView, members:
     }
   }
   const live = new Set(host.workloads.map((w) => w.metadata.uid));
-  for (const uid of deletedUids) {
+  for (const [uid, deleted] of deleted_) {
     if (live.has(uid)) {
       out.push(`deleted workload uid ${uid} still exists`);
       continue;
     }
-    const decided = ledger.placements.filter((p) => p.request.workload.uid === uid).length;
     const removals = ledger.removals.filter((r) => r.uid === uid).length;
-    if (decided && removals !== 1) out.push(`deleted workload uid ${uid}: ${removals} removal(s) recorded on the ledger, expected one`);
+    // A workload whose status carried a recorded decision when it was deleted always carries one (a recorded
+    // decision is only ever replaced by another): its removal must be on the ledger, once.
+    if (deleted.hadRecordedDecision ? removals !== 1 : removals > 1)
+      out.push(`deleted workload uid ${uid}: ${removals} removal(s) recorded on the ledger, expected ${deleted.hadRecordedDecision ? 'one' : 'at most one'}`);
   }
   const attested = new Set(ledger.attestations.map((a) => a.txId));
   for (const node of host.nodes) {
@@ -225,13 +240,9 @@ export function convergedProblems(world: OperatorWorld, host: HostView, members:
 }
 
 /** Every rule, read afresh: host first, then members, then the ledger. */
-export async function allProblems(world: OperatorWorld, deletedUids: ReadonlySet<string>, settled: boolean): Promise<string[]> {
+export async function allProblems(world: OperatorWorld, deleted: DeletedWorkloads, settled: boolean): Promise<string[]> {
   const host = await readHost(world);
   const members = await readMembers(world);
   const ledger = await readLedger(world);
-  return [
-    ...ledgerProblems(ledger),
-    ...safetyProblems(host, members, ledger),
-    ...(settled ? convergedProblems(world, host, members, ledger, deletedUids) : []),
-  ];
+  return [...ledgerProblems(ledger), ...safetyProblems(host, members, ledger), ...(settled ? convergedProblems(world, host, members, ledger, deleted) : [])];
 }

@@ -140,7 +140,7 @@ describe('two replicas, the leader SIGKILLed during a rollout', () => {
       expect(takeoverMs).toBeLessThan(LEASE_MS + 2_900);
       await startReplica(); // the next standby
     }
-    expect(await allProblems(world, new Set(), true)).toEqual([]);
+    expect(await allProblems(world, new Map(), true)).toEqual([]);
     console.log(`leader-kill: takeover after the leader's SIGKILL ${takeovers.join(', ')} ms (lease ${LEASE_MS} ms)`);
   }, 600_000);
 
@@ -176,7 +176,7 @@ describe('two replicas, the leader SIGKILLed during a rollout', () => {
     const deadline = Date.now() + 90_000;
     let problems: string[] = [];
     for (;;) {
-      problems = await allProblems(world, new Set(), true);
+      problems = await allProblems(world, new Map(), true);
       if (!problems.length || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1_000));
     }

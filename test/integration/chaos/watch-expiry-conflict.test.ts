@@ -55,7 +55,7 @@ describe('watches expired (410) and writes refused (409) between the operator an
       hostProxy.expireWatches(0.5);
       memberProxy.expireWatches(0.5);
     }, 1_000);
-    const deleted = new Set<string>();
+    const deleted = new Map<string, { hadRecordedDecision: boolean }>();
     const names = Array.from({ length: 6 }, (_, i) => `w-${i + 1}`);
     for (const name of names)
       await world.applyWorkload(deploymentWorkload(world.namespace, name, random.int(1, 3), { clusters: random.subset(world.memberNames) }));
@@ -76,7 +76,8 @@ describe('watches expired (410) and writes refused (409) between the operator an
     await world.changeWorkload(names[1], (spec) => void (spec.placement = { ...spec.placement, clusterAffinity: { clusterNames: ['madrid', 'paris'] } }));
     await new Promise((r) => setTimeout(r, 2_000));
     for (const name of names.slice(4)) {
-      deleted.add((await world.workload(name))!.metadata.uid!);
+      const fw = (await world.workload(name))!;
+      deleted.set(fw.metadata.uid!, { hadRecordedDecision: Boolean(fw.status?.decision?.ledgerTxId) });
       await world.deleteWorkload(name);
     }
     // Faults keep coming while it settles.
