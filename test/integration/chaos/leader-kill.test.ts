@@ -4,6 +4,7 @@
 // one on the ledger, each member Deployment's spec changes once (generation +1, the image never goes back),
 // and the ledger holds no new decision for a change that moves nothing. Repeated ROUNDS times.
 import { CoordinationV1Api } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { allProblems, readLedger } from './invariants.ts';
 import { deploymentWorkload, OPERATOR_NAMESPACE, OperatorWorld, type OperatorProcess } from './operator-world.ts';
@@ -180,6 +181,11 @@ describe('two replicas, the leader SIGKILLed during a rollout', () => {
       if (!problems.length || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1_000));
     }
+    const log = readFileSync(sleeper.process.logFile, 'utf8');
+    const count = (text: string) => log.split(text).length - 1;
+    console.log(
+      `leader-kill: the woken replica had ${count('member writes refused')} member write(s) fenced and ${count('another process appends to this ledger')} ledger append(s) refused`,
+    );
     expect(problems).toEqual([]);
     if (sleeper.process.alive) expect(await sleeper.isLeader()).toBe(false);
   }, 300_000);
