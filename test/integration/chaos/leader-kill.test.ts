@@ -10,7 +10,7 @@ import { allProblems, readLedger } from './invariants.ts';
 import { deploymentWorkload, OPERATOR_NAMESPACE, OperatorWorld, type OperatorProcess } from './operator-world.ts';
 import { countFromEnv, SeededRandom } from './random.ts';
 
-const ROUNDS = countFromEnv('CHAOS_LEADER_ROUNDS', 3);
+const ROUNDS = countFromEnv('CHAOS_LEADER_ROUNDS', 2);
 const LEASE_MS = 3_000;
 const random = SeededRandom.fromEnv();
 

@@ -1,13 +1,13 @@
 // SIGKILL the real operator process at random (seeded) points while SovereignNodes are verified,
 // GpuPools appear and FederatedWorkloads are created, scaled, given new images, re-placed and deleted;
 // restart it each time. After every restart the rules that hold at any instant are checked; at the
-// end, once settled, all of them (see invariants.ts). CHAOS_KILLS (default 8; `npm run chaos`: 50)
+// end, once settled, all of them (see invariants.ts). CHAOS_KILLS (default 6; `npm run chaos`: 50)
 // and CHAOS_SEED (printed; set it to replay a run) steer it.
 import { allProblems, readLedger, unclosedDecisions } from './invariants.ts';
 import { deploymentWorkload, OperatorWorld, type OperatorProcess } from './operator-world.ts';
 import { countFromEnv, SeededRandom } from './random.ts';
 
-const KILLS = countFromEnv('CHAOS_KILLS', 8);
+const KILLS = countFromEnv('CHAOS_KILLS', 6);
 const random = SeededRandom.fromEnv();
 const MEMBERS = { paris: 'FR', madrid: 'ES' };
 
