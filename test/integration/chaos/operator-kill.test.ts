@@ -134,6 +134,7 @@ describe('the operator SIGKILLed at random points and restarted', () => {
       console.log(
         `operator-kill: known gap: ${unclosed.length} recorded decision(s) of deleted workloads never closed: ${unclosed.map((p) => p.decisionId).join(', ')}`,
       );
+    if (last.length) console.log(`operator-kill: members when it did not settle:\n${await world.diagnose()}`);
     expect(last).toEqual([]);
     expect(busyKills).toBeGreaterThan(0);
   }, 1_800_000);

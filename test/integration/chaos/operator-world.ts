@@ -362,6 +362,25 @@ export class OperatorWorld {
       });
   }
 
+  /** Why members' pods do not run, for a failure message: each member's nodes (taints, trust labels) and pods that are not Running. */
+  async diagnose(): Promise<string> {
+    const lines: string[] = [];
+    for (const member of this.memberNames) {
+      const core = this.member(member).makeApiClient(CoreV1Api);
+      const [nodes, pods] = await Promise.all([core.listNode(), core.listPodForAllNamespaces({ labelSelector: MANAGED_BY })]);
+      for (const n of nodes.items) {
+        const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+        const trust = Object.entries(n.metadata?.labels ?? {}).filter(([k]) => k.includes('cloudempire.eu'));
+        lines.push(`${member} node ${n.metadata!.name} Ready=${ready} taints=${JSON.stringify(n.spec?.taints ?? [])} ${JSON.stringify(trust)}`);
+      }
+      for (const p of pods.items.filter((p) => p.status?.phase !== 'Running'))
+        lines.push(
+          `${member} pod ${p.metadata!.name} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''}: ${JSON.stringify(p.status?.conditions?.filter((c) => c.status !== 'True').map((c) => `${c.type} ${c.reason}: ${c.message}`))}`,
+        );
+    }
+    return lines.join('\n');
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.operators.map((o) => o.kill()));
     await this.federation.stop();
