@@ -81,6 +81,23 @@ export class MemberApiWorkloads implements MemberWorkloads {
   }
 }
 
+/**
+ * Member writes only while `mayWrite` says this replica still leads. Server-side apply carries no
+ * precondition, so a replica that lost its lease unawares (frozen, then woken with a reconcile in flight)
+ * would otherwise apply what it rendered before the new leader's newer objects; reads stay open.
+ */
+export function fencedMemberWorkloads(inner: MemberWorkloads, mayWrite: () => string | undefined): MemberWorkloads {
+  const fence = () => {
+    const refusal = mayWrite();
+    if (refusal) throw new Error(`member writes refused: ${refusal}`);
+  };
+  return {
+    apply: async (cluster, objects) => (fence(), inner.apply(cluster, objects)),
+    prune: async (cluster, workload, keep) => (fence(), inner.prune(cluster, workload, keep)),
+    read: (cluster, ref) => inner.read(cluster, ref),
+  };
+}
+
 export class HostApiDependencies implements HostDependencies {
   private readonly core: CoreV1Api;
 

@@ -100,13 +100,25 @@ export function gpuPoolStatus(
   return { status, poolNodes: capacity.verifiedNodes };
 }
 
-/** The Nodes whose pool label must change: [name, should carry it]. */
-export function poolLabelChanges(nodes: readonly V1Node[], label: string, pool: string, members: ReadonlySet<string>): [string, boolean][] {
+/**
+ * The Nodes whose pool label must change: [name, should carry it]. A node carries one pool label: one that
+ * another live pool (`otherPools`) put there first stays, or two pools whose selectors overlap would
+ * relabel it in turn forever (each write wakes the other), and that stream of Node updates starves the
+ * kubelet's own status writes until the node is marked unreachable.
+ */
+export function poolLabelChanges(
+  nodes: readonly V1Node[],
+  label: string,
+  pool: string,
+  members: ReadonlySet<string>,
+  otherPools: ReadonlySet<string> = new Set(),
+): [string, boolean][] {
   const changes: [string, boolean][] = [];
   for (const node of nodes) {
     const name = node.metadata!.name!;
-    const should = members.has(name);
-    if ((node.metadata?.labels?.[label] === pool) !== should) changes.push([name, should]);
+    const current = node.metadata?.labels?.[label];
+    const should = members.has(name) && !(current !== undefined && current !== pool && otherPools.has(current));
+    if ((current === pool) !== should) changes.push([name, should]);
   }
   return changes;
 }

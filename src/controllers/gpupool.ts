@@ -23,6 +23,8 @@ export interface GpuPoolReconcilerDeps {
   memberNodes: MemberNodes;
   /** The host's SovereignNodes (an informer cache): the verified facts capacity is counted from. */
   sovereignNodes: () => readonly SovereignNode[];
+  /** The names of the GpuPools that exist and are not being deleted (an informer cache). */
+  livePools?: () => ReadonlySet<string>;
   log: Logger;
   now?: () => number;
 }
@@ -68,9 +70,13 @@ export class GpuPoolReconciler implements Reconciler {
    * updating keeps one code path with the trust marks.
    */
   private async label(cluster: string, nodes: Parameters<typeof poolLabelChanges>[0], pool: string, members: ReadonlySet<string>): Promise<void> {
-    for (const [name, should] of poolLabelChanges(nodes, POOL_LABEL, pool, members)) {
+    const otherPools = new Set([...(this.deps.livePools?.() ?? [])].filter((p) => p !== pool));
+    for (const [name, should] of poolLabelChanges(nodes, POOL_LABEL, pool, members, otherPools)) {
       const fresh = await this.deps.memberNodes.readNode(cluster, name);
       const labels = { ...fresh.metadata?.labels };
+      const current = labels[POOL_LABEL];
+      // Read again: another pool may have claimed the node since the snapshot.
+      if (should && current !== undefined && current !== pool && otherPools.has(current)) continue;
       if (should) labels[POOL_LABEL] = pool;
       else if (labels[POOL_LABEL] === pool) delete labels[POOL_LABEL];
       else continue;
@@ -101,7 +107,11 @@ export function gpuPoolController(deps: GpuPoolControllerDeps): Controller<GpuPo
   return new Controller<GpuPool>({
     name: 'gpupool',
     informer: deps.informer,
-    reconciler: new GpuPoolReconciler({ ...deps, sovereignNodes: () => deps.sovereignNodes.list() }),
+    reconciler: new GpuPoolReconciler({
+      ...deps,
+      sovereignNodes: () => deps.sovereignNodes.list(),
+      livePools: () => new Set(deps.informer.list().flatMap((p) => (p.metadata.deletionTimestamp ? [] : [p.metadata.name!]))),
+    }),
     reads: [deps.sovereignNodes],
     log: deps.log,
   })

@@ -31,6 +31,13 @@ class MicroTime extends Date {
 }
 const microTime = (ms: number): Date => new MicroTime(ms);
 
+/** Why a replica that last renewed at `lastRenewMs` may not lead at `nowMs`, or undefined while it may. */
+export function leaseLapse(leading: boolean, lastRenewMs: number, nowMs: number, renewDeadlineMs: number): string | undefined {
+  if (!leading) return 'this replica is not the leader';
+  const since = nowMs - lastRenewMs;
+  return since > renewDeadlineMs ? `this replica last renewed the leader lease ${since} ms ago, past its ${renewDeadlineMs} ms renew deadline` : undefined;
+}
+
 /**
  * Leader election on a Lease, as client-go's leaderelection: one replica
  * holds the lease and runs the controllers; the others retry and take over
@@ -53,6 +60,15 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * Why this replica must not act as leader now, from its own clock: not leading, or its last renewal is
+   * older than the renew deadline (a standby may take the lease once it lapses). A process frozen past its
+   * lease sees that at once on waking, before its next election round has even reached the API server.
+   */
+  leadershipLapse(now = Date.now()): string | undefined {
+    return leaseLapse(this.leading, this.lastRenew, now, this.options.renewDeadlineMs);
   }
 
   start(): void {

@@ -29,6 +29,7 @@ const start = async () => {
     fabricConnectionDir: flags.fabricConnection,
     log: logger,
     memberSecretNamespaces: flags.memberSecretNamespaces,
+    writeFence: () => elector?.leadershipLapse(),
   });
   standby = false;
 };

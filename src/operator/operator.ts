@@ -12,7 +12,7 @@ import { MeteringLog } from '../audit/metering-log.ts';
 import { runAuditJournal } from '../audit/event-journal.ts';
 import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
 import { federatedWorkloadController } from '../controllers/federatedworkload.ts';
-import { HostApiDependencies, HostWorkloadEvents, MemberApiWorkloads } from '../controllers/federatedworkload-members.ts';
+import { fencedMemberWorkloads, HostApiDependencies, HostWorkloadEvents, MemberApiWorkloads } from '../controllers/federatedworkload-members.ts';
 import { gpuPoolController } from '../controllers/gpupool.ts';
 import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
@@ -43,6 +43,8 @@ export interface OperatorOptions {
   ledger?: Ledger;
   /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
   memberSecretNamespaces?: string[];
+  /** Why this replica may not write into members now (it no longer holds the leader lease), or undefined. */
+  writeFence?: () => string | undefined;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
@@ -176,7 +178,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       sovereignNodes,
       gpuPools,
       ledger,
-      members: new MemberApiWorkloads(members),
+      members: options.writeFence ? fencedMemberWorkloads(new MemberApiWorkloads(members), options.writeFence) : new MemberApiWorkloads(members),
       host: new HostApiDependencies(host),
       events: new HostWorkloadEvents(host),
       trust,

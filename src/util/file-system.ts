@@ -1,4 +1,17 @@
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -16,6 +29,8 @@ export interface FileSystem {
   /** fsync: data and all metadata. */
   sync(fd: number): void;
   truncate(fd: number, length: number): void;
+  /** The file's length now, in bytes, whoever wrote it (another process's appends included). */
+  size(fd: number): number;
   close(fd: number): void;
   rename(from: string, to: string): void;
   /** fsync of a directory: makes the names created or renamed in it durable. */
@@ -48,6 +63,7 @@ export const nodeFileSystem: FileSystem = {
   datasync: (fd) => fdatasyncSync(fd),
   sync: (fd) => fsyncSync(fd),
   truncate: (fd, length) => ftruncateSync(fd, length),
+  size: (fd) => fstatSync(fd).size,
   close: (fd) => closeSync(fd),
   rename: (from, to) => renameSync(from, to),
   syncDir: (path) => {

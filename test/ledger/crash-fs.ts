@@ -95,6 +95,15 @@ export class CrashFileSystem implements FileSystem {
     this.operations.push(`truncate ${path}`);
   }
 
+  size(fd: number): number {
+    return Buffer.byteLength(this.handle(fd).inode.data);
+  }
+
+  /** Appends as another process holding the same file would (not through any of this file system's descriptors). */
+  appendAsAnotherWriter(path: string, data: string): void {
+    this.file(path).data += data;
+  }
+
   close(fd: number): void {
     this.handle(fd);
     this.fds.delete(fd);

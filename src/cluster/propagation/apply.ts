@@ -133,9 +133,18 @@ export class MemberPropagation {
       const owner = sharedOwners.get(refKey(refOf(object)));
       const body =
         owner === undefined ? object : { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, [LABEL_WORKLOAD]: owner } } };
+      const applyOne = () => this.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
       try {
-        applied.push(await this.objects.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+        applied.push(await applyOne());
       } catch (error) {
+        const namespace = object.metadata.namespace;
+        // A namespace seen once may be deleted since (or its create was lost): make it again rather than
+        // failing every apply into it until the operator restarts.
+        if (isNotFound(error) && this.knownNamespaces.delete(namespace)) {
+          await this.ensureNamespace(namespace);
+          applied.push(await applyOne());
+          continue;
+        }
         if (object.kind === 'Job' && httpStatus(error) === 422) throw new ImmutableJobError(refOf(object), describeError(error));
         throw error;
       }

@@ -117,10 +117,15 @@ export class BlockLog {
   private markIdle: () => void = () => undefined;
   private readonly beforeWrite?: () => void;
   readonly recoveredTornWrite: boolean;
+  private readonly path: string;
+  /** The file's length as this writer left it: any other length means another process appended. */
+  private length: number;
 
-  private constructor(fs: FileSystem, fd: number, head: LedgerHead, recovered: boolean, options: BlockLogOptions) {
+  private constructor(fs: FileSystem, path: string, fd: number, head: LedgerHead, recovered: boolean, options: BlockLogOptions) {
     this.fs = fs;
+    this.path = path;
     this.fd = fd;
+    this.length = fs.size(fd);
     this.height = head.height;
     this.lastHash = head.hash;
     this.recoveredTornWrite = recovered;
@@ -139,7 +144,7 @@ export class BlockLog {
       const check = behind ? undefined : verifyChain(lines.records, options.signer, options.onBlock);
       if (behind || !check!.ok) throw new Error(`${path}: ${behind ?? check!.problem}; the log was altered, not torn (run \`empirectl ledger verify\`)`);
       repairTail(fs, fd, lines);
-      return new BlockLog(fs, fd, check!.head, lines.torn, options);
+      return new BlockLog(fs, path, fd, check!.head, lines.torn, options);
     } catch (error) {
       fs.close(fd);
       throw error;
@@ -192,10 +197,19 @@ export class BlockLog {
       const header = { number: this.height, prevHash: this.lastHash, timestamp: new Date().toISOString(), txs };
       const hash = blockHash(header);
       block = { ...header, hash, signature: this.signer.sign(signedBytes(hash)) };
+      const line = `${JSON.stringify(block)}\n`;
       try {
+        // A second process appending to the same file (a replica that lost its lease but woke up still
+        // writing, two operators on one volume) would fork the chain: whoever sees the other's bytes stops.
+        const length = this.fs.size(this.fd);
+        if (length !== this.length)
+          throw new Error(
+            `${this.path} is ${length} bytes, not the ${this.length} this writer left: another process appends to this ledger; this one writes no more (reopen it)`,
+          );
         this.beforeWrite?.();
-        this.fs.write(this.fd, `${JSON.stringify(block)}\n`);
+        this.fs.write(this.fd, line);
         this.fs.datasync(this.fd);
+        this.length += Buffer.byteLength(line);
       } catch (error) {
         this.failed = error as Error;
         for (const item of [...batch, ...this.queue.splice(0)]) item.reject(error as Error);

@@ -198,6 +198,19 @@ describe('propagation into a real member', () => {
     expect(await member().listOwned()).not.toContainEqual(expect.objectContaining({ namespace }));
   });
 
+  it('makes the namespace again when it was deleted since it was first seen', async () => {
+    const namespace = uniqueName('gone');
+    const workload = fw(namespace, 'agent', agentTemplate());
+    const propagation = member();
+    await propagation.apply(render(workload, { cluster: 'paris', replicas: 1 }));
+    await core().deleteNamespace({ name: namespace });
+    await eventually(async () => expect(core().readNamespace({ name: namespace })).rejects.toMatchObject({ code: 404 }), 60_000, 250);
+    // The same MemberPropagation (the operator's, which saw the namespace once) applies again.
+    await propagation.apply(render(workload, { cluster: 'paris', replicas: 1 }));
+    expect((await apps().readNamespacedDeployment({ namespace, name: 'agent' })).spec?.replicas).toBe(1);
+    await core().deleteNamespace({ name: namespace });
+  }, 90_000);
+
   it("refuses and never touches an object of the same name it did not create, nor another workload's", async () => {
     const namespace = uniqueName('prop-foreign');
     await core().createNamespace({ body: { metadata: { name: namespace } } });

@@ -110,6 +110,14 @@ describe('gpuPoolStatus', () => {
       ['b', false],
     ]);
   });
+
+  it('leaves a node another live pool labelled first, and takes over one whose pool is gone', () => {
+    const claimed = [node('a', { 'gpu.cloudempire.eu/pool': 'paris-a100' }), node('b', { 'gpu.cloudempire.eu/pool': 'deleted-pool' })];
+    const members = new Set(['a', 'b']);
+    expect(poolLabelChanges(claimed, 'gpu.cloudempire.eu/pool', 'paris-h100', members, new Set(['paris-a100']))).toEqual([['b', true]]);
+    // The pool that labelled it keeps it: no change either way, so two overlapping pools never relabel a node in turn.
+    expect(poolLabelChanges(claimed, 'gpu.cloudempire.eu/pool', 'paris-a100', members, new Set(['paris-h100']))).toEqual([['b', true]]);
+  });
 });
 
 describe('memberClusterStatus', () => {

@@ -117,6 +117,22 @@ describe('BlockLog', () => {
     expect(() => BlockLog.open(path, { signer })).toThrow(/line 2 is not a complete record/);
   });
 
+  it('a second process appending to the same log makes the other stop writing, and the chain stays whole', async () => {
+    await writeLog(2);
+    // A leader frozen past its lease, and the standby that took over the same volume.
+    const stale = BlockLog.open(path, { signer });
+    const current = BlockLog.open(path, { signer });
+    await current.append(tx(10));
+    await expect(stale.append(tx(11))).rejects.toThrow(/another process appends to this ledger; this one writes no more/);
+    await expect(stale.append(tx(12))).rejects.toThrow(/reopen it/);
+    await current.append(tx(13));
+    stale.close();
+    current.close();
+    const blocks = blocksIn(path);
+    expect(verifyChain(blocks, signer)).toMatchObject({ ok: true, blocks: 4 });
+    expect(blocks.flatMap((b) => b.txs.map((t) => t.txId))).toEqual(['t0', 't1', 't10', 't13']);
+  });
+
   it('hashes canonical JSON, independent of key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"e":2,"f":1}]},"b":1}');
   });
