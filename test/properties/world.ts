@@ -39,12 +39,12 @@ import { GPU_RESOURCES, type ClusterModel, type FederationModel, type NodeModel,
 
 export const T0 = Date.parse('2026-12-01T09:00:00Z');
 export const NAMESPACE = 'team';
-const STATUS_LIST_URL = 'https://status.trust.example.eu/lists/1';
+export const STATUS_LIST_URL = 'https://status.trust.example.eu/lists/1';
 const log = createLogger({ level: 'error' });
 const signal = new AbortController().signal;
 
 /** Keys made once per process: making and signing with them is most of a case's cost otherwise. */
-const keys = (() => {
+export const keys = (() => {
   let made: { issuer: Identity; rogue: Identity; nodes: Map<string, Identity>; operator: ReturnType<typeof signingKeyOf> } | undefined;
   return () =>
     (made ??= {
@@ -57,13 +57,13 @@ const keys = (() => {
 const credentials = new Map<string, Promise<string>>();
 /** Signed JWTs by what they sign (status lists, proofs): cases repeat them often. */
 const signed = new Map<string, Promise<string>>();
-const once = (key: string, sign: () => Promise<string>) => {
+export const once = (key: string, sign: () => Promise<string>) => {
   let jwt = signed.get(key);
   if (!jwt) signed.set(key, (jwt = sign()));
   return jwt;
 };
 
-function nodeIdentity(cluster: string, node: string): Identity {
+export function nodeIdentity(cluster: string, node: string): Identity {
   const all = keys().nodes;
   let identity = all.get(`${cluster}/${node}`);
   if (!identity) all.set(`${cluster}/${node}`, (identity = newIdentity({ method: 'key' })));
@@ -71,10 +71,10 @@ function nodeIdentity(cluster: string, node: string): Identity {
 }
 
 /** A node's place in the status list: fixed by its slot, so the same credential serves every case. */
-const statusIndex = (cluster: string, node: string) => Number(cluster.slice(1)) * 16 + Number(node.slice(1));
+export const statusIndex = (cluster: string, node: string) => Number(cluster.slice(1)) * 16 + Number(node.slice(1));
 
 /** The credential a node of this kind presents, signed (or mis-signed) as its kind says. */
-function credentialFor(cluster: ClusterModel, node: NodeModel, expiresAfterMs: number): Promise<string> {
+export function credentialFor(cluster: ClusterModel, node: NodeModel, expiresAfterMs: number): Promise<string> {
   const key = `${cluster.name}/${node.name}/${node.country}/${cluster.provider}/${node.credential}/${node.credential === 'expiring' ? expiresAfterMs : ''}`;
   let credential = credentials.get(key);
   if (credential) return credential;
@@ -239,6 +239,8 @@ export class FederationWorld {
   /** Workloads whose decision changed in the last step. */
   readonly decidedInStep = new Set<string>();
   ledgerDown = false;
+  /** SovereignNodes whose status an attacker wrote since the operator last verified them. */
+  readonly forged = new Set<string>();
   private challenges = 0;
   /** The nonce each node's proof answers. */
   private readonly proofs = new Map<string, string>();
@@ -429,6 +431,7 @@ export class FederationWorld {
     const clusters = this.model.clusters;
     switch (step.kind) {
       case 'verifyNodes':
+        this.forged.clear();
         for (const key of [...this.sovereignNodes.objects.keys()]) {
           await this.reconcilers.node.reconcile(key, signal);
           // The node agent answers a new challenge with a proof of possession, and the operator judges it.
@@ -479,6 +482,25 @@ export class FederationWorld {
       case 'tick':
         this.clock.now += step.ms;
         return;
+      case 'forgeStatus': {
+        const cluster = clusters[step.cluster % clusters.length];
+        const node = cluster.nodes[step.node % cluster.nodes.length];
+        const key = `${cluster.name}-${node.name}`;
+        const sn = this.sovereignNodes.objects.get(key)!;
+        const verified = {
+          type: 'Verified',
+          status: 'True' as const,
+          reason: 'Verified',
+          message: 'forged',
+          observedGeneration: sn.metadata.generation,
+          lastTransitionTime: new Date(this.clock.now).toISOString(),
+        };
+        const conditions = [...(sn.status?.conditions ?? []).filter((c) => c.type !== 'Verified'), verified];
+        const forged = { countryCode: step.country as 'FR', jurisdiction: 'EU', expiresAt: new Date(this.clock.now + 86_400_000).toISOString(), conditions };
+        await this.sovereignNodes.updateStatus({ ...structuredClone(sn), status: { ...sn.status, ...forged } });
+        this.forged.add(key);
+        return;
+      }
     }
   }
 

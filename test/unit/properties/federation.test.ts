@@ -28,7 +28,7 @@ describe('federation invariants (in-memory API, real controllers, verifier and e
           await world.close();
         }
       }),
-      propertyParameters(300),
+      propertyParameters(400),
     );
   }, 240_000);
 });
