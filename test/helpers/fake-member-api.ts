@@ -125,6 +125,30 @@ function tolerated(tolerations: readonly V1Toleration[], taint: { key: string; v
   );
 }
 
+/** What the API server adds to a new Job: a selector on its uid, and the labels that select its pods (owned by no field manager). */
+function defaultJob(job: Json & KubernetesObject): void {
+  const uid = job.metadata!.uid!;
+  const name = job.metadata!.name!;
+  const spec = job.spec as { selector?: unknown; template?: { metadata?: { labels?: Record<string, string> } } };
+  const generated = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+  spec.selector ??= { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  spec.template = { ...spec.template, metadata: { ...spec.template?.metadata, labels: { ...spec.template?.metadata?.labels, ...generated } } };
+}
+
+/** apps/v1 validation: a selector is required and must select the template's labels. */
+function refuseBadSelector(object: Json): void {
+  const spec = (object.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> }; template?: { metadata?: { labels?: Record<string, string> } } };
+  const name = (object.metadata as { name?: string })?.name;
+  const wanted = spec.selector?.matchLabels;
+  if (!wanted || !Object.keys(wanted).length) throw apiError(422, `${object.kind}.apps "${name}" is invalid: spec.selector: Required value`);
+  const labels = spec.template?.metadata?.labels ?? {};
+  if (Object.entries(wanted).some(([k, v]) => labels[k] !== v))
+    throw apiError(
+      422,
+      `${object.kind}.apps "${name}" is invalid: spec.template.metadata.labels: Invalid value: \`selector\` does not match template \`labels\``,
+    );
+}
+
 const unreachable = (cluster: string) => Object.assign(new Error(`connect ECONNREFUSED (member ${cluster})`), { code: 'ECONNREFUSED' });
 
 export class FakeMemberApi implements MemberObjectApi {
@@ -166,6 +190,7 @@ export class FakeMemberApi implements MemberObjectApi {
     if (this.stored.has(key)) throw apiError(409, `${spec.kind} ${spec.metadata?.name} already exists`);
     if (spec.kind !== 'Namespace' && !this.namespaceExists(spec.metadata?.namespace)) throw apiError(404, `namespaces "${spec.metadata?.namespace}" not found`);
     const object = { ...structuredClone(spec), metadata: { ...spec.metadata, uid: `${this.cluster}-uid-${++this.uids}`, generation: 1 } } as Json & T;
+    if (spec.kind === 'Job') defaultJob(object);
     this.stamp(object);
     this.stored.set(key, { object, owned: new Set() });
     return structuredClone(object);
@@ -177,6 +202,7 @@ export class FakeMemberApi implements MemberObjectApi {
     const key = keyOf(spec.apiVersion, spec.kind, spec.metadata?.namespace, spec.metadata?.name);
     const applied = appliedFields(spec as unknown as Json);
     const owned = leafPaths(applied, '', new Set());
+    if (spec.kind === 'Deployment' || spec.kind === 'StatefulSet') refuseBadSelector(spec as unknown as Json);
     const existing = this.stored.get(key);
     if (!existing) {
       if (!this.namespaceExists(spec.metadata?.namespace)) throw apiError(404, `namespaces "${spec.metadata?.namespace}" not found`);
@@ -219,7 +245,13 @@ export class FakeMemberApi implements MemberObjectApi {
       .filter(([, s]) => namespace === undefined || s.object.metadata?.namespace === namespace)
       .filter(([, s]) => matchesSelector(s.object.metadata?.labels, labelSelector))
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, s]) => structuredClone(s.object) as unknown as T);
+      // As the API server lists them: items carry no apiVersion or kind of their own.
+      .map(([, s]) => {
+        const item = structuredClone(s.object) as Json;
+        delete item.apiVersion;
+        delete item.kind;
+        return item as unknown as T;
+      });
     const start = continueToken ? Number(continueToken) : 0;
     const end = limit ? start + limit : all.length;
     return { apiVersion: 'v1', kind: `${kind}List`, metadata: { ...(end < all.length && { _continue: String(end) }) }, items: all.slice(start, end) };

@@ -183,7 +183,7 @@ function memberNode(cluster: ClusterModel, node: NodeModel): V1Node {
 
 export function workloadObject(w: WorkloadModel, federation: FederationModel): FederatedWorkload {
   const container = { name: 'app', image: 'registry.example.eu/team/app:1.0', resources: { requests: { cpu: '100m', memory: '64Mi' } } };
-  const template = { spec: { containers: [container] } };
+  const template = { metadata: { labels: { app: w.name } }, spec: { containers: [container] } };
   const policy = w.dataset && federation.policies[w.dataset.policy % federation.policies.length];
   return {
     apiVersion: API_VERSION,
@@ -197,7 +197,7 @@ export function workloadObject(w: WorkloadModel, federation: FederationModel): F
               kind: 'Job',
               spec: { parallelism: w.replicas, completions: w.replicas, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } },
             }
-          : { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: w.replicas, template } },
+          : { apiVersion: 'apps/v1', kind: 'Deployment', spec: { replicas: w.replicas, selector: { matchLabels: { app: w.name } }, template } as never },
       placement: {
         ...(w.jurisdictions && { jurisdictions: w.jurisdictions }),
         ...(w.countries && { countries: w.countries as never }),
