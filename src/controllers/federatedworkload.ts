@@ -342,7 +342,9 @@ export class FederatedWorkloadReconciler implements Reconciler {
     territory: Territory,
     cache: Map<string, MemberObject | null>,
   ): Promise<MemberObject[]> {
-    const object = renderMemberWorkload({ workload: fw, placement, pool: this.pool(federation, placement), ...territory });
+    // The ledger approved this share in one attested country: the pods may use that one only, not every country of the territory.
+    const countries = placement.country ? territory.countries.filter((c) => c === placement.country) : territory.countries;
+    const object = renderMemberWorkload({ workload: fw, placement, pool: this.pool(federation, placement), countries, jurisdictions: territory.jurisdictions });
     const { configMaps, secrets } = referencedDependencies(object.spec.template.spec);
     const namespace = fw.metadata.namespace!;
     const dependencies: MemberObject[] = [];

@@ -1,6 +1,8 @@
 // In-memory stand-ins for the API server behind a KindClient and for member
 // Nodes: resourceVersion conflicts, generation on spec changes, the status
-// subresource and finalizer-gated deletion behave as the API server's do.
+// subresource and finalizer-gated deletion behave as the API server's do
+// (an update cannot drop the uid or the deletion mark, nor add a finalizer to
+// an object being deleted).
 import type { KubernetesListObject, KubernetesObject, V1Node } from '@kubernetes/client-node';
 import type { KindDefinition } from '../../src/api/schema/kind.ts';
 import type { MemberNodes } from '../../src/cluster/member-clients.ts';
@@ -58,7 +60,15 @@ export class FakeKind<T extends WithStatus> implements KindClient<T> {
     const stored = this.current(object);
     this.writes.push({ verb: 'update', key: objectKey(object) });
     const generation = (stored.metadata?.generation ?? 1) + (sameJson(stored.spec, object.spec) ? 0 : 1);
-    const next = { ...structuredClone(object), status: stored.status, metadata: { ...object.metadata, generation } } as T;
+    const deleting = stored.metadata?.deletionTimestamp;
+    const added = (object.metadata?.finalizers ?? []).filter((f) => !stored.metadata?.finalizers?.includes(f));
+    if (deleting && added.length)
+      throw apiError(422, `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${added}`);
+    // What the server owns stays as stored whatever the client sent: identity, creation and deletion marks.
+    const owned = { uid: stored.metadata?.uid, creationTimestamp: stored.metadata?.creationTimestamp, deletionTimestamp: deleting };
+    const metadata = { ...object.metadata, ...Object.fromEntries(Object.entries(owned).filter(([, v]) => v !== undefined)), generation };
+    if (!deleting) delete metadata.deletionTimestamp;
+    const next = { ...structuredClone(object), status: stored.status, metadata } as T;
     if (next.metadata?.deletionTimestamp && !next.metadata.finalizers?.length) {
       this.objects.delete(objectKey(object));
       return next;
@@ -79,6 +89,8 @@ export class FakeKind<T extends WithStatus> implements KindClient<T> {
       this.objects.delete(key);
       return;
     }
+    // A second delete of an object already being deleted changes nothing.
+    if (stored.metadata.deletionTimestamp) return;
     this.stamp({ ...stored, metadata: { ...stored.metadata, deletionTimestamp: new Date() } });
   }
 

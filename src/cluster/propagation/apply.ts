@@ -1,7 +1,7 @@
 // Writes rendered objects into one member cluster and removes the ones no
 // longer wanted; thin I/O around server-side apply. Only objects carrying the
 // ownership labels are ever changed or deleted.
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import { describeError, httpStatus, isConflict, isNotFound } from '../../runtime/api-errors.ts';
 import { referencedDependencies, type MemberDependency } from './dependencies.ts';
 import { FIELD_MANAGER, LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY, MANAGED_SELECTOR, workloadSelector } from './labels.ts';
@@ -84,12 +84,15 @@ export interface ApplyOptions {
   owned?: readonly OwnedObject[];
 }
 
+/** The generic object calls propagation makes; a seam so property tests can run it against an in-memory API server. */
+export type MemberObjectApi = Pick<KubernetesObjectApi, 'read' | 'create' | 'patch' | 'list' | 'delete'>;
+
 export class MemberPropagation {
-  private readonly objects: KubernetesObjectApi;
+  private readonly objects: MemberObjectApi;
   private readonly knownNamespaces = new Set<string>();
 
-  constructor(kubeConfig: KubeConfig) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  constructor(member: KubeConfig | MemberObjectApi) {
+    this.objects = member instanceof KubeConfig ? KubernetesObjectApi.makeApiClient(member) : member;
   }
 
   /** Creates the namespace, labelled as the operator's, unless it exists (an existing namespace is never changed). */

@@ -58,6 +58,8 @@ export interface EmbeddedLedgerOptions {
   /** The head kept outside the ledger's volume; opening refuses a log behind it. */
   checkpoint: HeadCheckpoint;
   fs?: FileSystem;
+  /** The transactions' clock (milliseconds since the epoch; default the system's): tests move it to judge expiry as the controllers do. */
+  now?: () => number;
 }
 
 /** Thrown when the ledger's files were altered: opening refuses rather than serve a rewritten history. */
@@ -79,6 +81,7 @@ export class EmbeddedLedger {
   readonly dir: string;
   private readonly blockLog: BlockLog;
   private readonly fs: FileSystem;
+  private readonly now: () => number;
   private readonly checkpoints: CheckpointWriter;
   private readonly state = new WorldState();
   private readonly validation = new WorldState();
@@ -95,6 +98,7 @@ export class EmbeddedLedger {
   private constructor(dir: string, options: EmbeddedLedgerOptions, checkpointed: number, build: (ledger: EmbeddedLedger) => BlockLog) {
     this.dir = dir;
     this.fs = options.fs ?? nodeFileSystem;
+    this.now = options.now ?? Date.now;
     this.checkpoints = new CheckpointWriter(options.checkpoint, checkpointed);
     this.emitter.setMaxListeners(0);
     this.blockLog = build(this);
@@ -303,7 +307,7 @@ export class EmbeddedLedger {
 
   private invocation(identity: LedgerIdentity, fn: string, args: string[], options: SubmitOptions): Invocation {
     if (options.endorsingOrganizations) throw new Error('endorsingOrganizations names Fabric peers; the embedded ledger executes every transaction itself');
-    this.lastTimestamp = Math.max(Date.now(), this.lastTimestamp);
+    this.lastTimestamp = Math.max(this.now(), this.lastTimestamp);
     return {
       txId: sha256Hex(Buffer.concat([randomBytes(24), Buffer.from(identity.mspId), Buffer.from(identity.id)])),
       channel: EMBEDDED_CHANNEL,
