@@ -225,7 +225,7 @@ try {
 } finally {
   await operator?.stop();
   // The operator's warnings and errors, for whoever reads a failed run (the run directory goes with the federation).
-  if (operator) copyFileSync(join(world.federation.dir, 'operator.log'), join(out, 'soak-operator.log'));
+  if (operator && exitCode !== 0) copyFileSync(join(world.federation.dir, 'operator.log'), join(out, 'soak-operator.log'));
   await world.stop();
 }
 process.exit(exitCode);
