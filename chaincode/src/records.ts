@@ -138,7 +138,8 @@ export interface RecordedDecision extends PlacementDecision {
 }
 
 /** Why a workload's placement ended: its FederatedWorkload was deleted and its objects are gone from every member. */
-export const REMOVAL_REASONS = ['WorkloadDeleted'] as const;
+/** Why a recorded placement ended: the workload was deleted, or scaled to zero replicas (nothing left to place). */
+export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero'] as const;
 export type RemovalReason = (typeof REMOVAL_REASONS)[number];
 
 export interface RemovalRequest {

@@ -139,11 +139,13 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const federation = this.deps.federation();
     let status: FederatedWorkloadStatus = { ...fw.status };
     let retry = false;
+    let empty = false;
     if (!fw.spec.suspend) {
       const step = await this.decide(fw, federation, nowMs, now);
       fw = step.workload;
       status = step.status;
       retry = step.retry;
+      empty = step.empty ?? false;
     }
 
     const placements = recordedPlacements(fw);
@@ -154,7 +156,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const fingerprint = `${fw.metadata.generation ?? 0}/${fw.status?.decision?.ledgerTxId ?? ''}/${[...silent.keys()].sort().join(',')}`;
     const synced = this.synced.get(key);
     const upToDate = synced?.fingerprint === fingerprint && nowMs - synced.at < (this.deps.resyncMs ?? 60_000);
-    if (!fw.spec.suspend && placements.length && !upToDate) {
+    // Scaled to zero, every member is pruned of the workload's objects (propagating an empty placement).
+    if (!fw.spec.suspend && (placements.length || empty) && !upToDate) {
       const stop = propagateSeconds.startTimer();
       propagation = await this.propagate(fw, placements, federation, territory);
       stop();
@@ -206,7 +209,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
     federation: FederationObjects,
     nowMs: number,
     now: Date,
-  ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean }> {
+  ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean; empty?: true }> {
     const stopTimer = scheduleSeconds.startTimer();
     const fresh = failbackDue(fw, federation.memberClusters, nowMs);
     const datasetPolicies = await this.datasetPolicies(fw);
@@ -230,6 +233,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
         retry: false,
       };
     }
+    if (!decision.placements.length) return this.scaleToZero(fw, decision, status, now);
     if (!needsNewDecision(fw, decision)) {
       placementDecisions.inc({ result: 'Kept', plugin: 'none' });
       if (fresh) delete status.failover;
@@ -281,6 +285,46 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const written = await this.deps.workloads.updateStatus({ ...fw, status: next });
     await this.deps.events.emit(written, left.length ? 'Warning' : 'Normal', reason, message);
     return { workload: written, status: next, retry: false };
+  }
+
+  /**
+   * Zero replicas: nothing is placed, so there is nothing for the ledger to
+   * authorize (it approves no empty placement). The recorded decision's end
+   * goes on the ledger first, then the empty decision into status; the
+   * members are emptied after that, as on deletion.
+   */
+  private async scaleToZero(
+    fw: FederatedWorkload,
+    decision: Decision,
+    status: FederatedWorkloadStatus,
+    now: Date,
+  ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean; empty?: true }> {
+    const previous = fw.status?.decision;
+    if (previous?.ledgerTxId && previous.decisionId) {
+      try {
+        await this.deps.ledger.recordRemoval({
+          workload: { namespace: fw.metadata.namespace!, name: fw.metadata.name!, ...(fw.metadata.uid && { uid: fw.metadata.uid }) },
+          decisionId: previous.decisionId,
+          reason: 'ScaledToZero',
+        });
+      } catch (error) {
+        if (!(error instanceof LedgerUnavailableError)) throw error;
+        const message = `the ledger cannot record the end of the placement yet (${error.message}); the recorded placement keeps running`;
+        return {
+          workload: fw,
+          status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now),
+          retry: true,
+        };
+      }
+    }
+    status.decision = toStatusDecision(decision);
+    const message = 'spec asks for 0 replicas: nothing is placed';
+    const next = withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'ScaledToZero', message)], now);
+    if (!previous?.ledgerTxId) return { workload: fw, status: next, retry: false, empty: true };
+    // Stored before any member is emptied: a restart finds the empty decision, not the ended one.
+    const written = await this.deps.workloads.updateStatus({ ...fw, status: next });
+    await this.deps.events.emit(written, 'Normal', 'ScaledToZero', message);
+    return { workload: written, status: next, retry: false, empty: true };
   }
 
   /**

@@ -22,7 +22,7 @@ import { embeddedLedgerIntegrity } from './ledger-integrity.ts';
 import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
 import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
-import { httpsFetcher } from '../trust/fetcher.ts';
+import { httpsFetcher, type Fetcher } from '../trust/fetcher.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
 import type { Runnable } from '../runtime/controller.ts';
 import { Informers, type SharedInformer } from '../runtime/informer.ts';
@@ -47,6 +47,8 @@ export interface OperatorOptions {
   writeFence?: () => string | undefined;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
+  /** How did:web documents and status lists are fetched (default: HTTPS to public addresses, trusting `caPem`); local federations (the soak) serve them on loopback. */
+  fetcher?: Fetcher;
   /** MemberCluster probing: interval, and how long unreachable before the cluster is tainted. */
   probeIntervalMs?: number;
   unreachableGraceMs?: number;
@@ -158,7 +160,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const sovereignNodes = informers.forKind<SovereignNode>(SovereignNodeKind);
   const memberClusters = informers.forKind<MemberCluster>(MemberClusterKind);
   const gpuPools = informers.forKind<GpuPool>(GpuPoolKind);
-  const verifier = new TrustVerifier(trust, { fetcher: httpsFetcher({ ca: options.caPem, log }) });
+  const verifier = new TrustVerifier(trust, { fetcher: options.fetcher ?? httpsFetcher({ ca: options.caPem, log }) });
   const controllers: Runnable[] = [
     sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
     memberClusterController({

@@ -503,3 +503,58 @@ describe('FederatedWorkload reconciler', () => {
     expect(failbackDue(never, w.fed.objects.memberClusters, w.clock.now)).toBe(false);
   });
 });
+
+// Found by the churn soak (bench/soak): a workload scaled to 0 replicas asked
+// the ledger to approve an empty placement, which it never does, and stayed
+// Scheduled=False LedgerRefused with its old replicas running in the members.
+describe('FederatedWorkload scaled to zero', () => {
+  const scale = async (w: ReturnType<typeof world>, replicas: number) => {
+    const fw = (await w.get())!;
+    await w.workloads.update({ ...fw, spec: { ...fw.spec, template: { ...fw.spec.template, spec: { ...fw.spec.template.spec, replicas } } } });
+  };
+
+  it('records the end of the placement, empties every member, and places again when scaled back up', async () => {
+    const w = world(spread());
+    await w.reconcile();
+    const placed = (await w.get())!.status!.decision!;
+    expect(placed.placements).toHaveLength(3);
+    const authorized = w.ledger.authorized;
+
+    await scale(w, 0);
+    await w.reconcile();
+    const empty = await w.get();
+    expect(condition(empty, 'Scheduled')).toMatchObject({ status: 'True', reason: 'ScaledToZero', observedGeneration: 2 });
+    expect(empty?.status?.decision?.placements).toEqual([]);
+    expect(empty?.status?.decision?.ledgerTxId).toBeUndefined();
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual([]);
+    expect(w.ledger.removals).toEqual([expect.objectContaining({ decisionId: placed.decisionId, reason: 'ScaledToZero' })]);
+    expect(w.ledger.authorized).toBe(authorized);
+
+    // Level-based: looking again records nothing more.
+    await w.reconcile();
+    expect(w.ledger.removals).toHaveLength(1);
+
+    await scale(w, 3);
+    await w.reconcile();
+    const again = await w.get();
+    expect(condition(again, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
+    expect(again?.status?.decision?.ledgerTxId).toBeDefined();
+    expect(again?.status?.decision?.placements.reduce((a, p) => a + p.replicas, 0)).toBe(3);
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
+  });
+
+  it('keeps the recorded placement running while the ledger cannot record its end', async () => {
+    const w = world(spread());
+    await w.reconcile();
+    await scale(w, 0);
+    w.ledger.down = true;
+    await w.reconcile();
+    const fw = await w.get();
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerUnavailable' });
+    expect(fw?.status?.decision?.ledgerTxId).toBe('tx-1');
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
+    w.ledger.down = false;
+    await w.reconcile();
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual([]);
+  });
+});
