@@ -1,0 +1,172 @@
+// Mutation testing of the decision code with Stryker: `npm run mutate` runs
+// every module, `npm run mutate -- trust scheduler` only those named.
+// Each module runs on its own: its own mutants, only the unit tests that
+// exercise it, its own incremental file (so a rerun retests only what changed
+// since the last run of that module) and its own report under reports/.
+// The per-module summary is merged into docs/reliability/mutation-scores.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Stryker } from '@stryker-mutator/core';
+import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
+import { REPO_ROOT } from '../../src/controlplane/binaries.ts';
+
+interface MutationModule {
+  /** Files Stryker mutates. */
+  mutate: string[];
+  /** Unit tests that kill its mutants; tests that spawn child processes cannot see a mutant and are left out. */
+  tests: string[];
+}
+
+const MODULES: Record<string, MutationModule> = {
+  trust: {
+    mutate: ['src/trust/**/*.ts'],
+    tests: ['test/unit/trust/**/*.test.ts'],
+  },
+  scheduler: {
+    mutate: ['src/scheduler/**/*.ts'],
+    // explain-cli spawns empirectl: the child runs without the active mutant and only costs time.
+    tests: ['test/unit/scheduler/!(explain-cli).test.ts'],
+  },
+  ledger: {
+    mutate: ['src/ledger/embedded/**/*.ts'],
+    // crash.test.ts SIGKILLs a spawned writer: the child cannot see the active mutant.
+    tests: ['test/unit/ledger/!(crash).test.ts'],
+  },
+  chaincode: {
+    mutate: ['chaincode/src/**/*.ts', '!chaincode/src/**/*.d.ts'],
+    tests: ['test/unit/chaincode/**/*.test.ts', 'test/unit/ledger/embedded-contracts.test.ts', 'test/unit/ledger/embedded-ledger.test.ts'],
+  },
+};
+
+const SCORES_FILE = join(REPO_ROOT, 'docs', 'reliability', 'mutation-scores.json');
+
+export interface ModuleScore {
+  score: number;
+  killed: number;
+  timeout: number;
+  survived: number;
+  noCoverage: number;
+  runtimeErrors: number;
+  ignored: number;
+  durationSeconds: number;
+  survivors: string[];
+}
+
+/** Stryker's definition: detected (killed + timed out) over valid mutants (detected + survived + not covered); ignored and erroring mutants do not count. */
+export function scoreOf(results: MutantResult[], durationSeconds: number): ModuleScore {
+  const count = (status: MutantResult['status']) => results.filter((r) => r.status === status).length;
+  const killed = count('Killed');
+  const timeout = count('Timeout');
+  const survived = count('Survived');
+  const noCoverage = count('NoCoverage');
+  const valid = killed + timeout + survived + noCoverage;
+  return {
+    score: valid === 0 ? 100 : Math.round((10_000 * (killed + timeout)) / valid) / 100,
+    killed,
+    timeout,
+    survived,
+    noCoverage,
+    runtimeErrors: count('RuntimeError') + count('CompileError'),
+    ignored: count('Ignored'),
+    durationSeconds,
+    survivors: results
+      .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
+      .map((r) => `${r.fileName}:${r.location.start.line + 1} ${r.mutatorName} ${r.status} ${JSON.stringify(r.replacement ?? '')}`)
+      .sort(),
+  };
+}
+
+interface JestProject {
+  displayName?: string;
+  [option: string]: unknown;
+}
+
+/** The unit project of jest.config.js (ts-jest over ESM), so Stryker transforms the sources exactly as `npm test` does. */
+async function unitJestProject(): Promise<JestProject> {
+  const { default: config } = (await import(pathToFileURL(join(REPO_ROOT, 'jest.config.js')).href)) as { default: { projects: JestProject[] } };
+  const unit = config.projects.find((p) => p.displayName === 'unit');
+  if (!unit) throw new Error('mutate: jest.config.js has no project with displayName "unit"');
+  return unit;
+}
+
+function strykerOptions(name: string, module: MutationModule, unit: JestProject): PartialStrykerOptions {
+  const report = join('reports', 'mutation', name);
+  return {
+    mutate: module.mutate,
+    testRunner: 'jest',
+    testRunnerNodeArgs: ['--experimental-vm-modules'],
+    jest: {
+      projectType: 'custom',
+      config: {
+        ...unit,
+        displayName: undefined,
+        testMatch: module.tests.map((t) => `<rootDir>/${t}`),
+        // node_modules/@cloud-empire/chaincode links to the worktree's chaincode, not the sandbox's mutated copy.
+        moduleNameMapper: {
+          '^@cloud-empire/chaincode$': '<rootDir>/chaincode/src/index.ts',
+          '^@cloud-empire/chaincode/(.*)$': '<rootDir>/chaincode/src/$1.ts',
+          ...(unit.moduleNameMapper as Record<string, string>),
+        },
+        testTimeout: 60_000,
+      },
+      enableFindRelatedTests: false,
+    },
+    coverageAnalysis: 'perTest',
+    incremental: true,
+    incrementalFile: join(report, 'stryker-incremental.json'),
+    reporters: ['html', 'json', 'clear-text', 'progress'],
+    htmlReporter: { fileName: join(report, 'index.html') },
+    jsonReporter: { fileName: join(report, 'mutation.json') },
+    clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+    // The machine is shared: one test process unless told otherwise.
+    concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
+    // The sandbox lives outside the worktree so that ESLint, Prettier and jest never see its copy.
+    tempDirName: join(tmpdir(), `cloud-empire-stryker-${name}`),
+    cleanTempDir: true,
+    ignorePatterns: ['/charts', '/examples', '/bench', '/docs', '/reports', '/coverage', '/dist', '/.cache', '/.walkthrough'],
+    timeoutMS: 10_000,
+    thresholds: { high: 90, low: 85, break: null },
+  };
+}
+
+function saveScore(name: string, score: ModuleScore): void {
+  const all: Record<string, ModuleScore> = existsSync(SCORES_FILE) ? JSON.parse(readFileSync(SCORES_FILE, 'utf8')) : {};
+  all[name] = score;
+  const sorted = Object.fromEntries(
+    Object.keys(all)
+      .sort()
+      .map((k) => [k, all[k]]),
+  );
+  mkdirSync(join(REPO_ROOT, 'docs', 'reliability'), { recursive: true });
+  writeFileSync(SCORES_FILE, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((m) => !(m in MODULES));
+  if (unknown.length > 0) {
+    console.error(`mutate: unknown module ${unknown.join(', ')}; choose from ${Object.keys(MODULES).join(', ')} (or none for all)`);
+    process.exit(2);
+  }
+  process.chdir(REPO_ROOT);
+  const unit = await unitJestProject();
+  const failures: string[] = [];
+  for (const name of asked.length > 0 ? asked : Object.keys(MODULES)) {
+    const started = Date.now();
+    const results = await new Stryker(strykerOptions(name, MODULES[name], unit)).runMutationTest();
+    const score = scoreOf(results, Math.round((Date.now() - started) / 1000));
+    saveScore(name, score);
+    console.log(
+      `mutate: ${name} ${score.score}% (${score.killed} killed, ${score.timeout} timeout, ${score.survived} survived, ${score.noCoverage} no coverage)`,
+    );
+    if (score.score < 85) failures.push(`${name} ${score.score}%`);
+  }
+  if (failures.length > 0) {
+    console.error(`mutate: below the 85% goal: ${failures.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
