@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { REPO_ROOT } from '../../src/controlplane/binaries.ts';
@@ -78,20 +77,7 @@ export function scoreOf(results: MutantResult[], durationSeconds: number): Modul
   };
 }
 
-interface JestProject {
-  displayName?: string;
-  [option: string]: unknown;
-}
-
-/** The unit project of jest.config.js (ts-jest over ESM), so Stryker transforms the sources exactly as `npm test` does. */
-async function unitJestProject(): Promise<JestProject> {
-  const { default: config } = (await import(pathToFileURL(join(REPO_ROOT, 'jest.config.js')).href)) as { default: { projects: JestProject[] } };
-  const unit = config.projects.find((p) => p.displayName === 'unit');
-  if (!unit) throw new Error('mutate: jest.config.js has no project with displayName "unit"');
-  return unit;
-}
-
-function strykerOptions(name: string, module: MutationModule, unit: JestProject): PartialStrykerOptions {
+function strykerOptions(name: string, module: MutationModule): PartialStrykerOptions {
   const report = join('reports', 'mutation', name);
   return {
     mutate: module.mutate,
@@ -99,18 +85,8 @@ function strykerOptions(name: string, module: MutationModule, unit: JestProject)
     testRunnerNodeArgs: ['--experimental-vm-modules'],
     jest: {
       projectType: 'custom',
-      config: {
-        ...unit,
-        displayName: undefined,
-        testMatch: module.tests.map((t) => `<rootDir>/${t}`),
-        // node_modules/@cloud-empire/chaincode links to the worktree's chaincode, not the sandbox's mutated copy.
-        moduleNameMapper: {
-          '^@cloud-empire/chaincode$': '<rootDir>/chaincode/src/index.ts',
-          '^@cloud-empire/chaincode/(.*)$': '<rootDir>/chaincode/src/$1.ts',
-          ...(unit.moduleNameMapper as Record<string, string>),
-        },
-        testTimeout: 60_000,
-      },
+      configFile: 'hack/tools/mutate.jest.config.js',
+      config: { testMatch: module.tests.map((t) => `<rootDir>/${t}`) },
       enableFindRelatedTests: false,
     },
     coverageAnalysis: 'perTest',
@@ -126,6 +102,8 @@ function strykerOptions(name: string, module: MutationModule, unit: JestProject)
     tempDirName: join(tmpdir(), `cloud-empire-stryker-${name}`),
     cleanTempDir: true,
     ignorePatterns: ['/charts', '/examples', '/bench', '/docs', '/reports', '/coverage', '/dist', '/.cache', '/.walkthrough'],
+    // Static mutants (module-level constants) rerun every test for one mutant; Stryker reports them as ignored.
+    ignoreStatic: true,
     timeoutMS: 10_000,
     thresholds: { high: 90, low: 85, break: null },
   };
@@ -151,11 +129,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   process.chdir(REPO_ROOT);
-  const unit = await unitJestProject();
   const failures: string[] = [];
   for (const name of asked.length > 0 ? asked : Object.keys(MODULES)) {
     const started = Date.now();
-    const results = await new Stryker(strykerOptions(name, MODULES[name], unit)).runMutationTest();
+    const results = await new Stryker(strykerOptions(name, MODULES[name])).runMutationTest();
     const score = scoreOf(results, Math.round((Date.now() - started) / 1000));
     saveScore(name, score);
     console.log(
