@@ -4,6 +4,10 @@
 // exercise it, its own incremental file (so a rerun retests only what changed
 // since the last run of that module) and its own report under reports/.
 // The per-module summary is merged into docs/reliability/mutation-scores.json.
+// A focused run narrows one module: `npm run mutate -- ledger --files
+// src/ledger/embedded/block-log.ts --tests test/unit/ledger/durability.test.ts`
+// (Stryker's `file.ts:10-40` line ranges work in --files); its score is kept
+// under its own key and its own report, never as the module's.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +82,7 @@ export function scoreOf(results: MutantResult[], durationSeconds: number): Modul
 }
 
 function strykerOptions(name: string, module: MutationModule): PartialStrykerOptions {
-  const report = join('reports', 'mutation', name);
+  const report = join('reports', 'mutation', name.replace(/[^a-z0-9.-]+/gi, '_'));
   return {
     mutate: module.mutate,
     testRunner: 'jest',
@@ -121,18 +125,39 @@ function saveScore(name: string, score: ModuleScore): void {
   writeFileSync(SCORES_FILE, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
+/** Reads `[module...] [--files glob...] [--tests glob...]`; a focused run names exactly one module. */
+export function parseArguments(args: string[]): { runs: [string, MutationModule][]; error?: string } {
+  const modules: string[] = [];
+  const focus: Record<'--files' | '--tests', string[]> = { '--files': [], '--tests': [] };
+  let into: string[] = modules;
+  for (const arg of args) {
+    if (arg === '--files' || arg === '--tests') into = focus[arg];
+    else into.push(arg);
+  }
+  const unknown = modules.filter((m) => !(m in MODULES));
+  if (unknown.length > 0) return { runs: [], error: `unknown module ${unknown.join(', ')}; choose from ${Object.keys(MODULES).join(', ')} (or none for all)` };
+  const focused = focus['--files'].length > 0 || focus['--tests'].length > 0;
+  if (!focused) return { runs: (modules.length > 0 ? modules : Object.keys(MODULES)).map((m) => [m, MODULES[m]]) };
+  if (modules.length !== 1) return { runs: [], error: '--files and --tests narrow one module: name exactly one' };
+  const [name] = modules;
+  const module = {
+    mutate: focus['--files'].length > 0 ? focus['--files'] : MODULES[name].mutate,
+    tests: focus['--tests'].length > 0 ? focus['--tests'] : MODULES[name].tests,
+  };
+  return { runs: [[`${name} (${module.mutate.join(', ')})`, module]] };
+}
+
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2);
-  const unknown = asked.filter((m) => !(m in MODULES));
-  if (unknown.length > 0) {
-    console.error(`mutate: unknown module ${unknown.join(', ')}; choose from ${Object.keys(MODULES).join(', ')} (or none for all)`);
+  const { runs, error } = parseArguments(process.argv.slice(2));
+  if (error) {
+    console.error(`mutate: ${error}`);
     process.exit(2);
   }
   process.chdir(REPO_ROOT);
   const failures: string[] = [];
-  for (const name of asked.length > 0 ? asked : Object.keys(MODULES)) {
+  for (const [name, module] of runs) {
     const started = Date.now();
-    const results = await new Stryker(strykerOptions(name, MODULES[name])).runMutationTest();
+    const results = await new Stryker(strykerOptions(name, module)).runMutationTest();
     const score = scoreOf(results, Math.round((Date.now() - started) / 1000));
     saveScore(name, score);
     console.log(

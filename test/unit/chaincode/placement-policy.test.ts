@@ -163,24 +163,20 @@ describe('evaluateTargets: the approval, the boundaries and what each refusal sa
       "node a of paris's credential expired at 2026-11-24T11:00:00Z",
     ],
     ['CountryMismatch', () => verdictOf([attested('a', { countryCode: 'DE' })]), 'node a of paris is attested in DE, but the target claims FR'],
-    [
-      'CountryMismatch',
-      () => verdictOf([attested('a', { countryCode: undefined })]),
-      'node a of paris is attested in no country, but the target claims FR',
-    ],
+    ['CountryMismatch', () => verdictOf([attested('a', { countryCode: undefined })]), 'node a of paris is attested in no country, but the target claims FR'],
     [
       'ProviderMismatch',
       () => verdictOf([attested('a', { provider: 'atos' })]),
       'node a of paris is attested with provider atos, but the target claims ovhcloud',
     ],
-    ['DatasetUnknown', () => verdictOf([attested('a')], {}, { datasets: ['unknown'] }), 'dataset unknown has no policy on the ledger; its owner must publish one'],
+    [
+      'DatasetUnknown',
+      () => verdictOf([attested('a')], {}, { datasets: ['unknown'] }),
+      'dataset unknown has no policy on the ledger; its owner must publish one',
+    ],
     ['PurposeNotAllowed', () => verdictOf([attested('a')], {}, { purpose: 'training' }), 'dataset scans may serve inference, not training'],
     ['PurposeNotAllowed', () => verdictOf([attested('a')], {}, { purpose: undefined }), 'dataset scans may serve inference, not an unstated purpose'],
-    [
-      'CountryNotAllowed',
-      () => verdictOf([attested('a', { countryCode: 'ES' })], { countryCode: 'ES' }),
-      'dataset scans may be placed in FR, DE, not ES',
-    ],
+    ['CountryNotAllowed', () => verdictOf([attested('a', { countryCode: 'ES' })], { countryCode: 'ES' }), 'dataset scans may be placed in FR, DE, not ES'],
     [
       'JurisdictionNotAllowed',
       () => verdictOf([attested('a'), attested('b', { jurisdiction: 'EEA' })]),
@@ -191,11 +187,7 @@ describe('evaluateTargets: the approval, the boundaries and what each refusal sa
       () => verdictOf([attested('ghost-1')]),
       "dataset scans may be placed in EU; target paris's nodes are attested in no jurisdiction",
     ],
-    [
-      'ProviderNotAllowed',
-      () => verdictOf([attested('a', { provider: 'atos' })], { provider: 'atos' }),
-      'dataset scans may be placed with ovhcloud, not atos',
-    ],
+    ['ProviderNotAllowed', () => verdictOf([attested('a', { provider: 'atos' })], { provider: 'atos' }), 'dataset scans may be placed with ovhcloud, not atos'],
   ])('%s says what and where: %#', (code, run, message) => {
     expect(run()[0].reasons).toContainEqual({ code, message });
   });
