@@ -93,10 +93,18 @@ describe('evaluateTargets (the placement contract as a pure function)', () => {
 });
 
 describe('evaluateTargets: the approval, the boundaries and what each refusal says', () => {
+  // A policy listing several of each, so a message must separate them.
+  const RECORDS: DatasetPolicy = {
+    ...POLICY,
+    datasetId: 'records',
+    allowedPurposes: ['inference', 'analytics'],
+    allowedJurisdictions: ['EU', 'CH'],
+    allowedProviders: ['ovhcloud', 'scaleway'],
+  };
   function verdictOf(nodes: StoredAttestation[], targetOverrides: Partial<PlacementRequest['targets'][number]> = {}, request: Partial<PlacementRequest> = {}) {
     const facts: PlacementFacts = {
       attestation: (cluster, name) => nodes.find((n) => n.memberCluster === cluster && n.nodeName === name && !n.nodeName.startsWith('ghost')),
-      policy: (id) => (id === 'scans' ? POLICY : undefined),
+      policy: (id) => (id === 'scans' ? POLICY : id === 'records' ? RECORDS : undefined),
     };
     const target = {
       cluster: 'paris',
@@ -188,6 +196,21 @@ describe('evaluateTargets: the approval, the boundaries and what each refusal sa
       "dataset scans may be placed in EU; target paris's nodes are attested in no jurisdiction",
     ],
     ['ProviderNotAllowed', () => verdictOf([attested('a', { provider: 'atos' })], { provider: 'atos' }), 'dataset scans may be placed with ovhcloud, not atos'],
+    [
+      'PurposeNotAllowed',
+      () => verdictOf([attested('a')], {}, { datasets: ['records'], purpose: 'training' }),
+      'dataset records may serve inference, analytics, not training',
+    ],
+    [
+      'JurisdictionNotAllowed',
+      () => verdictOf([attested('a', { jurisdiction: 'EEA' })], {}, { datasets: ['records'] }),
+      "dataset records may be placed in EU, CH; target paris's nodes are attested in EEA",
+    ],
+    [
+      'ProviderNotAllowed',
+      () => verdictOf([attested('a', { provider: 'atos' })], { provider: 'atos' }, { datasets: ['records'] }),
+      'dataset records may be placed with ovhcloud, scaleway, not atos',
+    ],
   ])('%s says what and where: %#', (code, run, message) => {
     expect(run()[0].reasons).toContainEqual({ code, message });
   });
