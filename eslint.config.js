@@ -10,7 +10,7 @@ const PROGRAM = upward(
 const LOWER = ['runtime', 'cluster', 'trust', 'ledger', 'capacity', 'catalog', 'api', 'util', 'scheduler'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'src/api/generated/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'reports/', 'src/api/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

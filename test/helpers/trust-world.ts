@@ -71,7 +71,8 @@ export class TrustWorld {
         { did: this.keyIssuer.did, name: 'Spanish trust authority' },
       ],
       audience: AUDIENCE,
-      fetchTimeoutMs: 500,
+      // Generous: a shared, loaded machine (or Stryker's instrumented code) must not turn a good fetch into a timeout.
+      fetchTimeoutMs: 5000,
       ...overrides,
     });
   }

@@ -133,6 +133,27 @@ describe('BlockLog', () => {
     expect(blocks.flatMap((b) => b.txs.map((t) => t.txId))).toEqual(['t0', 't1', 't10', 't13']);
   });
 
+  it('refuses a block spliced in from a fork signed by the same operator: it does not link to the block before it', async () => {
+    await writeLog(3);
+    const own = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    const forkPath = join(dir, 'fork.log');
+    const fork = BlockLog.open(forkPath, { signer });
+    for (let i = 10; i < 13; i++) await fork.append(tx(i));
+    fork.close();
+    const forked = readFileSync(forkPath, 'utf8').split('\n').filter(Boolean);
+    // Block 2 of the fork is well numbered, hashed and signed: only its prevHash gives it away.
+    writeFileSync(path, `${[own[0], own[1], forked[2]].join('\n')}\n`);
+    expect(verifyChain(blocksIn(path), signer)).toMatchObject({ ok: false, firstBadBlock: 2, problem: 'block 2 does not link to block 1' });
+    expect(() => BlockLog.open(path, { signer })).toThrow(/block 2 does not link to block 1/);
+  });
+
+  it('refuses a log with a block taken out, naming the block whose number no longer fits', async () => {
+    await writeLog(3);
+    const own = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(path, `${[own[0], own[2]].join('\n')}\n`);
+    expect(verifyChain(blocksIn(path), signer)).toMatchObject({ ok: false, firstBadBlock: 1, problem: 'block 1 says it is number 2' });
+  });
+
   it('hashes canonical JSON, independent of key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: undefined } })).toBe('{"a":{"d":[1,{"e":2,"f":1}]},"b":1}');
   });

@@ -29,6 +29,8 @@ interface Case {
   says: RegExp;
   /** The code of the refused pool, when a pool filter refused. */
   pool?: ReasonCode;
+  /** The rule refuses every cluster, the passing one too (a dataset no placement may serve). */
+  refusesAll?: boolean;
 }
 
 const okPool = () => pool('ok-h100', 'ok', { nodes: { 'ok-n1': [8, 0] }, price: '2.00', provider: 'ionos' });
@@ -173,6 +175,45 @@ const cases: Case[] = [
     plugin: 'DatasetPolicy',
     code: 'DatasetPolicyRefuses',
     says: /dataset other has no policy/,
+    refusesAll: true,
+  },
+  {
+    name: 'dataset policy forbids the purpose',
+    cluster: member('x'),
+    w: { dataAccess: { datasets: ['notes'], purpose: 'inference' } },
+    options: {
+      datasetPolicies: new Map([
+        ['notes', { allowedCountries: [], allowedJurisdictions: [], allowedProviders: [], allowedPurposes: ['training', 'analytics'] }],
+      ]),
+    },
+    plugin: 'DatasetPolicy',
+    code: 'DatasetPolicyRefuses',
+    says: /dataset notes may serve training, analytics, not inference/,
+    refusesAll: true,
+  },
+  {
+    name: 'dataset policy forbids the provider',
+    cluster: member('x', { provider: 'ovhcloud' }),
+    w: { dataAccess: { datasets: ['notes'], purpose: 'inference' } },
+    options: {
+      datasetPolicies: new Map([
+        ['notes', { allowedCountries: [], allowedJurisdictions: [], allowedProviders: ['ionos', 'scaleway'], allowedPurposes: ['inference'] }],
+      ]),
+    },
+    plugin: 'DatasetPolicy',
+    code: 'DatasetPolicyRefuses',
+    says: /dataset notes may be placed with ionos, scaleway, not ovhcloud \(cluster x\)/,
+  },
+  {
+    name: 'dataset policy forbids the country (of several)',
+    cluster: member('x', { country: 'FR' }),
+    w: { dataAccess: { datasets: ['notes'], purpose: 'inference' } },
+    options: {
+      datasetPolicies: new Map([['notes', { allowedCountries: ['DE', 'AT'], allowedJurisdictions: [], allowedProviders: [], allowedPurposes: ['inference'] }]]),
+    },
+    plugin: 'DatasetPolicy',
+    code: 'DatasetPolicyRefuses',
+    says: /cluster x: dataset notes may be placed in DE, AT, not FR/,
   },
   {
     name: 'dataset policy forbids the country',
@@ -317,7 +358,7 @@ describe('filter plugins: each refusal names its plugin, code and a sentence', (
     expect(refused.refusal!.reason).toMatch(c.says);
     if (c.pool) expect(refused.poolRefusals?.[0]).toMatchObject({ code: c.pool, plugin: c.plugin });
     // The rule refuses only the cluster it is about (an unknown dataset refuses all): the other still runs the workload.
-    if (c.name !== 'unknown dataset') {
+    if (!c.refusesAll) {
       expect(decision.result).toBe('Scheduled');
       expect(decision.placements.map((p) => p.cluster)).toEqual(['ok']);
     } else {

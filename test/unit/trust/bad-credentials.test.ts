@@ -251,7 +251,11 @@ const CASES: Case[] = [
   {
     name: 'did:web server that never answers',
     expect: 'DID_UNRESOLVABLE',
-    build: () => trustedWebIssuer('issuers/slow', () => world.server.hang('/issuers/slow/did.json')),
+    build: async () => {
+      const built = await trustedWebIssuer('issuers/slow', () => world.server.hang('/issuers/slow/did.json'));
+      // A short timeout of its own: the world's default is generous so a loaded machine does not time out good fetches.
+      return { ...built, config: { ...built.config, fetchTimeoutMs: 300 } };
+    },
   },
   {
     name: 'malformed credential',
