@@ -43,6 +43,9 @@ export class FaultyFileSystem implements FileSystem {
   truncate(fd: number, length: number): void {
     nodeFileSystem.truncate(fd, length);
   }
+  size(fd: number): number {
+    return nodeFileSystem.size(fd);
+  }
   close(fd: number): void {
     nodeFileSystem.close(fd);
   }
