@@ -20,7 +20,7 @@ export type DeletedWorkloads = ReadonlyMap<string, { hadRecordedDecision: boolea
 /**
  * Decisions the ledger recorded for deleted workloads and never closed: recorded, but the operator was killed
  * before its status named them, and the workload was deleted before it decided again. Reported, not failed:
- * a known gap (docs/reliability/chaos-operator.md), since the operator cannot know of such a decision.
+ * a known gap (docs/reliability.md), since the operator cannot know of such a decision.
  */
 export function unclosedDecisions(ledger: LedgerView, deleted: DeletedWorkloads): LedgerPlacement[] {
   const closed = new Set(ledger.removals.map((r) => r.uid));

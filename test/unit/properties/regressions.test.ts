@@ -53,7 +53,7 @@ describe('federation property counterexamples not fixed yet', () => {
   // Found by the property: each decision reserves only what the GpuPool status counts (bound pods), so
   // a second workload decided before the first one's pods are bound and counted books the same devices;
   // its pods stay Pending in the member and the stable placement keeps it there. Flip to `it` once the
-  // controller reserves recorded decisions (see docs/reliability/properties.md).
+  // controller reserves recorded decisions (see docs/reliability.md).
   it.failing('two workloads decided before the pool is recounted do not book the same devices', async () => {
     const gpuWorkload = (name: string) => ({ name, ...deployment, gpu: { count: 8, resource: 0 } });
     const world = await run(
