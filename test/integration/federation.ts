@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { FederationAccess } from '../../src/controlplane/federation.ts';
 import { kubeConfigFromAccess, type ClusterAccess } from '../../src/controlplane/local-cluster.ts';
@@ -83,4 +83,31 @@ export async function ensureNamespace(kc: KubeConfig, name: string): Promise<voi
   } catch (error) {
     if ((error as { code?: number }).code !== 409) throw error;
   }
+}
+
+/**
+ * Registers a member with the operator as a platform team does: its
+ * kubeconfig in a Secret of the operator's namespace and a MemberCluster
+ * naming it (provider `<name>-cloud`).
+ */
+export async function registerMemberCluster(
+  host: KubeConfig,
+  member: { name: string; kubeconfig: string; country: string; namespace?: string },
+): Promise<void> {
+  const namespace = member.namespace ?? 'cloud-empire';
+  const secret = `${member.name}-kubeconfig`;
+  await host
+    .makeApiClient(CoreV1Api)
+    .createNamespacedSecret({ namespace, body: { metadata: { name: secret }, stringData: { kubeconfig: member.kubeconfig } } });
+  await host.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+    group: 'cloudempire.eu',
+    version: 'v1alpha1',
+    plural: 'memberclusters',
+    body: {
+      apiVersion: 'cloudempire.eu/v1alpha1',
+      kind: 'MemberCluster',
+      metadata: { name: member.name },
+      spec: { kubeconfigSecretRef: { name: secret, namespace }, country: member.country, provider: `${member.name}-cloud` },
+    },
+  });
 }

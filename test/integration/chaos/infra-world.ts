@@ -22,7 +22,7 @@ import { trustConfigFrom } from '../../../src/trust/anchors.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import type { FileSystem } from '../../../src/util/file-system.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
-import { eventually } from '../federation.ts';
+import { eventually, registerMemberCluster } from '../federation.ts';
 
 export const MEMBERS = { paris: 'FR', madrid: 'ES' } as const;
 export type Member = keyof typeof MEMBERS;
@@ -118,20 +118,7 @@ export class InfraWorld {
       body: { metadata: { name: 'cloud-empire-trust-anchors' }, data: { 'trust-anchors.yaml': anchors } },
     });
     for (const m of MEMBER_NAMES) {
-      await core.createNamespacedSecret({
-        namespace: 'cloud-empire',
-        body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: this.federation.member(m).kubeconfigFor() } },
-      });
-      await this.custom().createClusterCustomObject({
-        ...group,
-        plural: 'memberclusters',
-        body: {
-          apiVersion: 'cloudempire.eu/v1alpha1',
-          kind: 'MemberCluster',
-          metadata: { name: m },
-          spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: MEMBERS[m], provider: `${m}-cloud` },
-        },
-      });
+      await registerMemberCluster(this.host(), { name: m, kubeconfig: this.federation.member(m).kubeconfigFor(), country: MEMBERS[m] });
       await createFakeNode(this.memberKc(m), { name: `${m}-n1`, capacity: { cpu: '16', memory: '64Gi' } });
       await this.vouch(m, `${m}-n1`);
     }

@@ -14,7 +14,7 @@ import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
-import { eventually } from '../federation.ts';
+import { eventually, registerMemberCluster } from '../federation.ts';
 
 export const GROUP = { group: 'cloudempire.eu', version: 'v1alpha1' } as const;
 export const OPERATOR_NAMESPACE = 'cloud-empire';
@@ -176,20 +176,7 @@ export class OperatorWorld {
       },
     });
     for (const [m, country] of Object.entries(this.members)) {
-      await core.createNamespacedSecret({
-        namespace: OPERATOR_NAMESPACE,
-        body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: this.federation.member(m).kubeconfigFor() } },
-      });
-      await this.custom().createClusterCustomObject({
-        ...GROUP,
-        plural: 'memberclusters',
-        body: {
-          apiVersion: 'cloudempire.eu/v1alpha1',
-          kind: 'MemberCluster',
-          metadata: { name: m },
-          spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: OPERATOR_NAMESPACE }, country, provider: `${m}-cloud` },
-        },
-      });
+      await registerMemberCluster(this.host(), { name: m, kubeconfig: this.federation.member(m).kubeconfigFor(), country, namespace: OPERATOR_NAMESPACE });
       for (let i = 1; i <= nodesPerMember; i++) await this.addNode(m, `${m}-n${i}`);
     }
   }

@@ -19,7 +19,7 @@ import { trustConfigFrom } from '../../../src/trust/anchors.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { TENANT } from '../../ledger/embedded-parties.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
-import { eventually } from '../federation.ts';
+import { eventually, registerMemberCluster } from '../federation.ts';
 
 const MEMBERS = { paris: 'FR', madrid: 'ES' } as const;
 type Member = keyof typeof MEMBERS;
@@ -152,20 +152,7 @@ beforeAll(async () => {
   await store.close();
 
   for (const m of Object.keys(MEMBERS) as Member[]) {
-    await core.createNamespacedSecret({
-      namespace: 'cloud-empire',
-      body: { metadata: { name: `${m}-kubeconfig` }, stringData: { kubeconfig: federation.member(m).kubeconfigFor() } },
-    });
-    await custom().createClusterCustomObject({
-      ...group,
-      plural: 'memberclusters',
-      body: {
-        apiVersion: 'cloudempire.eu/v1alpha1',
-        kind: 'MemberCluster',
-        metadata: { name: m },
-        spec: { kubeconfigSecretRef: { name: `${m}-kubeconfig`, namespace: 'cloud-empire' }, country: MEMBERS[m], provider: `${m}-cloud` },
-      },
-    });
+    await registerMemberCluster(host(), { name: m, kubeconfig: federation.member(m).kubeconfigFor(), country: MEMBERS[m] });
     for (const n of ['n1', 'n2']) await createFakeNode(memberKc(m), { name: `${m}-${n}`, capacity: { cpu: '16', memory: '64Gi' } });
     await vouch(m, `${m}-n1`);
   }
