@@ -85,30 +85,13 @@ export class TrustRegistryContract extends SovereignContract {
     if (previous && previous.observedAt > attestation.observedAt) {
       // A verdict delivered late (kept while the ledger was unreachable) is history, not the node's current state.
       await putJson(ctx, key(ctx, ATTESTATION_HISTORY, attestation.memberCluster, attestation.nodeName, attestation.observedAt), stored);
-      emit(ctx, EVENTS.attestationRecorded, {
-        memberCluster: stored.memberCluster,
-        nodeName: stored.nodeName,
-        did: stored.did,
-        verified: stored.verified,
-        reason: stored.reason,
-        observedAt: stored.observedAt,
-        txId: stored.txId,
-        superseded: true,
-      });
+      emit(ctx, EVENTS.attestationRecorded, { ...recordedEvent(stored), superseded: true });
       return canonicalJson({ ...stored, superseded: true });
     }
     await putJson(ctx, stateKey, stored);
     if (previous && previous.did !== attestation.did) await ctx.stub.deleteState(key(ctx, ATTESTATION_BY_DID, previous.did));
     await putJson(ctx, key(ctx, ATTESTATION_BY_DID, attestation.did), { memberCluster: attestation.memberCluster, nodeName: attestation.nodeName });
-    emit(ctx, EVENTS.attestationRecorded, {
-      memberCluster: stored.memberCluster,
-      nodeName: stored.nodeName,
-      did: stored.did,
-      verified: stored.verified,
-      reason: stored.reason,
-      observedAt: stored.observedAt,
-      txId: stored.txId,
-    });
+    emit(ctx, EVENTS.attestationRecorded, recordedEvent(stored));
     return canonicalJson(stored);
   }
 
@@ -141,6 +124,12 @@ export function anchorMayAttest(anchor: Pick<TrustAnchorRecord, 'countries'>, co
 }
 
 /** Whether two verdicts on a node say the same thing, whenever they were observed or recorded. */
+/** What an AttestationRecorded event carries: the verdict and its transaction, not the whole stored record. */
+function recordedEvent(stored: StoredAttestation) {
+  const { memberCluster, nodeName, did, verified, reason, observedAt, txId } = stored;
+  return { memberCluster, nodeName, did, verified, reason, observedAt, txId };
+}
+
 export function sameVerdict(a: AttestationRecord, b: AttestationRecord): boolean {
   return canonicalJson(verdictOf(a)) === canonicalJson(verdictOf(b));
 }

@@ -44,15 +44,7 @@ _${fn(name)}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" cmd="" next word words i
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
-    [[ $word == -* ]] && continue
-    next="\${cmd:+$cmd }$word"
-    case "$next" in
-${pathArms(nodes)}
-    esac
-  done
-  case "$cmd" in
-${words}
-  esac
+${commandDispatch(nodes, words)}
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -o default -F _${fn(name)} ${name}
@@ -73,7 +65,16 @@ _${fn(name)}() {
   local cmd="" next word
   local -a candidates
   for word in "\${(@)words[2,CURRENT-1]}"; do
-    [[ $word == -* ]] && continue
+${commandDispatch(nodes, words)}
+  compadd -a candidates
+}
+compdef _${fn(name)} ${name}
+`;
+}
+
+/** The body both shells share: find the command path typed so far, skipping flags, then pick its candidate words. */
+function commandDispatch(nodes: Node[], words: string): string {
+  return `    [[ $word == -* ]] && continue
     next="\${cmd:+$cmd }$word"
     case "$next" in
 ${pathArms(nodes)}
@@ -81,11 +82,7 @@ ${pathArms(nodes)}
   done
   case "$cmd" in
 ${words}
-  esac
-  compadd -a candidates
-}
-compdef _${fn(name)} ${name}
-`;
+  esac`;
 }
 
 const fn = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');

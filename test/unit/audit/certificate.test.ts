@@ -1,8 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { main } from '../../../src/cli/main.ts';
 import { newIdentity } from '../../../src/trust/issue.ts';
 import { didOf, federationLedger, HOUR, T0, type FederationLedger } from './federation-ledger.ts';
+import { cli } from '../../helpers/cli.ts';
 
 let fed: FederationLedger;
 let dir: string;
@@ -15,17 +15,6 @@ beforeAll(async () => {
   writeFileSync(keyFile, JSON.stringify(fed.operatorKey));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const code = await main(
-    args,
-    (l) => lines.push(l),
-    (l) => errors.push(l),
-  );
-  return { code, out: lines.join('\n'), err: errors.join('\n') };
-}
 
 /** The certificate with its payload changed and the operator's signature kept, as a forger would. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { exportAudit, meteringFromDir } from '../../../src/audit/export.ts';
 import { EmbeddedAuditSource, type AuditSource } from '../../../src/audit/source.ts';
-import { main } from '../../../src/cli/main.ts';
 import { federationLedger, HOUR, T0, type FederationLedger } from './federation-ledger.ts';
+import { cli } from '../../helpers/cli.ts';
 
 let fed: FederationLedger;
 let db: DuckDBConnection;
@@ -19,17 +19,6 @@ afterAll(() => {
   db?.closeSync();
   rmSync(out, { recursive: true, force: true });
 });
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const code = await main(
-    args,
-    (l) => lines.push(l),
-    (l) => errors.push(l),
-  );
-  return { code, out: lines.join('\n'), err: errors.join('\n') };
-}
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
   return (await db.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
