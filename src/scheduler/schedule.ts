@@ -110,6 +110,8 @@ interface PoolChoice {
   slots: number;
 }
 
+const CAPACITY_CODES = new Set<string>(['InsufficientGpus', 'PodDoesNotFitOnANode']);
+
 const cheaper = (a: PoolInfo, b: PoolInfo) => (a.price ?? Infinity) < (b.price ?? Infinity);
 
 function refused(cluster: string, refusal: Refusal, pools: LazyPools | undefined): Evaluation {
@@ -170,7 +172,8 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
   const others = cluster.pools.length - (offered?.pools.length ?? 0);
   const pools = others || refusals ? new LazyPools(() => (others ? allPoolRefusals(state, cluster, poolFilters) : refusals)) : undefined;
   if (!choice) {
-    const first = refusals?.[0];
+    // A pool that matches everything but free devices says the most: the workload waits for it.
+    const first = refusals?.find((r) => CAPACITY_CODES.has(r.code)) ?? refusals?.[0];
     const refusal: Refusal = first
       ? { plugin: first.plugin, code: first.code, reason: `none of the ${cluster.pools.length} GPU pool(s) of cluster ${cluster.name} fits; ${first.reason}` }
       : others

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { GpuPool, MemberCluster, SovereignNode } from '../../../src/api/generated/types.ts';
+import { slimPod } from '../../../src/cluster/member-watches.ts';
 import { gpuPoolStatus, nodesClaimedByOtherPools, poolLabelChanges } from '../../../src/controllers/gpupool-status.ts';
 import { memberClusterStatus, memberStatusWorthWriting } from '../../../src/controllers/membercluster-status.ts';
 import { alreadyRecorded, currentChallenge, nextLookMs, sovereignNodeStatus, type SovereignNodeFacts } from '../../../src/controllers/sovereignnode-status.ts';
@@ -114,6 +115,8 @@ describe('gpuPoolStatus', () => {
     ];
     const plan = gpuPoolStatus(pool, { nodes, pods: mixed }, [sovereign('a', true), sovereign('b', true)], now);
     expect(plan.status).toMatchObject({ allocated: 4, federationAllocated: 2 });
+    // The same, from pods as the member cache keeps them (slim projections): the real API server run found the label dropped there.
+    expect(gpuPoolStatus(pool, { nodes, pods: mixed.map(slimPod) }, [sovereign('a', true), sovereign('b', true)], now).status).toEqual(plan.status);
     expect(plan.status.nodeCapacity).toEqual([
       { name: 'a', allocatable: 4, allocated: 3, federationAllocated: 2 },
       { name: 'b', allocatable: 4, allocated: 1, federationAllocated: 0 },
