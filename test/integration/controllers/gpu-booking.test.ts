@@ -102,14 +102,29 @@ async function runningPods(workload: string): Promise<{ node?: string; phase?: s
   return pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => ({ node: p.spec?.nodeName, phase: p.status?.phase }));
 }
 
+const signer = operatorKey();
+const openLedger = () => EmbeddedLedger.open(join(dir, 'ledger'), { ...ledgerOptions(join(dir, 'head.json'), signer) });
+
+async function startTheOperator(): Promise<void> {
+  const store = await openLedger();
+  operator = await startOperator({
+    host: host(),
+    namespace: 'cloud-empire',
+    ledgerDir: join(dir, 'unused'),
+    ledger: new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close()),
+    log: createLogger({ level: 'error' }),
+    probeIntervalMs: 500,
+    unreachableGraceMs: 2_000,
+    workloadProgressRequeueMs: 500,
+  });
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cloud-empire-gpu-'));
   federation = await LocalFederation.start({ members: [{ name: 'paris' }] });
   await installCrds(federation.host.access.kubeconfigPath);
   await prepareOperatorHost(host(), trusted.did);
-  const signer = operatorKey();
-  const open = () => EmbeddedLedger.open(join(dir, 'ledger'), { ...ledgerOptions(join(dir, 'head.json'), signer) });
-  const admin = await open();
+  const admin = await openLedger();
   await new SovereigntyLedger(admin.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(
     anchorsOf(trustConfigFrom({ issuers: [{ did: trusted.did, name: 'test' }], audience: 'urn:test' })),
   );
@@ -124,17 +139,7 @@ beforeAll(async () => {
     await createFakeNode(paris(), { name, labels: { rack }, capacity: { cpu: '32', memory: '256Gi', 'nvidia.com/gpu': '8' } });
     await vouch(name);
   }
-  const store = await open();
-  operator = await startOperator({
-    host: host(),
-    namespace: 'cloud-empire',
-    ledgerDir: join(dir, 'unused'),
-    ledger: new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close()),
-    log: createLogger({ level: 'error' }),
-    probeIntervalMs: 500,
-    unreachableGraceMs: 2_000,
-    workloadProgressRequeueMs: 500,
-  });
+  await startTheOperator();
 }, 240_000);
 
 afterAll(async () => {
@@ -200,6 +205,33 @@ describe('GPU bookings on a real federation', () => {
     expect(condition(await fw(waitingName), 'Scheduled')).toMatchObject({ status: 'False' });
     expect(recorded(await fw(waitingName))).toBe(false);
     expect(await runningPods(waitingName)).toEqual([]);
+
+    // A restarted operator knows the booking from the winner's status alone: the other still waits.
+    await operator!.stop();
+    await startTheOperator();
+    // A new generation, so the Scheduled condition shows it was decided again by the new process.
+    const changed = await fw(waitingName);
+    (changed.spec.template.spec as { replicas: number }).replicas = 1;
+    changed.spec.template.metadata = { annotations: { 'example.eu/revision': '2' } };
+    const generation = (
+      (await custom().replaceNamespacedCustomObject({
+        ...group,
+        plural: 'federatedworkloads',
+        namespace: 'team',
+        name: waitingName,
+        body: changed,
+      })) as FederatedWorkload
+    ).metadata.generation;
+    await eventually(
+      async () => {
+        const scheduled = condition(await fw(waitingName), 'Scheduled') as { observedGeneration?: number; status: string; message: string };
+        expect(scheduled).toMatchObject({ observedGeneration: generation, status: 'False' });
+        expect(scheduled.message).toContain(`8 booked by team/${winnerName}`);
+      },
+      30_000,
+      250,
+    );
+    expect(recorded(await fw(waitingName))).toBe(false);
 
     await custom().deleteNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name: winnerName });
     await eventually(
