@@ -22,8 +22,12 @@ export interface PoolCapacity {
   capacity: number;
   allocatable: number;
   allocated: number;
+  /** Of `allocated`, what the federation's own pods request. */
+  federationAllocated: number;
   /** Per verified node, by name: a pod needing several devices must find them on one node. */
-  perNode: { name: string; allocatable: number; allocated: number }[];
+  perNode: { name: string; allocatable: number; allocated: number; federationAllocated: number }[];
+  /** Selected, verified nodes left out because another pool counts them, by name: that pool's name. */
+  claimed: { name: string; pool: string }[];
   mismatches: HardwareMismatch[];
 }
 
@@ -65,28 +69,47 @@ function mismatchesOf(spec: GpuPoolSpec, node: V1Node): HardwareMismatch[] {
   return found;
 }
 
+export interface PoolCountOptions {
+  /** Whether a pod is one the federation placed: its devices are also booked by its workload's decision, so the scheduler counts them there. */
+  federationPod?: (pod: V1Pod) => boolean;
+  /** Nodes another pool counts (it labelled them first), by node name: that pool's name. A node counts in one pool only. */
+  claimedByOtherPools?: ReadonlyMap<string, string>;
+}
+
 /**
  * What a pool offers, from the member's Nodes and Pods and the set of node
  * names the host has verified (SovereignNode verdicts, not member labels).
  */
-export function poolCapacity(spec: GpuPoolSpec, nodes: V1Node[], pods: V1Pod[], verified: ReadonlySet<string>): PoolCapacity {
+export function poolCapacity(spec: GpuPoolSpec, nodes: V1Node[], pods: V1Pod[], verified: ReadonlySet<string>, options: PoolCountOptions = {}): PoolCapacity {
   const matching = nodes.filter((n) => matchesSelector(n.metadata?.labels, spec.nodeSelector));
-  const counted = matching.filter((n) => verified.has(n.metadata!.name!));
+  const claimed: { name: string; pool: string }[] = [];
+  const counted = matching.filter((n) => {
+    const name = n.metadata!.name!;
+    if (!verified.has(name)) return false;
+    const other = options.claimedByOtherPools?.get(name);
+    if (other !== undefined) claimed.push({ name, pool: other });
+    return other === undefined;
+  });
   const names = new Set(counted.map((n) => n.metadata!.name!));
   let allocated = 0;
-  const allocatedOn = new Map<string, number>();
+  let federationAllocated = 0;
+  const allocatedOn = new Map<string, { all: number; federation: number }>();
   for (const pod of pods) {
     const nodeName = pod.spec?.nodeName;
     if (!nodeName || !names.has(nodeName) || finished(pod)) continue;
     const request = podRequest(pod, spec.resourceName);
+    const own = options.federationPod?.(pod) ? request : 0;
     allocated += request;
-    allocatedOn.set(nodeName, (allocatedOn.get(nodeName) ?? 0) + request);
+    federationAllocated += own;
+    const on = allocatedOn.get(nodeName) ?? { all: 0, federation: 0 };
+    allocatedOn.set(nodeName, { all: on.all + request, federation: on.federation + own });
   }
   const perNode = counted
     .map((n) => ({
       name: n.metadata!.name!,
       allocatable: count(n.status?.allocatable?.[spec.resourceName]),
-      allocated: allocatedOn.get(n.metadata!.name!) ?? 0,
+      allocated: allocatedOn.get(n.metadata!.name!)?.all ?? 0,
+      federationAllocated: allocatedOn.get(n.metadata!.name!)?.federation ?? 0,
     }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   return {
@@ -95,7 +118,9 @@ export function poolCapacity(spec: GpuPoolSpec, nodes: V1Node[], pods: V1Pod[], 
     capacity: counted.reduce((sum, n) => sum + count(n.status?.capacity?.[spec.resourceName]), 0),
     allocatable: counted.reduce((sum, n) => sum + count(n.status?.allocatable?.[spec.resourceName]), 0),
     allocated,
+    federationAllocated,
     perNode,
+    claimed: claimed.sort((a, b) => (a.name < b.name ? -1 : 1)),
     mismatches: counted.flatMap((n) => mismatchesOf(spec, n)),
   };
 }

@@ -4,6 +4,7 @@ import type { Subscribe } from '../runtime/informer.ts';
 import { slimWatch } from '../runtime/slim-watch.ts';
 import type { WatchedCollection } from '../runtime/watch.ts';
 import { serverVersion, type MemberClient, type MemberClients } from './member-clients.ts';
+import { LABEL_MANAGED_BY, LABEL_WORKLOAD } from './propagation/labels.ts';
 
 // What the capacity controllers read of a member's Nodes and Pods; the rest
 // (images, managed fields, conditions, volumes…) is not kept. At 15,000 nodes
@@ -17,17 +18,17 @@ export function slimNode(node: V1Node): V1Node {
 
 const slimContainer = (c: V1Container): V1Container => ({ name: c.name, resources: { requests: c.resources?.requests, limits: c.resources?.limits } });
 
-/** The one pod label the meter reads: which FederatedWorkload a member pod belongs to. */
-const WORKLOAD_LABEL = 'cloudempire.eu/workload';
-
 export function slimPod(pod: V1Pod): V1Pod {
-  const workload = pod.metadata?.labels?.[WORKLOAD_LABEL];
+  // The ownership labels say which FederatedWorkload a pod belongs to: the GPU meter reads the workload, the
+  // GpuPool count both (the federation's own pods are counted apart from foreign ones).
+  const workload = pod.metadata?.labels?.[LABEL_WORKLOAD];
+  const managedBy = pod.metadata?.labels?.[LABEL_MANAGED_BY];
   return {
     // uid, startTime and the workload label are the GPU meter's (src/cluster/gpu-meter.ts): one interval per pod uid from its start.
     metadata: {
       name: pod.metadata?.name,
       namespace: pod.metadata?.namespace,
-      ...(workload ? { uid: pod.metadata?.uid, labels: { [WORKLOAD_LABEL]: workload } } : {}),
+      ...(workload ? { uid: pod.metadata?.uid, labels: { [LABEL_WORKLOAD]: workload, ...(managedBy && { [LABEL_MANAGED_BY]: managedBy }) } } : {}),
     },
     spec: {
       nodeName: pod.spec?.nodeName,

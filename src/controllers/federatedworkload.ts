@@ -33,6 +33,7 @@ import { hasFinalizer, isDeleting } from '../runtime/objects.ts';
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from '../runtime/result.ts';
 import type { DatasetPolicyView } from '../scheduler/framework.ts';
 import { schedule, type Decision } from '../scheduler/schedule.ts';
+import { book, bookingsOf } from '../scheduler/bookings.ts';
 import { buildSnapshot, type FederationObjects } from '../scheduler/snapshot-builder.ts';
 import { toStatusDecision } from '../scheduler/status.ts';
 import type { TrustConfig } from '../trust/anchors.ts';
@@ -54,13 +55,19 @@ import {
   workloadCondition,
   withConditions,
 } from './federatedworkload-status.ts';
+import { DecisionBookings } from './federatedworkload-bookings.ts';
 import type { HostDependencies, MemberWorkloads, WorkloadEvents } from './federatedworkload-members.ts';
 import { memberObjects, placementDecisions, propagateSeconds, scheduleSeconds } from './metrics.ts';
+
+/** The federation as the informers cache it, with every FederatedWorkload: their recorded decisions book GPUs. */
+export interface FederationView extends FederationObjects {
+  workloads: readonly FederatedWorkload[];
+}
 
 export interface FederatedWorkloadReconcilerDeps {
   workloads: KindClient<FederatedWorkload>;
   /** The federation as the informers cache it now. */
-  federation: () => FederationObjects;
+  federation: () => FederationView;
   ledger: Pick<Ledger, 'authorizePlacement' | 'recordPlacement' | 'getDecision' | 'recordRemoval' | 'getPolicy'>;
   members: MemberWorkloads;
   host: HostDependencies;
@@ -102,6 +109,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
    * for correctness, it only spares unchanged workloads 30-odd member calls.
    */
   private readonly synced = new Map<string, { fingerprint: string; at: number }>();
+  private readonly bookings = new DecisionBookings();
 
   constructor(deps: FederatedWorkloadReconcilerDeps) {
     this.deps = deps;
@@ -116,6 +124,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
     if (!found) {
       this.countObjects(key.replace('/', '.'), new Map());
       this.synced.delete(key);
+      this.bookings.forget(key);
       return done;
     }
     if (isDeleting(found)) {
@@ -141,7 +150,9 @@ export class FederatedWorkloadReconciler implements Reconciler {
     let retry = false;
     let empty = false;
     if (!fw.spec.suspend) {
-      const step = await this.decide(fw, federation, nowMs, now);
+      const decideOn = (view: FederationView) => this.decide(fw, view, nowMs, now);
+      // GPU decisions one at a time, each on the federation as the one before left it (its booking included).
+      const step = fw.spec.gpu ? await this.bookings.serialize(() => decideOn(this.deps.federation())) : await decideOn(federation);
       fw = step.workload;
       status = step.status;
       retry = step.retry;
@@ -206,14 +217,14 @@ export class FederatedWorkloadReconciler implements Reconciler {
    */
   private async decide(
     fw: FederatedWorkload,
-    federation: FederationObjects,
+    federation: FederationView,
     nowMs: number,
     now: Date,
   ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean; empty?: true }> {
     const stopTimer = scheduleSeconds.startTimer();
     const fresh = failbackDue(fw, federation.memberClusters, nowMs);
     const datasetPolicies = await this.datasetPolicies(fw);
-    const decision = schedule(fw, buildSnapshot(federation, nowMs), {
+    const decision = schedule(fw, this.snapshot(fw, federation, nowMs, !fresh), {
       defaultJurisdictions: [this.deps.trust.jurisdiction],
       ...(datasetPolicies && { datasetPolicies }),
       ...(!fresh && { current: currentPlacement(fw) }),
@@ -283,6 +294,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const next = withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', reason, message)], now);
     // The decision is stored before any member is touched: a restart finds it and propagates the same share.
     const written = await this.deps.workloads.updateStatus({ ...fw, status: next });
+    this.bookings.wrote(written);
     await this.deps.events.emit(written, left.length ? 'Warning' : 'Normal', reason, message);
     return { workload: written, status: next, retry: false };
   }
@@ -323,8 +335,22 @@ export class FederatedWorkloadReconciler implements Reconciler {
     if (!previous?.ledgerTxId) return { workload: fw, status: next, retry: false, empty: true };
     // Stored before any member is emptied: a restart finds the empty decision, not the ended one.
     const written = await this.deps.workloads.updateStatus({ ...fw, status: next });
+    this.bookings.wrote(written);
     await this.deps.events.emit(written, 'Normal', 'ScaledToZero', message);
     return { workload: written, status: next, retry: false, empty: true };
+  }
+
+  /**
+   * The scheduler's snapshot: the cached federation minus the GPUs every
+   * other workload's recorded decision books. The workload's own booking is
+   * deducted too when its current placement is passed to the scheduler (which
+   * adds the pods it runs back as room); a fresh decision (failback) gets its
+   * own devices back.
+   */
+  private snapshot(fw: FederatedWorkload, federation: FederationView, nowMs: number, withOwn: boolean) {
+    const key = `${fw.metadata.namespace}/${fw.metadata.name}`;
+    const others = this.bookings.latest(federation.workloads).filter((w) => `${w.metadata.namespace}/${w.metadata.name}` !== key);
+    return book(buildSnapshot(federation, nowMs), bookingsOf(withOwn ? [...others, fw] : others));
   }
 
   /**
@@ -594,11 +620,20 @@ const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision
  * followed by a short requeue while a workload is Progressing.
  */
 export function federatedWorkloadController(deps: FederatedWorkloadControllerDeps): Controller<FederatedWorkload> {
-  const federation = (): FederationObjects => ({
+  const federation = (): FederationView => ({
     memberClusters: deps.memberClusters.list(),
     sovereignNodes: deps.sovereignNodes.list(),
     gpuPools: deps.gpuPools.list(),
+    workloads: deps.informer.list(),
   });
+  // A GPU workload that changes (deleted, scaled down, re-placed, finished) may free devices others wait for.
+  const waitingForGpus = (changed: FederatedWorkload) =>
+    changed.spec.gpu
+      ? keysWhere(
+          deps.informer,
+          (fw) => fw !== changed && Boolean(fw.spec.gpu) && fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
+        )
+      : [];
   const affected = (cluster: string) =>
     keysWhere(
       deps.informer,
@@ -620,5 +655,6 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
       ...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))]),
     ])
     .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))
-    .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster));
+    .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster))
+    .watches(deps.informer.subscribe, waitingForGpus);
 }

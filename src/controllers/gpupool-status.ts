@@ -2,6 +2,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { GpuPool, GpuPoolStatus, SovereignNode } from '../api/generated/types.ts';
 import { poolCapacity } from '../capacity/gpu-pool.ts';
+import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY } from '../cluster/propagation/index.ts';
 import { setCondition } from '../runtime/conditions.ts';
 import { verifiedNodeNames } from '../trust/verified-nodes.ts';
 
@@ -17,16 +18,35 @@ export interface GpuPoolPlan {
   poolNodes?: string[];
 }
 
+/** A pod the operator placed for a FederatedWorkload: its devices are that workload's booking, counted once by the scheduler. */
+export const isFederationPod = (pod: V1Pod) => pod.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY && Boolean(pod.metadata.labels[LABEL_WORKLOAD]);
+
+/**
+ * The member's nodes that carry another live pool's label (that pool labelled
+ * them first, see `poolLabelChanges`), by node name: that pool's name. They
+ * count in that pool, not in this one.
+ */
+export function nodesClaimedByOtherPools(nodes: readonly V1Node[], label: string, pool: string, otherPools: ReadonlySet<string>): Map<string, string> {
+  const claimed = new Map<string, string>();
+  for (const node of nodes) {
+    const current = node.metadata?.labels?.[label];
+    if (current !== undefined && current !== pool && otherPools.has(current)) claimed.set(node.metadata!.name!, current);
+  }
+  return claimed;
+}
+
 /**
  * The pool's status from the member's Nodes and Pods and the host's
  * SovereignNodes, or — when the member cannot be read — the last counts with
- * Ready=False and the reason.
+ * Ready=False and the reason. Nodes another pool counts (`claimed`) are left
+ * out and named in the NodesExclusive condition.
  */
 export function gpuPoolStatus(
   pool: GpuPool,
   member: { nodes: readonly V1Node[]; pods: readonly V1Pod[] } | MemberFailure,
   sovereignNodes: readonly SovereignNode[],
   now: Date,
+  claimed: ReadonlyMap<string, string> = new Map(),
 ): GpuPoolPlan {
   const generation = pool.metadata.generation ?? 0;
   const status: GpuPoolStatus = { ...pool.status, observedGeneration: generation };
@@ -39,7 +59,10 @@ export function gpuPoolStatus(
     return { status };
   }
   const cluster = pool.spec.memberCluster;
-  const capacity = poolCapacity(pool.spec, [...member.nodes], [...member.pods], verifiedNodeNames(sovereignNodes, cluster));
+  const capacity = poolCapacity(pool.spec, [...member.nodes], [...member.pods], verifiedNodeNames(sovereignNodes, cluster), {
+    federationPod: isFederationPod,
+    claimedByOtherPools: claimed,
+  });
   const inPool = new Set(capacity.verifiedNodes);
   const countries = [
     ...new Set(
@@ -55,10 +78,13 @@ export function gpuPoolStatus(
     capacity: capacity.capacity,
     allocatable: capacity.allocatable,
     allocated: capacity.allocated,
+    federationAllocated: capacity.federationAllocated,
     // The schema keeps 5,000 nodes per pool; past that the pool counts fewer than it has, never more.
     nodeCapacity: capacity.perNode.slice(0, 5000),
     countries,
   });
+  if (capacity.claimed.length) status.claimedNodes = capacity.claimed.slice(0, 5000);
+  else delete status.claimedNodes;
   status.conditions = setCondition(
     status.conditions,
     capacity.verifiedNodes.length
@@ -73,7 +99,7 @@ export function gpuPoolStatus(
           type: 'Ready',
           status: 'False',
           reason: 'NoVerifiedNodes',
-          message: `${capacity.nodes} node(s) match the selector, none verified`,
+          message: `${capacity.nodes} node(s) match the selector, none verified${capacity.claimed.length ? ` outside other pools (${capacity.claimed.length} count in another pool)` : ''}`,
           observedGeneration: generation,
         },
     now,
@@ -97,7 +123,31 @@ export function gpuPoolStatus(
         },
     now,
   );
+  status.conditions = setCondition(status.conditions, exclusiveCondition(capacity.claimed, generation), now);
   return { status, poolNodes: capacity.verifiedNodes };
+}
+
+function exclusiveCondition(claimed: readonly { name: string; pool: string }[], generation: number) {
+  if (!claimed.length)
+    return {
+      type: 'NodesExclusive',
+      status: 'True' as const,
+      reason: 'NoOverlap',
+      message: 'no selected node is counted by another pool',
+      observedGeneration: generation,
+    };
+  const byPool = new Map<string, string[]>();
+  for (const c of claimed) byPool.set(c.pool, [...(byPool.get(c.pool) ?? []), c.name]);
+  const shown = [...byPool].map(
+    ([other, nodes]) => `${nodes.slice(0, 10).join(', ')}${nodes.length > 10 ? ` and ${nodes.length - 10} more` : ''} to pool ${other}`,
+  );
+  return {
+    type: 'NodesExclusive',
+    status: 'False' as const,
+    reason: 'NodesClaimedByOtherPool',
+    message: `${claimed.length} verified node(s) the selector matches belong to another pool, which labelled them first, and count there, not here: ${shown.join('; ')}`,
+    observedGeneration: generation,
+  };
 }
 
 /**

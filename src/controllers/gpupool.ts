@@ -9,7 +9,7 @@ import { keysWhere, type SharedInformer } from '../runtime/informer.ts';
 import type { KindClient } from '../runtime/kind-client.ts';
 import { done, requeueAfter, type ReconcileResult, type Reconciler } from '../runtime/result.ts';
 import { sameJson } from '../util/canonical-json.ts';
-import { gpuPoolStatus, poolLabelChanges, type MemberFailure } from './gpupool-status.ts';
+import { gpuPoolStatus, nodesClaimedByOtherPools, poolLabelChanges, type MemberFailure } from './gpupool-status.ts';
 
 export const POOL_LABEL = 'gpu.cloudempire.eu/pool';
 export const GPU_POOL_FINALIZER = 'cloudempire.eu/gpupool';
@@ -54,8 +54,12 @@ export class GpuPoolReconciler implements Reconciler {
     let plan;
     try {
       const snapshot = await this.deps.members.snapshot(cluster);
-      plan = gpuPoolStatus(pool, snapshot, sovereignNodes, now);
-      await this.label(cluster, snapshot.nodes, pool.metadata.name!, new Set(plan.poolNodes));
+      const name = pool.metadata.name!;
+      const claimed = nodesClaimedByOtherPools(snapshot.nodes, POOL_LABEL, name, this.otherPools(name));
+      plan = gpuPoolStatus(pool, snapshot, sovereignNodes, now, claimed);
+      const claimedMeanwhile = await this.label(cluster, snapshot.nodes, name, new Set(plan.poolNodes));
+      // Another pool labelled some of these nodes since the snapshot: they count there, so not here either.
+      if (claimedMeanwhile.size) plan = gpuPoolStatus(pool, snapshot, sovereignNodes, now, new Map([...claimed, ...claimedMeanwhile]));
     } catch (error) {
       if (isConflict(error)) throw error;
       plan = gpuPoolStatus(pool, memberFailure(error), sovereignNodes, now);
@@ -69,19 +73,34 @@ export class GpuPoolReconciler implements Reconciler {
    * touching no other label. Node labels are a granular map, but reading and
    * updating keeps one code path with the trust marks.
    */
-  private async label(cluster: string, nodes: Parameters<typeof poolLabelChanges>[0], pool: string, members: ReadonlySet<string>): Promise<void> {
-    const otherPools = new Set([...(this.deps.livePools?.() ?? [])].filter((p) => p !== pool));
+  private otherPools(pool: string): Set<string> {
+    return new Set([...(this.deps.livePools?.() ?? [])].filter((p) => p !== pool));
+  }
+
+  /** Returns the nodes another pool claimed since the snapshot (read again before writing), by name: that pool. */
+  private async label(
+    cluster: string,
+    nodes: Parameters<typeof poolLabelChanges>[0],
+    pool: string,
+    members: ReadonlySet<string>,
+  ): Promise<Map<string, string>> {
+    const otherPools = this.otherPools(pool);
+    const claimedMeanwhile = new Map<string, string>();
     for (const [name, should] of poolLabelChanges(nodes, POOL_LABEL, pool, members, otherPools)) {
       const fresh = await this.deps.memberNodes.readNode(cluster, name);
       const labels = { ...fresh.metadata?.labels };
       const current = labels[POOL_LABEL];
       // Read again: another pool may have claimed the node since the snapshot.
-      if (should && current !== undefined && current !== pool && otherPools.has(current)) continue;
+      if (should && current !== undefined && current !== pool && otherPools.has(current)) {
+        claimedMeanwhile.set(name, current);
+        continue;
+      }
       if (should) labels[POOL_LABEL] = pool;
       else if (labels[POOL_LABEL] === pool) delete labels[POOL_LABEL];
       else continue;
       await this.deps.memberNodes.replaceNode(cluster, { ...fresh, metadata: { ...fresh.metadata, labels } }, POOL_FIELD_MANAGER);
     }
+    return claimedMeanwhile;
   }
 
   private async unlabelAll(pool: GpuPool): Promise<void> {

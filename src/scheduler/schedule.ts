@@ -16,6 +16,7 @@ import {
   type ScorePlugin,
 } from './framework.ts';
 import { divide, splitCompletions } from './divide.ts';
+import { bookedNote } from './bookings.ts';
 import { GPU_FIT } from './plugins/gpu-fit.ts';
 import { usablePlace } from './places.ts';
 import { podsThatFit, RESOURCE_FIT } from './plugins/resource-fit.ts';
@@ -109,6 +110,8 @@ interface PoolChoice {
   slots: number;
 }
 
+const CAPACITY_CODES = new Set<string>(['InsufficientGpus', 'PodDoesNotFitOnANode']);
+
 const cheaper = (a: PoolInfo, b: PoolInfo) => (a.price ?? Infinity) < (b.price ?? Infinity);
 
 function refused(cluster: string, refusal: Refusal, pools: LazyPools | undefined): Evaluation {
@@ -142,12 +145,12 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
         ? {
             plugin: GPU_FIT,
             code: 'InsufficientGpus',
-            reason: `cluster ${cluster.name} has ${offered.free} ${request.gpu.resourceName} free on verified nodes, a pod needs ${perPod}`,
+            reason: `cluster ${cluster.name} has ${offered.free} ${request.gpu.resourceName} free on verified nodes${bookedNote(offered.pools)}, a pod needs ${perPod}`,
           }
         : {
             plugin: GPU_FIT,
             code: 'PodDoesNotFitOnANode',
-            reason: `a pod needs ${perPod} ${request.gpu.resourceName} on one node; the most free on a verified node of cluster ${cluster.name} is ${offered.maxNodeFree}`,
+            reason: `a pod needs ${perPod} ${request.gpu.resourceName} on one node; the most free on a verified node of cluster ${cluster.name} is ${offered.maxNodeFree}${bookedNote(offered.pools)}`,
           };
     return refused(cluster.name, refusal, new LazyPools(() => allPoolRefusals(state, cluster, poolFilters)));
   }
@@ -169,7 +172,8 @@ function evaluate(state: CycleState, cluster: ClusterInfo, filters: readonly Fil
   const others = cluster.pools.length - (offered?.pools.length ?? 0);
   const pools = others || refusals ? new LazyPools(() => (others ? allPoolRefusals(state, cluster, poolFilters) : refusals)) : undefined;
   if (!choice) {
-    const first = refusals?.[0];
+    // A pool that matches everything but free devices says the most: the workload waits for it.
+    const first = refusals?.find((r) => CAPACITY_CODES.has(r.code)) ?? refusals?.[0];
     const refusal: Refusal = first
       ? { plugin: first.plugin, code: first.code, reason: `none of the ${cluster.pools.length} GPU pool(s) of cluster ${cluster.name} fits; ${first.reason}` }
       : others
@@ -276,6 +280,13 @@ type Split = { counts: number[] } | { code: ReasonCode; message: string };
 
 const unit = (request: WorkloadRequest) => (request.kind === 'Job' ? 'parallel pod(s)' : 'replica(s)');
 
+/** Where a GPU candidate's room goes: the pool's free and allocatable devices and who booked the rest. */
+function poolRoom(ranked: readonly Ranked[]): string {
+  const pools = ranked.flatMap((r) => (r.candidate.pool ? [r.candidate.pool] : []));
+  if (!pools.length) return '';
+  return ` (${pools.map((p) => `pool ${p.cluster}/${p.name}: ${p.free} of ${p.allocatable} ${p.resourceName} free${bookedNote([p])}`).join('; ')})`;
+}
+
 /** One pod on the best cluster of each of the first minGroups groups, so a Divided split covers them. */
 function seeds(ranked: readonly Ranked[], request: WorkloadRequest): number[] | { code: ReasonCode; message: string } {
   const start = ranked.map(() => 0);
@@ -334,7 +345,7 @@ function split(ranked: readonly Ranked[], request: WorkloadRequest, options: Res
     const room = capacity.reduce((sum, c, i) => sum + (weights && !weights[i] ? 0 : c), 0);
     return {
       code: 'InsufficientCapacity' as const,
-      message: `${request.pods} ${unit(request)} asked; the verified free capacity of the ${ranked.length} selected cluster(s) holds ${room}`,
+      message: `${request.pods} ${unit(request)} asked; the verified free capacity of the ${ranked.length} selected cluster(s) holds ${room}${poolRoom(ranked)}`,
     };
   };
   if (options.current?.length) {
@@ -396,7 +407,7 @@ function place(state: CycleState, ranked: Ranked[]): Outcome {
         refusal: {
           plugin: request.gpu ? GPU_FIT : RESOURCE_FIT,
           code: 'InsufficientCapacity',
-          reason: `Duplicated: every cluster runs all ${request.pods} ${unit(request)}; ${r.candidate.cluster.name} fits ${r.candidate.slots}`,
+          reason: `Duplicated: every cluster runs all ${request.pods} ${unit(request)}; ${r.candidate.cluster.name} fits ${r.candidate.slots}${poolRoom([r])}`,
         },
       });
       return false;

@@ -67,7 +67,8 @@ function poolInfo(pool: GpuPool, verified: ReadonlyMap<string, NodeInfo>): PoolI
   for (const entry of pool.status?.nodeCapacity ?? []) {
     const node = verified.get(entry.name);
     if (!node) continue;
-    nodes.push({ node, free: Math.max(0, entry.allocatable - entry.allocated) });
+    const held = Math.min(entry.federationAllocated ?? 0, entry.allocated);
+    nodes.push({ node, free: Math.max(0, entry.allocatable - entry.allocated), ...(held > 0 && { held }) });
     allocatable += entry.allocatable;
   }
   nodes.sort((a, b) => byName(a.node, b.node));

@@ -35,6 +35,18 @@ export interface PoolNode {
   node: NodeInfo;
   /** Allocatable minus allocated on this node. */
   free: number;
+  /**
+   * Of the allocated devices, those the federation's own pods hold and no
+   * booking has accounted for yet: a booking takes these before free ones, so
+   * a placed workload's bound pods are not subtracted twice.
+   */
+  held?: number;
+}
+
+/** Devices a workload's recorded decision books on a pool. */
+export interface BookedBy {
+  workload: string;
+  devices: number;
 }
 
 /** A pool's verified nodes in one attested country, with their free devices. */
@@ -64,6 +76,8 @@ export interface PoolInfo {
   groups: readonly PoolGroup[];
   free: number;
   allocatable: number;
+  /** What recorded decisions book on the pool, largest first: already deducted from `free`, named when a workload does not fit. */
+  booked?: readonly BookedBy[];
 }
 
 export interface ClusterInfo {
@@ -216,7 +230,7 @@ function takeDevices(group: PoolGroup, pods: number, perPod: number, pool: strin
     const take = Math.min(left, Math.floor(n.free / perPod));
     if (!take) return n;
     left -= take;
-    return { node: n.node, free: n.free - take * perPod };
+    return { ...n, free: n.free - take * perPod };
   });
   if (left) throw new Error(`reserve: ${pods} pod(s) of ${perPod} device(s) do not fit pool ${pool} in ${group.country}`);
   return makePoolGroup(group.country, group.jurisdiction, nodes);

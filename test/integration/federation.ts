@@ -111,3 +111,19 @@ export async function registerMemberCluster(
     },
   });
 }
+
+/**
+ * A fresh host as the operator expects it: its namespace `cloud-empire` with
+ * the trust anchors ConfigMap trusting one issuer, and the tenant namespaces.
+ */
+export async function prepareOperatorHost(host: KubeConfig, issuerDid: string, namespaces: readonly string[] = ['team']): Promise<void> {
+  const core = host.makeApiClient(CoreV1Api);
+  for (const namespace of ['cloud-empire', ...namespaces]) await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await core.createNamespacedConfigMap({
+    namespace: 'cloud-empire',
+    body: {
+      metadata: { name: 'cloud-empire-trust-anchors' },
+      data: { 'trust-anchors.yaml': `issuers: [{did: "${issuerDid}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` },
+    },
+  });
+}

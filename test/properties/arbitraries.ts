@@ -191,6 +191,35 @@ export const federationArbitrary: fc.Arbitrary<FederationModel> = fc.record({
   expiresAfterMs: fc.integer({ min: 60_000, max: 3_600_000 }),
 });
 
+/**
+ * A federation where two or three GPU workloads compete for one pool: cluster
+ * c0's first pool offers the resource they all ask for, on one verified node
+ * of 8 devices (more nodes as generated); the first two workloads carry no
+ * placement rule that would keep them off c0. The bookings across workloads
+ * are what these runs exercise.
+ */
+export const contendedFederationArbitrary: fc.Arbitrary<FederationModel> = fc
+  .record({
+    federation: federationArbitrary,
+    resource: fc.nat(GPU_RESOURCES.length - 1),
+    demands: fc.array(fc.record({ count: fc.constantFrom(2, 4, 8), replicas: fc.integer({ min: 1, max: 2 }) }), { minLength: 2, maxLength: 3 }),
+  })
+  .map(({ federation, resource, demands }) => {
+    const [first, ...rest] = federation.clusters;
+    const pools = first.pools.length
+      ? first.pools.map((p, i) => (i ? p : { ...p, ...GPU_RESOURCES[resource] }))
+      : [{ name: `${first.name}-p0`, ...GPU_RESOURCES[resource] }];
+    const country = (EU_COUNTRIES as readonly string[]).includes(first.declaredCountry) ? first.declaredCountry : 'FR';
+    const nodes = first.nodes.map((n, i) => (i ? n : { ...n, credential: 'valid' as const, country, gpus: 8, pool: 0 }));
+    const workloads = demands.map((d, i): WorkloadModel => {
+      const base = federation.workloads[i] ?? { name: `w${i}`, kind: 'Deployment' as const, replicas: 1, division: 'Aggregated' as const };
+      const gpu = { count: d.count, resource };
+      if (i >= 2) return { ...base, name: `w${i}`, gpu };
+      return { name: `w${i}`, kind: base.kind, replicas: d.replicas, division: base.division, gpu };
+    });
+    return { ...federation, clusters: [{ ...first, pools, nodes }, ...rest], workloads };
+  });
+
 export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'verifyNodes' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'countPools' as const }) },
@@ -206,7 +235,11 @@ export const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /** A run: the federation, then its steps. The first steps bring it up (verify, count, probe) as an operator's start does. */
-export const runArbitrary = fc.record({ federation: federationArbitrary, steps: fc.array(stepArbitrary, { minLength: 1, maxLength: 16 }) });
+export const runArbitrary = fc.record({
+  // One run in three has GPU workloads competing for one pool.
+  federation: fc.oneof({ weight: 2, arbitrary: federationArbitrary }, { weight: 1, arbitrary: contendedFederationArbitrary }),
+  steps: fc.array(stepArbitrary, { minLength: 1, maxLength: 16 }),
+});
 
 /** The seed every property starts from unless `FC_SEED` names another (`FC_SEED=random` draws one; a failure prints it). */
 export const DEFAULT_SEED = 17_2026;

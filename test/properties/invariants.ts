@@ -121,11 +121,9 @@ async function memberViolations(world: FederationWorld): Promise<string[]> {
 const gpuOf = (fw: FederatedWorkload) => fw.spec.gpu?.count ?? 0;
 
 /**
- * Invariant 4, as far as the product holds it today: a new decision books no
- * pool beyond its verified devices, no pod larger than a verified node of it,
- * and only the resource (MIG profile) asked for. Across workloads the
- * operator does not yet reserve decisions whose pods are not bound: see the
- * failing example in test/unit/properties/regressions.test.ts.
+ * Invariant 4 for one decision: it books no pool beyond its verified devices,
+ * no pod larger than a verified node of it, and only the resource (MIG
+ * profile) asked for. Across workloads: `doubleBookings`.
  */
 function gpuViolations(world: FederationWorld): string[] {
   const out: string[] = [];
@@ -164,6 +162,42 @@ export function poolBookings(world: FederationWorld): string[] {
       const total = booked.reduce((a, b) => a + b, 0);
       if (total > capacity) out.push(`pool ${pool.name} is booked for ${total} devices (${booked.join(' + ')}) but has ${capacity} on verified nodes`);
     });
+  return out;
+}
+
+/** What a workload's decision books on a pool, in devices: its recorded shares there. */
+const bookedOn = (fw: FederatedWorkload, placements: readonly { pool?: string; replicas: number }[], pool: string) =>
+  placements.filter((p) => p.pool === pool).reduce((sum, p) => sum + p.replicas * gpuOf(fw), 0);
+
+/**
+ * Invariant 4 across workloads: no GPU is double-booked. When a step makes a
+ * decision that books more on a pool than the workload's previous decision
+ * did, the devices every live recorded decision (not being deleted) books on
+ * that pool fit its verified devices. A pool already over-booked because its
+ * nodes were revoked since is only judged when a decision adds to it.
+ */
+export function doubleBookings(world: FederationWorld): string[] {
+  const out: string[] = [];
+  const verified = (cluster: string, node: string) => condition(world.sovereignNodes.objects.get(`${cluster}-${node}`), 'Verified')?.status === 'True';
+  const live = [...world.workloads.objects.values()].filter((fw) => fw.status?.decision?.ledgerTxId && gpuOf(fw) && !fw.metadata.deletionTimestamp);
+  for (const key of world.decidedInStep) {
+    const fw = world.workloads.objects.get(key);
+    if (!fw?.status?.decision?.ledgerTxId || !gpuOf(fw) || fw.metadata.deletionTimestamp) continue;
+    const ids = [...(world.decisionIds.get(key) ?? [])];
+    const previous = ids.length > 1 ? (world.decisionPlacements.get(ids[ids.length - 2]) ?? []) : [];
+    for (const pool of new Set(fw.status.decision.placements.flatMap((p) => (p.pool ? [p.pool] : [])))) {
+      if (bookedOn(fw, fw.status.decision.placements, pool) <= bookedOn(fw, previous, pool)) continue;
+      const cluster = world.model.clusters.find((c) => c.pools.some((p) => p.name === pool))!;
+      const index = cluster.pools.findIndex((p) => p.name === pool);
+      const capacity = cluster.nodes.filter((n) => n.pool === index && verified(cluster.name, n.name)).reduce((sum, n) => sum + n.gpus, 0);
+      const booked = live.map((w) => [w.metadata.name!, bookedOn(w, w.status!.decision!.placements, pool)] as const).filter(([, d]) => d > 0);
+      const total = booked.reduce((sum, [, d]) => sum + d, 0);
+      if (total > capacity)
+        out.push(
+          `${key}'s decision books pool ${pool} to ${total} devices (${booked.map(([w, d]) => `${w}: ${d}`).join(', ')}), its verified nodes have ${capacity}`,
+        );
+    }
+  }
   return out;
 }
 
@@ -214,5 +248,5 @@ async function reasonViolations(world: FederationWorld): Promise<string[]> {
 }
 
 export async function violations(world: FederationWorld): Promise<string[]> {
-  return [...(await memberViolations(world)), ...gpuViolations(world), ...(await reasonViolations(world))];
+  return [...(await memberViolations(world)), ...gpuViolations(world), ...doubleBookings(world), ...(await reasonViolations(world))];
 }

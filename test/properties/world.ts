@@ -312,6 +312,7 @@ export class FederationWorld {
           memberClusters: [...this.memberClusters.objects.values()],
           sovereignNodes: sovereignNodes(),
           gpuPools: [...this.gpuPools.objects.values()],
+          workloads: [...this.workloads.objects.values()],
         }),
         ledger,
         members: new InMemoryMembers(this.members),

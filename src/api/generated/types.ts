@@ -307,6 +307,16 @@ export interface GpuPoolStatus {
    */
   allocated?: number;
   /**
+   * Of `allocated`, the GPUs requested by pods the operator placed (labelled cloudempire.eu/managed-by): the scheduler counts these as part of their workloads' bookings, not a second time.
+   */
+  federationAllocated?: number;
+  /**
+   * Selected nodes counted by another pool: a node counts in exactly one pool, the one whose label it carries.
+   *
+   * @maxItems 5000
+   */
+  claimedNodes?: ClaimedNode[];
+  /**
    * Per verified node: a pod needing several GPUs must find them all on one node.
    *
    * @maxItems 5000
@@ -319,6 +329,16 @@ export interface GpuPoolStatus {
    */
   countries?: CountryCode[];
 }
+export interface ClaimedNode {
+  /**
+   * A node the selector matches that another GpuPool labelled first.
+   */
+  name: string;
+  /**
+   * The GpuPool that counts the node.
+   */
+  pool: string;
+}
 export interface PoolNodeCapacity {
   /**
    * A verified node of the pool (the Node name in the member).
@@ -326,6 +346,10 @@ export interface PoolNodeCapacity {
   name: string;
   allocatable: number;
   allocated: number;
+  /**
+   * Of `allocated`, what pods the operator placed request.
+   */
+  federationAllocated?: number;
 }
 /**
  * An unmodified Deployment, StatefulSet or Job with placement rules, placed across member clusters.

@@ -27,12 +27,29 @@ const status: Schema = object({
   'capacity?': integer({ minimum: 0, description: 'GPUs on verified nodes.' }),
   'allocatable?': integer({ minimum: 0, description: 'Allocatable GPUs on verified nodes.' }),
   'allocated?': integer({ minimum: 0, description: 'GPUs requested by pods bound to verified nodes.' }),
+  'federationAllocated?': integer({
+    minimum: 0,
+    description:
+      "Of `allocated`, the GPUs requested by pods the operator placed (labelled cloudempire.eu/managed-by): the scheduler counts these as part of their workloads' bookings, not a second time.",
+  }),
+  'claimedNodes?': listMap(
+    object(
+      {
+        name: objectName('A node the selector matches that another GpuPool labelled first.'),
+        pool: objectName('The GpuPool that counts the node.'),
+      },
+      { title: 'ClaimedNode' },
+    ),
+    ['name'],
+    { maxItems: 5000, description: 'Selected nodes counted by another pool: a node counts in exactly one pool, the one whose label it carries.' },
+  ),
   'nodeCapacity?': listMap(
     object(
       {
         name: objectName('A verified node of the pool (the Node name in the member).'),
         allocatable: integer({ minimum: 0 }),
         allocated: integer({ minimum: 0 }),
+        'federationAllocated?': integer({ minimum: 0, description: 'Of `allocated`, what pods the operator placed request.' }),
       },
       { title: 'PoolNodeCapacity' },
     ),

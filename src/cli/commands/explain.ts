@@ -7,6 +7,7 @@ import { parseManifests, ManifestError } from '../../api/manifests.ts';
 import { validate } from '../../api/validate.ts';
 import type { CurrentPlacement, ScheduleOptions } from '../../scheduler/framework.ts';
 import { scheduleAll, type Decision } from '../../scheduler/schedule.ts';
+import { book, bookingsOf, type Booking } from '../../scheduler/bookings.ts';
 import { buildSnapshot } from '../../scheduler/snapshot-builder.ts';
 import type { CliCommand, CliOutput } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -139,6 +140,7 @@ async function explain(positional: string | undefined, values: ExplainOptions, i
 
   let workloads: FederatedWorkload[];
   let federation;
+  let bookings: Booking[] = [];
   if (positional) {
     if (values.filename || values.snapshot) throw new UsageError(`give either fw/NAME (live) or -f with --snapshot (offline); usage: ${USAGE}`);
     const match = /^(?:fw|federatedworkloads?|federatedworkload\.cloudempire\.eu)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(positional);
@@ -151,13 +153,15 @@ async function explain(positional: string | undefined, values: ExplainOptions, i
     if (!workload) throw new UsageError(`federatedworkload ${namespace}/${match[1]} not found`);
     workloads = [workload];
     federation = await readFederation(host);
+    // As the controller decides: on what every recorded decision (this workload's included, its current placement) has booked.
+    bookings = bookingsOf((await kindClient<FederatedWorkload>(host, FederatedWorkloadKind).list()).items);
   } else {
     if (!values.filename || !values.snapshot) throw new UsageError(`offline explain needs both -f and --snapshot (or name a live fw/NAME); usage: ${USAGE}`);
     workloads = readWorkloads(values.filename);
     federation = parseFederationFile(readText(values.snapshot, '--snapshot'), values.snapshot);
   }
 
-  const { decisions } = scheduleAll(workloads, buildSnapshot(federation, nowMs), (w) => ({ ...options, current: currentOf(w) }));
+  const { decisions } = scheduleAll(workloads, book(buildSnapshot(federation, nowMs), bookings), (w) => ({ ...options, current: currentOf(w) }));
   if (output === 'json') io.out(JSON.stringify(decisions.length === 1 ? decisionJson(decisions[0]) : decisions.map(decisionJson), null, 2));
   else io.out(decisions.map(decisionTable).join('\n\n'));
   return decisions.every((d) => d.result === 'Scheduled') ? 0 : 3;

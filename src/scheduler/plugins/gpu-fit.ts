@@ -1,3 +1,4 @@
+import { bookedNote } from '../bookings.ts';
 import { currentPods, type PoolFilterPlugin } from '../framework.ts';
 import { slotsFor } from '../snapshot.ts';
 import { usablePlace } from '../places.ts';
@@ -48,13 +49,13 @@ export const gpuFit: PoolFilterPlugin = {
       return {
         plugin: GPU_FIT,
         code: 'InsufficientGpus',
-        reason: `pool ${pool.name} has ${free} ${pool.resourceName} free on verified nodes, a pod needs ${gpu.count}`,
+        reason: `pool ${pool.name} has ${free} of ${pool.allocatable} ${pool.resourceName} free on verified nodes${bookedNote([pool])}, a pod needs ${gpu.count}`,
       };
     }
     return {
       plugin: GPU_FIT,
       code: 'PodDoesNotFitOnANode',
-      reason: `a pod needs ${gpu.count} ${pool.resourceName} on one node; the most free on a verified node of pool ${pool.name} is ${maxNodeFree}`,
+      reason: `a pod needs ${gpu.count} ${pool.resourceName} on one node; the most free on a verified node of pool ${pool.name} is ${maxNodeFree}${bookedNote([pool])}`,
     };
   },
 };

@@ -75,6 +75,27 @@ describe('empirectl against a live host', () => {
     });
   });
 
+  it("explain fw/NAME deducts what other workloads' recorded decisions book, and names them", async () => {
+    const host = kubeConfig(hostAccess());
+    const workloads = kindClient<FederatedWorkload>(host, FederatedWorkloadKind);
+    const example = (await workloads.get(`${namespace}/llm-inference`))!;
+    // Another workload whose recorded decision books every device of paris-h100 (its pods need not be bound yet).
+    const holder = await workloads.create({ ...example, metadata: { name: 'holder', namespace } });
+    const pool = `${prefix}paris-h100`;
+    await workloads.updateStatus({
+      ...holder,
+      status: { decision: { placements: [{ cluster: `${prefix}paris`, pool, country: 'FR', replicas: 64 }], ledgerTxId: 'tx-holder' } },
+    });
+    try {
+      const result = await empirectl('explain', 'fw/llm-inference', '-n', namespace, '-o', 'json', ...NOW);
+      const decision = JSON.parse(result.stdout);
+      expect(decision.placements.map((p: { pool?: string }) => p.pool)).not.toContain(pool);
+      expect(result.stdout).toContain(`booked by ${namespace}/holder`);
+    } finally {
+      await workloads.delete(`${namespace}/holder`);
+    }
+  });
+
   it('a workload that is not there is bad input', async () => {
     const result = await empirectl('explain', 'fw/missing', '-n', namespace);
     expect(result.code).toBe(2);

@@ -66,8 +66,8 @@ describe('pool capacity', () => {
     expect(capacity.allocated).toBe(3);
     // Per node, so a pod needing several devices is placed only where one node has them.
     expect(capacity.perNode).toEqual([
-      { name: 'v1', allocatable: 8, allocated: 2 },
-      { name: 'v2', allocatable: 7, allocated: 1 },
+      { name: 'v1', allocatable: 8, allocated: 2, federationAllocated: 0 },
+      { name: 'v2', allocatable: 7, allocated: 1, federationAllocated: 0 },
     ]);
   });
 

@@ -186,7 +186,17 @@ function world(
   const events = new FakeEvents();
   const clock = { now: NOW };
   const reconciler = () =>
-    new FederatedWorkloadReconciler({ workloads, federation: () => fed.objects, ledger, members, host, events, trust, log, now: () => clock.now });
+    new FederatedWorkloadReconciler({
+      workloads,
+      federation: () => ({ ...fed.objects, workloads: [...workloads.objects.values()] }),
+      ledger,
+      members,
+      host,
+      events,
+      trust,
+      log,
+      now: () => clock.now,
+    });
   const reconcile = () => reconciler().reconcile(KEY);
   const taint = (cluster: string, tainted: boolean) => {
     fed.objects = {

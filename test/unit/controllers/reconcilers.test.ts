@@ -273,6 +273,90 @@ describe('GpuPool reconciler', () => {
     expect(memberNodes.node('paris', 'a')?.metadata?.labels).toEqual({ pool: 'h100' });
   });
 
+  it('counts a node two overlapping pools select in one pool only: the one that labelled it first; the other says so', async () => {
+    const pools = new FakeKind<GpuPool>(GpuPoolKind);
+    pools.seed(pool);
+    // A second pool whose selector (every GPU node) takes in the first pool's nodes.
+    pools.seed({ ...pool, metadata: { name: 'paris-all' }, spec: { ...pool.spec, nodeSelector: { matchExpressions: [{ key: 'pool', operator: 'Exists' }] } } });
+    const memberNodes = new FakeMemberNodes();
+    for (const [name, label] of [
+      ['a', 'h100'],
+      ['b', 'h100'],
+      ['c', 'other'],
+    ])
+      memberNodes.add('paris', {
+        metadata: { name, labels: { pool: label } },
+        status: { capacity: { 'nvidia.com/gpu': '4' }, allocatable: { 'nvidia.com/gpu': '4' } },
+      });
+    const members: MemberCaches = { snapshot: async () => ({ nodes: [...memberNodes.nodes.values()], pods: [] }), onChange: () => () => undefined };
+    const reconciler = new GpuPoolReconciler({
+      pools,
+      members,
+      memberNodes,
+      sovereignNodes: () => ['a', 'b', 'c'].map(verifiedSn),
+      livePools: () => new Set(['paris-h100', 'paris-all']),
+      log,
+    });
+    await reconciler.reconcile('paris-h100');
+    await reconciler.reconcile('paris-all');
+    // Each again, as the label writes would wake them: counts stay where they settled.
+    await reconciler.reconcile('paris-h100');
+    await reconciler.reconcile('paris-all');
+    const h100 = (await pools.get('paris-h100'))!.status!;
+    const all = (await pools.get('paris-all'))!.status!;
+    expect(h100).toMatchObject({ verifiedNodes: 2, capacity: 8, allocatable: 8 });
+    expect(all).toMatchObject({
+      verifiedNodes: 1,
+      capacity: 4,
+      allocatable: 4,
+      claimedNodes: [
+        { name: 'a', pool: 'paris-h100' },
+        { name: 'b', pool: 'paris-h100' },
+      ],
+    });
+    expect(all.nodeCapacity!.map((n) => n.name)).toEqual(['c']);
+    expect(condition(pools.objects.get('paris-all'), 'NodesExclusive')).toMatchObject({ status: 'False', reason: 'NodesClaimedByOtherPool' });
+    expect(pools.objects.get('paris-all')!.status!.conditions!.find((c) => c.type === 'NodesExclusive')!.message).toContain('a, b to pool paris-h100');
+    expect(condition(pools.objects.get('paris-h100'), 'NodesExclusive')).toMatchObject({ status: 'True', reason: 'NoOverlap' });
+    expect(memberNodes.node('paris', 'c')?.metadata?.labels?.['gpu.cloudempire.eu/pool']).toBe('paris-all');
+    // Once the first pool is gone, the other takes its nodes over and counts them.
+    await pools.delete('paris-h100');
+    await reconciler.reconcile('paris-h100');
+    const live = new GpuPoolReconciler({
+      pools,
+      members,
+      memberNodes,
+      sovereignNodes: () => ['a', 'b', 'c'].map(verifiedSn),
+      livePools: () => new Set(['paris-all']),
+      log,
+    });
+    await live.reconcile('paris-all');
+    expect((await pools.get('paris-all'))!.status).toMatchObject({ verifiedNodes: 3, capacity: 12 });
+    expect((await pools.get('paris-all'))!.status!.claimedNodes).toBeUndefined();
+    expect(condition(pools.objects.get('paris-all'), 'NodesExclusive')).toMatchObject({ status: 'True' });
+  });
+
+  it('leaves out a node another pool labels between its snapshot and its label write', async () => {
+    const pools = new FakeKind<GpuPool>(GpuPoolKind);
+    pools.seed(pool);
+    const memberNodes = new FakeMemberNodes();
+    memberNodes.add('paris', { metadata: { name: 'a', labels: { pool: 'h100' } }, status: { allocatable: { 'nvidia.com/gpu': '4' } } });
+    // The snapshot (a cache) does not show the label another pool has just written.
+    const stale = { nodes: [structuredClone(memberNodes.node('paris', 'a')!)], pods: [] };
+    memberNodes.node('paris', 'a')!.metadata!.labels!['gpu.cloudempire.eu/pool'] = 'paris-a100';
+    const reconciler = new GpuPoolReconciler({
+      pools,
+      members: { snapshot: async () => stale, onChange: () => () => undefined },
+      memberNodes,
+      sovereignNodes: () => [verifiedSn('a')],
+      livePools: () => new Set(['paris-h100', 'paris-a100']),
+      log,
+    });
+    await reconciler.reconcile('paris-h100');
+    expect((await pools.get('paris-h100'))!.status).toMatchObject({ verifiedNodes: 0, capacity: 0, claimedNodes: [{ name: 'a', pool: 'paris-a100' }] });
+    expect(memberNodes.node('paris', 'a')!.metadata!.labels!['gpu.cloudempire.eu/pool']).toBe('paris-a100');
+  });
+
   it('keeps its counts and retries soon when a label write fails', async () => {
     const pools = new FakeKind<GpuPool>(GpuPoolKind);
     pools.seed(pool);

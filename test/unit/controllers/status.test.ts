@@ -1,6 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { GpuPool, MemberCluster, SovereignNode } from '../../../src/api/generated/types.ts';
-import { gpuPoolStatus, poolLabelChanges } from '../../../src/controllers/gpupool-status.ts';
+import { slimPod } from '../../../src/cluster/member-watches.ts';
+import { gpuPoolStatus, nodesClaimedByOtherPools, poolLabelChanges } from '../../../src/controllers/gpupool-status.ts';
 import { memberClusterStatus, memberStatusWorthWriting } from '../../../src/controllers/membercluster-status.ts';
 import { alreadyRecorded, currentChallenge, nextLookMs, sovereignNodeStatus, type SovereignNodeFacts } from '../../../src/controllers/sovereignnode-status.ts';
 import type { Verdict } from '../../../src/trust/verifier.ts';
@@ -96,6 +97,57 @@ describe('gpuPoolStatus', () => {
     expect(plan.poolNodes).toBeUndefined();
     expect(plan.status).toMatchObject({ verifiedNodes: 1, capacity: 4 });
     expect(condition(plan.status, 'Ready')).toMatchObject({ status: 'False', reason: 'KubeconfigSecretNotFound' });
+  });
+
+  it('counts the federation’s own pods apart from foreign ones, per node', () => {
+    const gpuPod = (name: string, nodeName: string, gpus: number, labels: Record<string, string> = {}, phase = 'Running'): V1Pod => ({
+      metadata: { name, labels },
+      spec: { nodeName, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }] },
+      status: { phase },
+    });
+    const own = { 'cloudempire.eu/managed-by': 'cloud-empire', 'cloudempire.eu/workload': 'team.llm' };
+    const mixed = [
+      gpuPod('own', 'a', 2, own),
+      gpuPod('foreign', 'a', 1),
+      // Carries the managed-by label without naming a workload: not the operator's.
+      gpuPod('lookalike', 'b', 1, { 'cloudempire.eu/managed-by': 'cloud-empire' }),
+      gpuPod('done', 'b', 3, own, 'Succeeded'),
+    ];
+    const plan = gpuPoolStatus(pool, { nodes, pods: mixed }, [sovereign('a', true), sovereign('b', true)], now);
+    expect(plan.status).toMatchObject({ allocated: 4, federationAllocated: 2 });
+    // The same, from pods as the member cache keeps them (slim projections): the real API server run found the label dropped there.
+    expect(gpuPoolStatus(pool, { nodes, pods: mixed.map(slimPod) }, [sovereign('a', true), sovereign('b', true)], now).status).toEqual(plan.status);
+    expect(plan.status.nodeCapacity).toEqual([
+      { name: 'a', allocatable: 4, allocated: 3, federationAllocated: 2 },
+      { name: 'b', allocatable: 4, allocated: 1, federationAllocated: 0 },
+    ]);
+  });
+
+  it('leaves out nodes another pool counts, and names them and that pool', () => {
+    const plan = gpuPoolStatus(pool, { nodes, pods }, [sovereign('a', true), sovereign('b', true)], now, new Map([['a', 'paris-all']]));
+    expect(plan.poolNodes).toEqual(['b']);
+    expect(plan.status).toMatchObject({ verifiedNodes: 1, capacity: 4, allocated: 0, claimedNodes: [{ name: 'a', pool: 'paris-all' }] });
+    expect(condition(plan.status, 'NodesExclusive')).toMatchObject({
+      status: 'False',
+      reason: 'NodesClaimedByOtherPool',
+      message: '1 verified node(s) the selector matches belong to another pool, which labelled them first, and count there, not here: a to pool paris-all',
+    });
+    const alone = gpuPoolStatus(pool, { nodes, pods }, [sovereign('b', true)], now, new Map([['b', 'paris-all']]));
+    expect(condition(alone.status, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NoVerifiedNodes',
+      message: '3 node(s) match the selector, none verified outside other pools (1 count in another pool)',
+    });
+  });
+
+  it('finds the nodes other live pools labelled', () => {
+    const labelled = [
+      node('a', { 'gpu.cloudempire.eu/pool': 'paris-all' }),
+      node('b', { 'gpu.cloudempire.eu/pool': 'paris-h100' }),
+      node('c', { 'gpu.cloudempire.eu/pool': 'deleted-pool' }),
+      node('d', {}),
+    ];
+    expect(nodesClaimedByOtherPools(labelled, 'gpu.cloudempire.eu/pool', 'paris-h100', new Set(['paris-all']))).toEqual(new Map([['a', 'paris-all']]));
   });
 
   it('labels exactly the pool’s nodes: adds, removes, and leaves other pools’ labels', () => {

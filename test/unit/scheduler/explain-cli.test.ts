@@ -99,7 +99,7 @@ describe('empirectl explain (offline)', () => {
     expect(paris.poolRefusals[0]).toMatchObject({
       pool: 'paris-h100',
       code: 'InsufficientGpus',
-      reason: 'pool paris-h100 has 6 nvidia.com/gpu free on verified nodes, a pod needs 8',
+      reason: 'pool paris-h100 has 6 of 16 nvidia.com/gpu free on verified nodes, a pod needs 8',
     });
   });
 });
