@@ -137,9 +137,12 @@ export interface RecordedDecision extends PlacementDecision {
   grants: string[];
 }
 
-/** Why a workload's placement ended: its FederatedWorkload was deleted and its objects are gone from every member. */
-/** Why a recorded placement ended: the workload was deleted, or scaled to zero replicas (nothing left to place). */
-export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero'] as const;
+/**
+ * Why a recorded placement ended: the workload was deleted, or scaled to zero replicas (nothing left to place),
+ * or it never ran: recorded, but the operator stopped before acknowledging it, and the workload was deleted or
+ * decided anew before it came back (no member was ever given it).
+ */
+export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero', 'NeverApplied'] as const;
 export type RemovalReason = (typeof REMOVAL_REASONS)[number];
 
 export interface RemovalRequest {

@@ -3,7 +3,15 @@
 // chosen members and report what they run. Fail closed: nothing is created or
 // changed in a member without a decision the ledger approved and recorded.
 import type { Logger } from 'winston';
-import type { ClusterPlacement, FederatedWorkload, FederatedWorkloadStatus, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import type {
+  ClusterPlacement,
+  FederatedWorkload,
+  FederatedWorkloadStatus,
+  GpuPool,
+  MemberCluster,
+  PendingDecision,
+  SovereignNode,
+} from '../api/generated/types.ts';
 import { MemberAccessError } from '../cluster/member-clients.ts';
 import {
   aggregateStatus,
@@ -39,7 +47,6 @@ import type { TrustConfig } from '../trust/anchors.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import {
   currentPlacement,
-  decisionId,
   failbackDue,
   failedOverFrom,
   FEDERATED_WORKLOAD_FINALIZER,
@@ -47,8 +54,10 @@ import {
   membersNotAnswering,
   needsNewDecision,
   placementRequest,
+  planDecision,
   recordedPlacements,
   unreachableClusters,
+  unacknowledgedDecisions,
   unrecordedDecision,
   unschedulableMessage,
   workloadCondition,
@@ -73,6 +82,8 @@ export interface FederatedWorkloadReconcilerDeps {
   resyncMs?: number;
   /** How soon to retry while the ledger or a member cannot be reached (default 5 s). */
   retryMs?: number;
+  /** Test only (chaos tests' deterministic kill point, CLOUD_EMPIRE_TEST_CRASH_POINT): called right after RecordPlacement returned. */
+  testOnlyAfterRecordPlacement?: (decisionId: string) => void;
 }
 
 type Authorization = { recorded: RecordedDecision } | { refused: string[] } | { unavailable: string };
@@ -88,6 +99,12 @@ const isUnreachable = (error: unknown) => {
   const status = httpStatus(error);
   return status === undefined || status >= 500 || status === 429;
 };
+
+const removalWorkload = (fw: FederatedWorkload) => ({
+  namespace: fw.metadata.namespace!,
+  name: fw.metadata.name!,
+  ...(fw.metadata.uid && { uid: fw.metadata.uid }),
+});
 
 const firstRefusingPlugin = (decision: Decision) => decision.evaluations.find((e) => e.refusal)?.refusal?.plugin ?? 'none';
 
@@ -249,8 +266,14 @@ export class FederatedWorkloadReconciler implements Reconciler {
       return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'Placed', message)], now), retry: false };
     }
 
-    const id = decisionId(fw, decision);
-    const authorization = await this.authorize(placementRequest(fw, decision, id));
+    const plan = planDecision(fw, decision);
+    const id = plan.id;
+    const authorization = await this.authorize(placementRequest(fw, decision, id), async () => {
+      // Stored before RecordPlacement: an operator stopped in between finds the id and acknowledges or closes it.
+      fw = await this.storePending(fw, plan.pending);
+      status.pendingDecision = plan.pending;
+      await this.closeNeverApplied(fw, plan.close);
+    });
     if ('unavailable' in authorization) {
       placementDecisions.inc({ result: 'LedgerUnavailable', plugin: 'ledger' });
       const message = `the ledger cannot be reached (${authorization.unavailable}); no new placement until it answers${recorded.length ? ', the recorded placement keeps running' : ''}`;
@@ -273,6 +296,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const left = failedOverFrom(recorded, decision, unreachableClusters(federation.memberClusters));
     const shares = decision.placements.map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}: ${p.replicas}`).join(', ');
     status.decision = { ...toStatusDecision(decision, { ledgerTxId: record.txId, decidedAt: now.toISOString() }), decisionId: id };
+    delete status.pendingDecision;
     // The clusters a failover left are remembered for placement.failback until a fresh decision was made.
     if (left.length) status.failover = { from: left, at: now.toISOString() };
     else if (fresh) delete status.failover;
@@ -300,24 +324,21 @@ export class FederatedWorkloadReconciler implements Reconciler {
     now: Date,
   ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean; empty?: true }> {
     const previous = fw.status?.decision;
-    if (previous?.ledgerTxId && previous.decisionId) {
-      try {
-        await this.deps.ledger.recordRemoval({
-          workload: { namespace: fw.metadata.namespace!, name: fw.metadata.name!, ...(fw.metadata.uid && { uid: fw.metadata.uid }) },
-          decisionId: previous.decisionId,
-          reason: 'ScaledToZero',
-        });
-      } catch (error) {
-        if (!(error instanceof LedgerUnavailableError)) throw error;
-        const message = `the ledger cannot record the end of the placement yet (${error.message}); the recorded placement keeps running`;
-        return {
-          workload: fw,
-          status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now),
-          retry: true,
-        };
-      }
+    try {
+      await this.closeNeverApplied(fw, unacknowledgedDecisions(fw));
+      if (previous?.ledgerTxId && previous.decisionId)
+        await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId: previous.decisionId, reason: 'ScaledToZero' });
+    } catch (error) {
+      if (!(error instanceof LedgerUnavailableError)) throw error;
+      const message = `the ledger cannot record the end of the placement yet (${error.message}); the recorded placement keeps running`;
+      return {
+        workload: fw,
+        status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now),
+        retry: true,
+      };
     }
     status.decision = toStatusDecision(decision);
+    delete status.pendingDecision;
     const message = 'spec asks for 0 replicas: nothing is placed';
     const next = withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'ScaledToZero', message)], now);
     if (!previous?.ledgerTxId) return { workload: fw, status: next, retry: false, empty: true };
@@ -348,15 +369,20 @@ export class FederatedWorkloadReconciler implements Reconciler {
     return policies;
   }
 
-  /** AuthorizePlacement, then RecordPlacement; a replayed id is this controller's own earlier record (a restart), read back. */
-  private async authorize(request: ReturnType<typeof placementRequest>): Promise<Authorization> {
+  /**
+   * AuthorizePlacement, then (once `beforeRecord` stored the pending id) RecordPlacement; a replayed id is this
+   * controller's own earlier record (a restart), read back.
+   */
+  private async authorize(request: ReturnType<typeof placementRequest>, beforeRecord: () => Promise<void>): Promise<Authorization> {
     try {
       const verdict = await this.deps.ledger.authorizePlacement(request);
       const refused = ledgerRefusals(verdict);
       if (refused.length || !verdict.approved) return { refused: refused.length ? refused : ['no target approved'] };
+      await beforeRecord();
       let recorded: RecordedDecision;
       try {
         recorded = await this.deps.ledger.recordPlacement(request);
+        this.deps.testOnlyAfterRecordPlacement?.(request.decisionId);
       } catch (error) {
         if (!(error instanceof LedgerContractError && error.code === 'DecisionReplayed')) throw error;
         recorded = await this.deps.ledger.getDecision(request.decisionId);
@@ -368,6 +394,22 @@ export class FederatedWorkloadReconciler implements Reconciler {
     } catch (error) {
       if (error instanceof LedgerUnavailableError) return { unavailable: error.message };
       throw error;
+    }
+  }
+
+  private async storePending(fw: FederatedWorkload, pending: PendingDecision): Promise<FederatedWorkload> {
+    if (sameJson(fw.status?.pendingDecision ?? null, pending)) return fw;
+    return this.deps.workloads.updateStatus({ ...fw, status: { ...fw.status, pendingDecision: pending } });
+  }
+
+  /** Closes decisions that may have been recorded but never ran; the ledger answering NotFound means this one was never recorded. */
+  private async closeNeverApplied(fw: FederatedWorkload, ids: readonly string[]): Promise<void> {
+    for (const decisionId of ids) {
+      try {
+        await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId, reason: 'NeverApplied' });
+      } catch (error) {
+        if (!(error instanceof LedgerContractError && error.code === 'NotFound')) throw error;
+      }
     }
   }
 
@@ -532,13 +574,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
         blocked.push(`${cluster}: cannot be reached (${describeError(error)})`);
       }
     }
-    if (!blocked.length && fw.status?.decision?.ledgerTxId && fw.status.decision.decisionId) {
+    if (!blocked.length) {
+      const running = fw.status?.decision?.ledgerTxId ? fw.status.decision.decisionId : undefined;
       try {
-        await this.deps.ledger.recordRemoval({
-          workload: { namespace: fw.metadata.namespace!, name: fw.metadata.name!, ...(fw.metadata.uid && { uid: fw.metadata.uid }) },
-          decisionId: fw.status.decision.decisionId,
-          reason: 'WorkloadDeleted',
-        });
+        // A decision recorded but never acknowledged (the operator stopped in between) is closed too: nothing else names it.
+        await this.closeNeverApplied(fw, unacknowledgedDecisions(fw));
+        if (running) await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId: running, reason: 'WorkloadDeleted' });
       } catch (error) {
         if (!(error instanceof LedgerUnavailableError)) throw error;
         blocked.push(`the ledger cannot record the removal yet (${error.message})`);
