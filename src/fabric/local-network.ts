@@ -114,6 +114,20 @@ export class LocalFabricNetwork {
     this.processes.push(await startPeer(this.info.dir, join(this.info.dir, 'crypto'), this.ports, org, false));
   }
 
+  /** A crash: SIGKILLs the orderer and every peer (no shutdown), leaving their data as it was; `restart` brings them back on the same ports. */
+  async crash(): Promise<void> {
+    const crashed = this.processes.filter((p) => p.name === 'orderer' || p.name.startsWith('peer-'));
+    await Promise.all(crashed.map((p) => p.kill()));
+    for (const p of crashed) this.processes.splice(this.processes.indexOf(p), 1);
+  }
+
+  /** The orderer, then each peer, from their data directories: Raft replays its WAL, the peers catch up on the blocks they missed. */
+  async restart(): Promise<void> {
+    const crypto = join(this.info.dir, 'crypto');
+    this.processes.push(await startOrderer(this.info.dir, crypto, this.ports, false));
+    for (const org of PEER_ORGS) this.processes.push(await startPeer(this.info.dir, crypto, this.ports, org, false));
+  }
+
   static async start(options: { dir?: string; log?: (line: string) => void; detached?: boolean } = {}): Promise<LocalFabricNetwork> {
     const log = options.log ?? (() => undefined);
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cloud-empire-fabric-'));

@@ -1,0 +1,153 @@
+// Fault: the Fabric ledger taken away mid-placement. The whole operator runs as production wires it on
+// Fabric (a connection directory to the provider organization's peer gateway, an outbox on local disk)
+// against the real local network: one Raft orderer, two peers, the chaincode as a service. While
+// FederatedWorkloads are being placed (and one deleted), the orderer and both peers are SIGKILLed, then
+// started again on the same ports and data. Held: fail closed (Scheduled=False/LedgerUnavailable, nothing
+// new in any member, the running workload untouched, the deletion waits for its removal record); then,
+// without an operator restart, every workload placed, each decision on the Fabric ledger exactly once (read
+// back through the other organization's peer: the chaincode events from block 0 and GetDecision), the
+// removal recorded once, no duplicate and no orphan in the members.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectionTo, LocalFabricNetwork } from '../../../src/fabric/local-network.ts';
+import { writeFabricConnection } from '../../../src/ledger/fabric/connection-files.ts';
+import type { SovereigntyLedger } from '../../../src/ledger/ledger.ts';
+import { openFabricLedger } from '../../../src/ledger/open.ts';
+import { eventually } from '../federation.ts';
+import { condition, deploymentWorkload, InfraWorld, MEMBER_NAMES, NAMESPACE } from './infra-world.ts';
+
+let network: LocalFabricNetwork;
+let world: InfraWorld;
+let reader: SovereigntyLedger;
+const connectionDir = mkdtempSync(join(tmpdir(), 'cloud-empire-fabric-connection-'));
+
+beforeAll(async () => {
+  // The network and the federation start side by side; the operator waits for both.
+  const starting = LocalFabricNetwork.start();
+  starting.catch(() => undefined);
+  world = await InfraWorld.start({
+    fabric: {
+      connectionDir,
+      syncAnchors: async (anchors) => {
+        network = await starting;
+        const { info } = network;
+        writeFabricConnection(connectionDir, connectionTo(info, info.peers.provider, info.identities.operator));
+        const admin = await openFabricLedger(connectionTo(info, info.peers.tenant, info.identities.trustAdmin));
+        await admin.syncTrustAnchors(anchors);
+        await admin.close();
+      },
+    },
+  });
+  reader = await openFabricLedger(connectionTo(network.info, network.info.peers.tenant, network.info.identities.tenant));
+}, 360_000);
+
+afterAll(async () => {
+  await reader?.close();
+  await world?.stop();
+  await network?.stop();
+  rmSync(connectionDir, { recursive: true, force: true });
+});
+
+/** What the Fabric ledger holds, from its chaincode events since block 0: each RecordPlacement and RecordRemoval, by decision id. */
+async function fabricRecords(): Promise<{ placements: Map<string, { workload: string; txIds: string[] }>; removals: Map<string, string[]> }> {
+  const placements = new Map<string, { workload: string; txIds: string[] }>();
+  const removals = new Map<string, string[]>();
+  const stop = new AbortController();
+  // The stream does not end on its own: it is read until it has been quiet for a while.
+  let quiet = setTimeout(() => stop.abort(), 3_000);
+  try {
+    for await (const event of reader.events({ checkpoint: { blockNumber: 0 }, signal: stop.signal })) {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => stop.abort(), 1_500);
+      const payload = JSON.parse(event.payload) as { decisionId: string; workload: { namespace: string; name: string }; txId: string; reason?: string };
+      if (event.name === 'PlacementRecorded') {
+        const entry = placements.get(payload.decisionId) ?? { workload: `${payload.workload.namespace}/${payload.workload.name}`, txIds: [] };
+        entry.txIds.push(event.txId);
+        placements.set(payload.decisionId, entry);
+      } else if (event.name === 'PlacementRemoved') removals.set(payload.decisionId, [...(removals.get(payload.decisionId) ?? []), payload.reason!]);
+    }
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    clearTimeout(quiet);
+  }
+  return { placements, removals };
+}
+
+const duplicated = (name: string) => deploymentWorkload(name, { placement: { replicaScheduling: { type: 'Duplicated' } } });
+
+it('places nothing while Fabric is down, then records each decision exactly once on Fabric, without an operator restart', async () => {
+  for (const name of ['running', 'doomed']) await world.apply(duplicated(name));
+  await eventually(
+    async () => {
+      for (const name of ['running', 'doomed']) expect({ name, ready: condition(await world.fw(name), 'Ready')?.status }).toEqual({ name, ready: 'True' });
+    },
+    120_000,
+    500,
+  );
+  const runningTx = (await world.fw('running')).status?.decision?.ledgerTxId;
+  const doomedDecision = (await world.fw('doomed')).status!.decision!.decisionId!;
+
+  // Taken away mid-placement: the first is applied just before the crash, the others and a deletion while it is down.
+  const pending = ['pending-0', 'pending-1', 'pending-2'];
+  await world.apply(duplicated(pending[0]));
+  const crashedAt = Date.now();
+  await network.crash();
+  for (const name of pending.slice(1)) await world.apply(duplicated(name));
+  await world
+    .custom()
+    .deleteNamespacedCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'federatedworkloads', namespace: NAMESPACE, name: 'doomed' });
+
+  await eventually(
+    async () => {
+      for (const name of pending)
+        expect({ name, scheduled: condition(await world.fw(name), 'Scheduled') }).toMatchObject({
+          name,
+          scheduled: { status: 'False', reason: 'LedgerUnavailable' },
+        });
+    },
+    60_000,
+    500,
+  ).catch(async (error) => {
+    // pending-0 may have been recorded before the crash; then it is placed, and only the others are held back.
+    if ((await world.fw(pending[0])).status?.decision?.ledgerTxId) pending.shift();
+    else throw error;
+  });
+  await world.expectHeldBack(pending, 4_000);
+  expect(condition(await world.fw(pending[0]), 'Scheduled')?.message).toMatch(/the ledger cannot be reached/);
+  // What already runs is left alone; the deletion cleaned the members but waits for the ledger to record it.
+  const running = await world.fw('running');
+  expect(running.status?.decision?.ledgerTxId).toBe(runningTx);
+  for (const m of MEMBER_NAMES) expect(await world.ownedIn(m, 'running')).toEqual(['Deployment/running']);
+  await eventually(async () => expect(condition(await world.fw('doomed'), 'Ready')?.message).toMatch(/the ledger cannot record the removal yet/), 60_000, 500);
+  const downForMs = Date.now() - crashedAt;
+
+  await network.restart();
+  const backAt = Date.now();
+  const live = ['running', 'pending-0', 'pending-1', 'pending-2'];
+  await eventually(
+    async () => {
+      for (const name of live) expect({ name, ready: condition(await world.fw(name), 'Ready')?.status }).toEqual({ name, ready: 'True' });
+      await expect(world.fw('doomed')).rejects.toMatchObject({ code: 404 });
+    },
+    120_000,
+    500,
+  ).catch(async (error) => {
+    throw new Error(`${(error as Error).message}\noperator warnings:\n${world.logs.slice(-4000)}`);
+  });
+  const caughtUpMs = Date.now() - backAt;
+
+  const recorded = await fabricRecords();
+  await world.expectConverged(live, recorded.placements);
+  for (const name of live) {
+    const decision = (await world.fw(name)).status!.decision!;
+    expect(await reader.getDecision(decision.decisionId!)).toMatchObject({ txId: decision.ledgerTxId, approved: true });
+  }
+  expect(recorded.placements.get(doomedDecision)?.txIds).toHaveLength(1);
+  expect(recorded.removals.get(doomedDecision)).toEqual(['WorkloadDeleted']);
+  for (const [decisionId, reasons] of recorded.removals) expect({ decisionId, removals: reasons.length }).toEqual({ decisionId, removals: 1 });
+  console.log(
+    `fabric-ledger-outage: Fabric down ${Math.round(downForMs / 1000)} s (${pending.length} workloads and a deletion held back); all placed ${Math.round(caughtUpMs / 1000)} s after the restart; ${recorded.placements.size} decisions on Fabric`,
+  );
+}, 420_000);
