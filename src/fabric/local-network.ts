@@ -148,7 +148,8 @@ export class LocalFabricNetwork {
       const genesis = writeChannelGenesis(dir, crypto, ports);
       const detached = options.detached ?? false;
       processes.push(await startOrderer(dir, crypto, ports, detached));
-      await joinOrderer(crypto, ports, genesis);
+      // Its admin listener may accept a moment after /healthz answers (seen at load average 25).
+      await retryRefused(() => joinOrderer(crypto, ports, genesis));
       log('fabric: orderer up, channel created');
 
       for (const org of PEER_ORGS) processes.push(await startPeer(dir, crypto, ports, org, detached));
