@@ -143,6 +143,8 @@ export interface RecordedDecision extends PlacementDecision {
  * decided anew before it came back (no member was ever given it).
  */
 export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero', 'NeverApplied'] as const;
+/** The state key type of a recorded removal (by decision id): the placement contract writes it, data access reads it. */
+export const PLACEMENT_REMOVAL_KEY = 'PlacementRemoval';
 export type RemovalReason = (typeof REMOVAL_REASONS)[number];
 
 export interface RemovalRequest {
@@ -183,6 +185,7 @@ export const ACCESS_REASON_CODES = [
   'PurposeNotAllowed',
   'NodeNotVerified',
   'AttestationExpired',
+  'PlacementRemoved',
 ] as const;
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];
 
