@@ -15,7 +15,7 @@ import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
 import type { CurrentPlacement } from '../scheduler/framework.ts';
 import type { Decision } from '../scheduler/schedule.ts';
 import { placementTargets } from '../scheduler/status.ts';
-import { canonicalJson } from '../util/canonical-json.ts';
+import { canonicalJson, sameJson } from '../util/canonical-json.ts';
 import { sha256Hex } from '../util/sha256.ts';
 
 export const FEDERATED_WORKLOAD_FINALIZER = 'cloudempire.eu/federatedworkload';
@@ -159,6 +159,36 @@ export function membersNotAnswering(members: readonly MemberCluster[]): Map<stri
     else if (ready?.status === 'False') out.set(m.metadata.name!, `its last probe failed (${ready.reason}: ${ready.message})`);
   }
   return out;
+}
+
+/**
+ * What of a MemberCluster a placement can depend on: everything but the probe's
+ * periodic lastProbeTime refresh and the object's bookkeeping. Two equal facts
+ * are a heartbeat, which wakes no workload (during a ledger outage every wake of
+ * an unplaced workload is one more ledger call).
+ */
+export function memberClusterFacts(member: MemberCluster): unknown {
+  const { resourceVersion: _version, managedFields: _fields, ...metadata } = member.metadata;
+  return { ...member, metadata, ...(member.status && { status: { ...member.status, lastProbeTime: undefined } }) };
+}
+
+/**
+ * Whether a MemberCluster event says something new to placements: a first
+ * sight, a deletion (`exists` answers false) or changed facts; not a heartbeat.
+ */
+export function memberClusterChanges(exists: (name: string) => boolean): (member: MemberCluster) => boolean {
+  const seen = new Map<string, unknown>();
+  return (member) => {
+    const name = member.metadata.name!;
+    if (!exists(name)) {
+      seen.delete(name);
+      return true;
+    }
+    const facts = memberClusterFacts(member);
+    const heartbeat = seen.has(name) && sameJson(seen.get(name), facts);
+    seen.set(name, facts);
+    return !heartbeat;
+  };
 }
 
 /** The recorded clusters the decision leaves because they became unreachable: a failover. */

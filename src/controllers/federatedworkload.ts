@@ -51,6 +51,7 @@ import {
   failedOverFrom,
   FEDERATED_WORKLOAD_FINALIZER,
   ledgerRefusals,
+  memberClusterChanges,
   membersNotAnswering,
   needsNewDecision,
   placementRequest,
@@ -648,6 +649,8 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
         !fw.status?.decision?.ledgerTxId ||
         fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
     );
+  // A deleted MemberCluster is gone from the cache before its event is told.
+  const memberChanged = memberClusterChanges((name) => deps.memberClusters.list().some((m) => m.metadata.name === name));
   return new Controller<FederatedWorkload>({
     name: 'federatedworkload',
     informer: deps.informer,
@@ -657,9 +660,9 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
     // Reconciles mostly wait on member and ledger round trips, not CPU.
     workers: deps.workers ?? 8,
   })
-    .watches(deps.memberClusters.subscribe, (member) => [
-      ...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))]),
-    ])
+    .watches(deps.memberClusters.subscribe, (member) =>
+      memberChanged(member) ? [...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))])] : [],
+    )
     .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))
     .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster));
 }

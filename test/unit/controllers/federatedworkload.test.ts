@@ -12,6 +12,7 @@ import {
   decisionId,
   failbackDue,
   FEDERATED_WORKLOAD_FINALIZER,
+  memberClusterChanges,
   planDecision,
   shareOf,
   TAINT_UNREACHABLE,
@@ -745,5 +746,35 @@ describe('FederatedWorkload decisions recorded but never acknowledged', () => {
     ).toEqual([]);
     // The generation is part of the id: a scale to zero (no previous transaction) and back does not meet an old id.
     expect(decisionId({ ...fw, metadata: { ...fw.metadata, generation: 5 } }, decision('paris'))).not.toBe(first.id);
+  });
+});
+
+// Found by the Fabric outage chaos test: 163 ledger calls in 21 s for 5 held-back workloads, most of them woken
+// by MemberCluster status writes that only refreshed lastProbeTime.
+describe('MemberCluster events that wake FederatedWorkloads', () => {
+  it('a heartbeat (lastProbeTime alone) wakes nothing; a first sight, a changed condition or taint, and a deletion do', () => {
+    const present = new Set(['paris']);
+    const changed = memberClusterChanges((name) => present.has(name));
+    const paris = member('paris', { country: 'FR' }).member;
+    const at = (m: MemberCluster, time: string, version: string): MemberCluster => ({
+      ...m,
+      metadata: { ...m.metadata, resourceVersion: version },
+      status: { ...m.status, lastProbeTime: time },
+    });
+    expect(changed(at(paris, '2026-12-01T10:00:00Z', '1'))).toBe(true);
+    expect(changed(at(paris, '2026-12-01T10:00:05Z', '2'))).toBe(false);
+    const notReady = {
+      ...paris,
+      status: {
+        ...paris.status,
+        conditions: [{ type: 'Ready', status: 'False' as const, reason: 'Unreachable', message: 'x', lastTransitionTime: '2026-12-01T10:00:10Z' }],
+      },
+    };
+    expect(changed(at(notReady, '2026-12-01T10:00:10Z', '3'))).toBe(true);
+    expect(changed(at(notReady, '2026-12-01T10:00:15Z', '4'))).toBe(false);
+    const tainted = { ...notReady, spec: { ...notReady.spec, taints: [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' as const }] } };
+    expect(changed(at(tainted, '2026-12-01T10:00:15Z', '5'))).toBe(true);
+    present.delete('paris');
+    expect(changed(at(tainted, '2026-12-01T10:00:15Z', '5'))).toBe(true);
   });
 });
