@@ -95,11 +95,16 @@ export function planDecision(workload: FederatedWorkload, decision: Decision): D
   const pending = workload.status?.pendingDecision;
   const abandoned = pending?.abandoned ?? [];
   const candidate = decisionId(workload, decision, abandoned.length);
-  if (!pending || pending.decisionId === candidate)
+  if (!pending || (pending.decisionId === candidate && !abandoned.includes(candidate)))
     return { id: candidate, pending: { decisionId: candidate, ...(abandoned.length && { abandoned }) }, close: abandoned };
-  const close = [...abandoned, pending.decisionId];
+  const close = [...new Set([...abandoned, pending.decisionId])];
   const id = decisionId(workload, decision, close.length);
   return { id, pending: { decisionId: id, abandoned: close }, close };
+}
+
+/** The pending id given up (its record refused the placement): the next decision gets a new id, and it is closed with the others. */
+export function abandonPending(pending: PendingDecision): PendingDecision {
+  return { decisionId: pending.decisionId, abandoned: [...new Set([...(pending.abandoned ?? []), pending.decisionId])] };
 }
 
 /** Recorded-or-maybe ids the status names but never acknowledged: what deletion and a scale to zero close as NeverApplied. */

@@ -56,6 +56,7 @@ import {
   needsNewDecision,
   placementRequest,
   planDecision,
+  abandonPending,
   recordedPlacements,
   unreachableClusters,
   unacknowledgedDecisions,
@@ -87,7 +88,8 @@ export interface FederatedWorkloadReconcilerDeps {
   testOnlyAfterRecordPlacement?: (decisionId: string) => void;
 }
 
-type Authorization = { recorded: RecordedDecision } | { refused: string[] } | { unavailable: string };
+/** `recordedRefusal`: the refusal is the ledger's record of this decision id (it judged again when recording). */
+type Authorization = { recorded: RecordedDecision } | { refused: string[]; recordedRefusal?: true } | { unavailable: string };
 
 /** Why the members are not (yet) as the decision says, and which could not be reached. */
 interface Propagation {
@@ -288,6 +290,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
       placementDecisions.inc({ result: 'LedgerRefused', plugin: 'ledger' });
       const message = `the ledger refused the placement: ${authorization.refused.join('; ')}${recorded.length ? '; the recorded placement keeps running' : ''}`;
       if (!recorded.length) status.decision = unrecordedDecision(toStatusDecision(decision));
+      // A recorded refusal would be replayed for this id forever: the next attempt is decided under a new one.
+      if ('recordedRefusal' in authorization) status.pendingDecision = abandonPending(plan.pending);
       await this.eventOnChange(fw, 'Warning', 'LedgerRefused', message);
       return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerRefused', message)], now), retry: true };
     }
@@ -390,7 +394,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
       }
       // The ledger evaluates again when it records: its verdict is the one that counts.
       const refusedOnRecord = ledgerRefusals(recorded);
-      if (refusedOnRecord.length || !recorded.approved) return { refused: refusedOnRecord.length ? refusedOnRecord : ['no target approved'] };
+      if (refusedOnRecord.length || !recorded.approved)
+        return { refused: refusedOnRecord.length ? refusedOnRecord : ['no target approved'], recordedRefusal: true };
       return { recorded };
     } catch (error) {
       if (error instanceof LedgerUnavailableError) return { unavailable: error.message };

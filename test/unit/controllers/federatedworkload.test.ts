@@ -727,6 +727,33 @@ describe('FederatedWorkload decisions recorded but never acknowledged', () => {
     expect(fw?.status?.pendingDecision).toBeUndefined();
   });
 
+  it('a decision the ledger refused when recording it (after approving it) is not replayed: the next attempt is a new decision', async () => {
+    const w = world(spread());
+    const record = w.ledger.recordPlacement;
+    // Between AuthorizePlacement and RecordPlacement an attestation lapsed: the ledger records a refusal.
+    w.ledger.recordPlacement = async (request) => {
+      w.ledger.refuse.add('madrid');
+      try {
+        return await record(request);
+      } finally {
+        w.ledger.refuse.delete('madrid');
+      }
+    };
+    await w.reconcile();
+    const refused = await w.get();
+    expect(condition(refused, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerRefused' });
+    const [first] = [...w.ledger.records.keys()];
+    expect(refused?.status?.pendingDecision).toEqual({ decisionId: first, abandoned: [first] });
+    w.ledger.recordPlacement = record;
+    await w.reconcile();
+    const placed = await w.get();
+    expect(condition(placed, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
+    expect(placed?.status?.decision?.decisionId).not.toBe(first);
+    expect(w.ledger.records.size).toBe(2);
+    expect(placed?.status?.pendingDecision).toBeUndefined();
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
+  });
+
   it('planDecision reuses a pending id of the same decision, abandons any other, and never reuses an abandoned one', () => {
     const decision = (cluster: string) => ({ placements: [{ cluster, replicas: 1, country: 'FR', provider: 'p', nodes: [] }] }) as never;
     const fw = { ...spread(), metadata: { ...spread().metadata, uid: 'u1', generation: 4 } };
