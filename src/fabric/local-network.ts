@@ -114,17 +114,21 @@ export class LocalFabricNetwork {
     this.processes.push(await startPeer(this.info.dir, join(this.info.dir, 'crypto'), this.ports, org, false));
   }
 
-  /** A crash: SIGKILLs the orderer and every peer (no shutdown), leaving their data as it was; `restart` brings them back on the same ports. */
-  async crash(): Promise<void> {
-    const crashed = this.processes.filter((p) => p.name === 'orderer' || p.name.startsWith('peer-'));
+  /**
+   * A crash: SIGKILLs every peer and (unless `orderer: false`) the orderer, no shutdown, leaving their data as
+   * it was; `restart` brings back what crashed on the same ports. With the orderer up, transactions the peers
+   * had already sent on are still ordered, and committed once the peers return.
+   */
+  async crash(options: { orderer?: boolean } = {}): Promise<void> {
+    const crashed = this.processes.filter((p) => (p.name === 'orderer' && options.orderer !== false) || p.name.startsWith('peer-'));
     await Promise.all(crashed.map((p) => p.kill()));
     for (const p of crashed) this.processes.splice(this.processes.indexOf(p), 1);
   }
 
-  /** The orderer, then each peer, from their data directories: Raft replays its WAL, the peers catch up on the blocks they missed. */
+  /** The orderer (if it is down), then each peer, from their data directories: Raft replays its WAL, the peers catch up on the blocks they missed. */
   async restart(): Promise<void> {
     const crypto = join(this.info.dir, 'crypto');
-    this.processes.push(await startOrderer(this.info.dir, crypto, this.ports, false));
+    if (!this.processes.some((p) => p.name === 'orderer')) this.processes.push(await startOrderer(this.info.dir, crypto, this.ports, false));
     for (const org of PEER_ORGS) this.processes.push(await startPeer(this.info.dir, crypto, this.ports, org, false));
   }
 

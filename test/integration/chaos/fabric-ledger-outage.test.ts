@@ -164,3 +164,50 @@ it('places nothing while Fabric is down, then records each decision exactly once
     `fabric-ledger-outage: Fabric down ${Math.round(downForMs / 1000)} s (${held.join(', ')} and a deletion held back; ${before.length - held.filter((n) => before.includes(n)).length} of ${before.length} in flight got through); all placed ${Math.round(caughtUpMs / 1000)} s after the restart; ${recorded.placements.size} decisions on Fabric; ${unavailable ?? 0} decisions held back for want of the ledger`,
   );
 }, 420_000);
+
+it('peers killed with RecordPlacements on their way to the orderer: what the orderer still ordered is acknowledged, not recorded again', async () => {
+  const names = ['inflight-0', 'inflight-1', 'inflight-2', 'inflight-3'];
+  for (const name of names) await world.apply(duplicated(name));
+  // The orderer keeps running: a transaction a peer had endorsed and sent on is ordered (its block cut
+  // within the batch timeout) while the peers are down, and committed when they return; the operator saw
+  // only the gateway failing, so its status still says LedgerUnavailable with the decision id pending.
+  // The kill lands as soon as one of them has its decision id pending: its RecordPlacement is under way
+  // (endorsing, at the orderer, or its 100 ms block on the way), the others a step behind or ahead.
+  const recording = async () => {
+    for (const name of names) {
+      const status = (await world.fw(name)).status;
+      if (status?.pendingDecision && !status.decision?.ledgerTxId) return true;
+    }
+    return false;
+  };
+  for (const until = Date.now() + 15_000; Date.now() < until && !(await recording());) await new Promise((r) => setTimeout(r, 5));
+  const crashedAt = Date.now();
+  await network.crash({ orderer: false });
+  await new Promise((r) => setTimeout(r, 8_000));
+  const unacknowledged: string[] = [];
+  for (const name of names) if (!(await world.fw(name)).status?.decision?.ledgerTxId) unacknowledged.push(name);
+  await world.expectHeldBack(unacknowledged, 2_000);
+  await network.restart();
+  await eventually(
+    async () => {
+      for (const name of names) expect({ name, ready: condition(await world.fw(name), 'Ready')?.status }).toEqual({ name, ready: 'True' });
+    },
+    45_000,
+    500,
+  ).catch(async (error) => {
+    throw new Error(`${(error as Error).message}\noperator warnings:\n${world.logs.slice(-4000)}`);
+  });
+  // The reader's own connection to the restarted peer may still be backing off.
+  const recorded = await eventually(() => fabricRecords(), 30_000, 1_000);
+  await world.expectConverged(['running', 'pre-0', 'pre-1', 'pre-2', 'during-0', 'during-1', ...names], recorded.placements);
+  // Endorsed before the crash (the ledger's time of the decision) but not acknowledged then: committed behind the operator's back, then replayed.
+  let replayed = 0;
+  for (const name of unacknowledged) {
+    const id = (await world.fw(name)).status!.decision!.decisionId!;
+    const decision = await eventually(() => reader.getDecision(id), 30_000, 1_000);
+    if (Date.parse(decision.evaluatedAt) < crashedAt + 1_000) replayed++;
+  }
+  console.log(
+    `fabric-ledger-outage (peers only): ${names.length - unacknowledged.length} of ${names.length} acknowledged before the crash; ${unacknowledged.length} held back, of which ${replayed} had been committed behind the operator's back (acknowledged after the restart by DecisionReplayed)`,
+  );
+}, 180_000);
