@@ -5,7 +5,16 @@ import { getPolicy } from './dataset-policy.ts';
 import { requireOwnerEndorsement } from './key-endorsement.ts';
 import { ContractError } from './errors.ts';
 import { emit, getJson, key, listJson, putJson, txTime } from './ledger-context.ts';
-import { EVENTS, type AccessReasonCode, type AccessVerdict, type GrantRecord, type PlacementDecision, type PlacementRequest } from './records.ts';
+import {
+  EVENTS,
+  PLACEMENT_REMOVAL_KEY,
+  type AccessReasonCode,
+  type AccessVerdict,
+  type GrantRecord,
+  type PlacementDecision,
+  type PlacementRequest,
+  type RecordedRemoval,
+} from './records.ts';
 import { SovereignContract } from './sovereign-contract.ts';
 import { attestationForDid } from './trust-registry.ts';
 import * as v from './validation.ts';
@@ -70,6 +79,14 @@ async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise
   });
   if (grant.revoked) return verdict(false, 'GrantRevoked', `grant ${grant.grantId} was revoked at ${grant.revokedAt} by ${grant.revokedBy}`);
   if (grant.expiresAt <= at) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
+  // A closed placement (deleted, scaled to zero, or recorded but never run) reads nothing more, whatever the grant's TTL.
+  const removal = await getJson<RecordedRemoval>(ctx, key(ctx, PLACEMENT_REMOVAL_KEY, grant.decisionId));
+  if (removal)
+    return verdict(
+      false,
+      'PlacementRemoved',
+      `decision ${grant.decisionId} was closed (${removal.reason}) at ${removal.removedAt} by transaction ${removal.txId}`,
+    );
   if (!grant.nodeDids.includes(nodeDid))
     return verdict(false, 'NodeNotBound', `grant ${grant.grantId} is bound to ${grant.nodeDids.length} other node(s), not ${nodeDid}`);
   const policy = await getPolicy(ctx, grant.datasetId);

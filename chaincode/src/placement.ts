@@ -8,6 +8,7 @@ import { emit, getJson, key, parseArgument, putJson, txTime } from './ledger-con
 import { evaluateTargets } from './placement-policy.ts';
 import {
   EVENTS,
+  PLACEMENT_REMOVAL_KEY,
   REMOVAL_REASONS,
   type DatasetPolicy,
   type PlacementDecision,
@@ -24,7 +25,6 @@ import { attestationKey } from './trust-registry.ts';
 import * as v from './validation.ts';
 
 const DECISION = 'Placement';
-const REMOVAL = 'PlacementRemoval';
 
 function parseNode(raw: unknown, path: string): PlacementNode {
   const n = v.object(raw, path);
@@ -158,7 +158,7 @@ export class PlacementContract extends SovereignContract {
         `decision ${removal.decisionId} placed ${namespace}/${name}, not ${removal.workload.namespace}/${removal.workload.name}`,
       );
     }
-    const removalKey = key(ctx, REMOVAL, removal.decisionId);
+    const removalKey = key(ctx, PLACEMENT_REMOVAL_KEY, removal.decisionId);
     const existing = await getJson<RecordedRemoval>(ctx, removalKey);
     if (existing) return canonicalJson(existing);
     const recorded: RecordedRemoval = { ...removal, removedAt: txTime(ctx), txId: ctx.stub.getTxID(), recordedBy: caller(ctx) };

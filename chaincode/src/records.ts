@@ -137,9 +137,14 @@ export interface RecordedDecision extends PlacementDecision {
   grants: string[];
 }
 
-/** Why a workload's placement ended: its FederatedWorkload was deleted and its objects are gone from every member. */
-/** Why a recorded placement ended: the workload was deleted, or scaled to zero replicas (nothing left to place). */
-export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero'] as const;
+/**
+ * Why a recorded placement ended: the workload was deleted, or scaled to zero replicas (nothing left to place),
+ * or it never ran: recorded, but the operator stopped before acknowledging it, and the workload was deleted or
+ * decided anew before it came back (no member was ever given it).
+ */
+export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero', 'NeverApplied'] as const;
+/** The state key type of a recorded removal (by decision id): the placement contract writes it, data access reads it. */
+export const PLACEMENT_REMOVAL_KEY = 'PlacementRemoval';
 export type RemovalReason = (typeof REMOVAL_REASONS)[number];
 
 export interface RemovalRequest {
@@ -180,6 +185,7 @@ export const ACCESS_REASON_CODES = [
   'PurposeNotAllowed',
   'NodeNotVerified',
   'AttestationExpired',
+  'PlacementRemoved',
 ] as const;
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];
 

@@ -44,7 +44,7 @@ export class AuditEventJournal {
       const journal = new AuditEventJournal(fs, fd, lines.records.at(-1)?.txId);
       // Failovers are told against the placements already journaled.
       for (const line of lines.records)
-        for (const r of line.records) if (r.kind === 'placements' && r.approved) journal.history.next(`${r.namespace}.${r.name}`, [r.cluster]);
+        for (const r of line.records) if (r.kind === 'placements' && r.approved) journal.history.next(`${r.namespace}.${r.name}`, [r.cluster], r.decisionId);
       return journal;
     } catch (error) {
       fs.close(fd);

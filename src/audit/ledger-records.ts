@@ -38,16 +38,26 @@ const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
 
 /**
  * Remembers, per workload, the clusters its last approved decision named,
- * so a decision naming another cluster is told as a failover.
+ * so a decision naming another cluster is told as a failover; and per
+ * decision, the clusters it named, so the removal of an earlier decision
+ * (one recorded but never acknowledged is closed beside the running one)
+ * is told for its own clusters.
  */
 export class PlacementHistory {
   private readonly lastClusters = new Map<string, string[]>();
+  private readonly decisionClusters = new Map<string, string[]>();
 
-  /** The previous clusters of `workload`, then records `clusters` as its current ones. */
-  next(workload: string, clusters: string[]): string[] | undefined {
+  /** The previous clusters of `workload`, then records `clusters` as its current ones (and, with `decisionId`, that decision's). */
+  next(workload: string, clusters: string[], decisionId?: string): string[] | undefined {
     const previous = this.lastClusters.get(workload);
     if (clusters.length) this.lastClusters.set(workload, clusters);
+    if (decisionId && clusters.length) this.decisionClusters.set(decisionId, [...new Set([...(this.decisionClusters.get(decisionId) ?? []), ...clusters])]);
     return previous;
+  }
+
+  /** The clusters a recorded decision named, when this history saw it. */
+  clustersOfDecision(decisionId: string): string[] | undefined {
+    return this.decisionClusters.get(decisionId);
   }
 
   /** The clusters `workload`'s last approved decision named. */
@@ -109,7 +119,7 @@ export function placementRecords(
 ): PlacementRecord[] {
   const workload = `${decision.workload.namespace}.${decision.workload.name}`;
   const approvedClusters = [...new Set(decision.targets.filter((t) => t.approved).map((t) => t.cluster))];
-  const previous = history.next(workload, approvedClusters);
+  const previous = history.next(workload, approvedClusters, decision.decisionId);
   return decision.targets.map((target) => {
     const claimed = request?.targets.find((t) => t.cluster === target.cluster && (t.pool ?? '') === (target.pool ?? ''));
     const failover = target.approved && previous !== undefined && !previous.includes(target.cluster);
@@ -205,7 +215,8 @@ export function removal(tx: CommittedTransaction, recordedAt: number, history: P
   if (!payload?.workload) return [];
   const { workload } = payload;
   const key = `${workload.namespace}.${workload.name}`;
-  const clusters = payload.cluster ? [payload.cluster] : [...history.clustersOf(key)];
+  const ofDecision = payload.decisionId ? history.clustersOfDecision(payload.decisionId) : undefined;
+  const clusters = payload.cluster ? [payload.cluster] : [...(ofDecision ?? history.clustersOf(key))];
   return clusters.map((cluster) => {
     history.removed(key, cluster);
     return {

@@ -7,6 +7,7 @@ import type {
   FederatedWorkload,
   FederatedWorkloadStatus,
   MemberCluster,
+  PendingDecision,
   PlacementDecision as StatusDecision,
 } from '../api/generated/types.ts';
 import type { PlacementDecision as LedgerVerdict, PlacementRequest } from '../ledger/ledger.ts';
@@ -14,7 +15,7 @@ import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
 import type { CurrentPlacement } from '../scheduler/framework.ts';
 import type { Decision } from '../scheduler/schedule.ts';
 import { placementTargets } from '../scheduler/status.ts';
-import { canonicalJson } from '../util/canonical-json.ts';
+import { canonicalJson, sameJson } from '../util/canonical-json.ts';
 import { sha256Hex } from '../util/sha256.ts';
 
 export const FEDERATED_WORKLOAD_FINALIZER = 'cloudempire.eu/federatedworkload';
@@ -53,17 +54,65 @@ export function needsNewDecision(workload: FederatedWorkload, decision: Decision
 }
 
 /**
- * A decision id that is the same for the same workload, share and previous
- * decision, so a reconcile restarted between RecordPlacement and the status
- * write asks for the same id and finds its own record (DecisionReplayed)
- * instead of recording twice; the previous transaction in it keeps a return
- * to an earlier share (A → B → A) from replaying the first A.
+ * A decision id that is the same for the same workload, generation, share and
+ * previous decision, so a reconcile restarted between RecordPlacement and the
+ * status write asks for the same id and finds its own record (DecisionReplayed)
+ * instead of recording twice; the previous transaction keeps a return to an
+ * earlier share (A → B → A) from replaying the first A, and the generation a
+ * return after a scale to zero (which leaves no previous transaction). `attempt`
+ * counts the pending ids abandoned since the last acknowledged decision, so a
+ * closed one (NeverApplied) is never replayed.
  */
-export function decisionId(workload: FederatedWorkload, decision: Decision): string {
+export function decisionId(workload: FederatedWorkload, decision: Decision, attempt = 0): string {
   const digest = sha256Hex(
-    canonicalJson({ uid: workload.metadata.uid ?? '', share: shareOf(decision.placements), previous: workload.status?.decision?.ledgerTxId ?? null }),
+    canonicalJson({
+      uid: workload.metadata.uid ?? '',
+      generation: workload.metadata.generation ?? 0,
+      share: shareOf(decision.placements),
+      previous: workload.status?.decision?.ledgerTxId ?? null,
+      ...(attempt > 0 && { attempt }),
+    }),
   ).slice(0, 20);
   return `${workload.metadata.namespace}.${workload.metadata.name}.${digest}`.slice(0, 253);
+}
+
+export interface DecisionPlan {
+  /** The id to record the decision under. */
+  id: string;
+  /** status.pendingDecision to store before RecordPlacement. */
+  pending: PendingDecision;
+  /** Pending ids left behind unacknowledged: closed on the ledger (NeverApplied) before the new one is recorded. */
+  close: string[];
+}
+
+/**
+ * Which id a new decision is recorded under. A pending id that is this
+ * decision (same share, generation and previous) is reused: it was recorded
+ * or not, RecordPlacement tells. Any other pending id is abandoned: it stays
+ * in the status until it is closed and the new decision acknowledged.
+ */
+export function planDecision(workload: FederatedWorkload, decision: Decision): DecisionPlan {
+  const pending = workload.status?.pendingDecision;
+  const abandoned = pending?.abandoned ?? [];
+  const candidate = decisionId(workload, decision, abandoned.length);
+  if (!pending || (pending.decisionId === candidate && !abandoned.includes(candidate)))
+    return { id: candidate, pending: { decisionId: candidate, ...(abandoned.length && { abandoned }) }, close: abandoned };
+  const close = [...new Set([...abandoned, pending.decisionId])];
+  const id = decisionId(workload, decision, close.length);
+  return { id, pending: { decisionId: id, abandoned: close }, close };
+}
+
+/** The pending id given up (its record refused the placement): the next decision gets a new id, and it is closed with the others. */
+export function abandonPending(pending: PendingDecision): PendingDecision {
+  return { decisionId: pending.decisionId, abandoned: [...new Set([...(pending.abandoned ?? []), pending.decisionId])] };
+}
+
+/** Recorded-or-maybe ids the status names but never acknowledged: what deletion and a scale to zero close as NeverApplied. */
+export function unacknowledgedDecisions(workload: FederatedWorkload): string[] {
+  const pending = workload.status?.pendingDecision;
+  if (!pending) return [];
+  const acknowledged = workload.status?.decision?.ledgerTxId ? workload.status.decision.decisionId : undefined;
+  return [...(pending.abandoned ?? []), pending.decisionId].filter((id, i, all) => id !== acknowledged && all.indexOf(id) === i);
 }
 
 export function placementRequest(workload: FederatedWorkload, decision: Decision, id: string): PlacementRequest {
@@ -115,6 +164,36 @@ export function membersNotAnswering(members: readonly MemberCluster[]): Map<stri
     else if (ready?.status === 'False') out.set(m.metadata.name!, `its last probe failed (${ready.reason}: ${ready.message})`);
   }
   return out;
+}
+
+/**
+ * What of a MemberCluster a placement can depend on: everything but the probe's
+ * periodic lastProbeTime refresh and the object's bookkeeping. Two equal facts
+ * are a heartbeat, which wakes no workload (during a ledger outage every wake of
+ * an unplaced workload is one more ledger call).
+ */
+export function memberClusterFacts(member: MemberCluster): unknown {
+  const { resourceVersion: _version, managedFields: _fields, ...metadata } = member.metadata;
+  return { ...member, metadata, ...(member.status && { status: { ...member.status, lastProbeTime: undefined } }) };
+}
+
+/**
+ * Whether a MemberCluster event says something new to placements: a first
+ * sight, a deletion (`exists` answers false) or changed facts; not a heartbeat.
+ */
+export function memberClusterChanges(exists: (name: string) => boolean): (member: MemberCluster) => boolean {
+  const seen = new Map<string, unknown>();
+  return (member) => {
+    const name = member.metadata.name!;
+    if (!exists(name)) {
+      seen.delete(name);
+      return true;
+    }
+    const facts = memberClusterFacts(member);
+    const heartbeat = seen.has(name) && sameJson(seen.get(name), facts);
+    seen.set(name, facts);
+    return !heartbeat;
+  };
 }
 
 /** The recorded clusters the decision leaves because they became unreachable: a failover. */

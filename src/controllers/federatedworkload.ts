@@ -3,7 +3,15 @@
 // chosen members and report what they run. Fail closed: nothing is created or
 // changed in a member without a decision the ledger approved and recorded.
 import type { Logger } from 'winston';
-import type { ClusterPlacement, FederatedWorkload, FederatedWorkloadStatus, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
+import type {
+  ClusterPlacement,
+  FederatedWorkload,
+  FederatedWorkloadStatus,
+  GpuPool,
+  MemberCluster,
+  PendingDecision,
+  SovereignNode,
+} from '../api/generated/types.ts';
 import { MemberAccessError } from '../cluster/member-clients.ts';
 import {
   aggregateStatus,
@@ -40,16 +48,19 @@ import type { TrustConfig } from '../trust/anchors.ts';
 import { sameJson } from '../util/canonical-json.ts';
 import {
   currentPlacement,
-  decisionId,
   failbackDue,
   failedOverFrom,
   FEDERATED_WORKLOAD_FINALIZER,
   ledgerRefusals,
+  memberClusterChanges,
   membersNotAnswering,
   needsNewDecision,
   placementRequest,
+  planDecision,
+  abandonPending,
   recordedPlacements,
   unreachableClusters,
+  unacknowledgedDecisions,
   unrecordedDecision,
   unschedulableMessage,
   workloadCondition,
@@ -80,9 +91,12 @@ export interface FederatedWorkloadReconcilerDeps {
   resyncMs?: number;
   /** How soon to retry while the ledger or a member cannot be reached (default 5 s). */
   retryMs?: number;
+  /** Test only (chaos tests' deterministic kill point, CLOUD_EMPIRE_TEST_CRASH_POINT): called right after RecordPlacement returned. */
+  testOnlyAfterRecordPlacement?: (decisionId: string) => void;
 }
 
-type Authorization = { recorded: RecordedDecision } | { refused: string[] } | { unavailable: string };
+/** `recordedRefusal`: the refusal is the ledger's record of this decision id (it judged again when recording). */
+type Authorization = { recorded: RecordedDecision } | { refused: string[]; recordedRefusal?: true } | { unavailable: string };
 
 /** Why the members are not (yet) as the decision says, and which could not be reached. */
 interface Propagation {
@@ -95,6 +109,12 @@ const isUnreachable = (error: unknown) => {
   const status = httpStatus(error);
   return status === undefined || status >= 500 || status === 429;
 };
+
+const removalWorkload = (fw: FederatedWorkload) => ({
+  namespace: fw.metadata.namespace!,
+  name: fw.metadata.name!,
+  ...(fw.metadata.uid && { uid: fw.metadata.uid }),
+});
 
 const firstRefusingPlugin = (decision: Decision) => decision.evaluations.find((e) => e.refusal)?.refusal?.plugin ?? 'none';
 
@@ -260,8 +280,14 @@ export class FederatedWorkloadReconciler implements Reconciler {
       return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'Placed', message)], now), retry: false };
     }
 
-    const id = decisionId(fw, decision);
-    const authorization = await this.authorize(placementRequest(fw, decision, id));
+    const plan = planDecision(fw, decision);
+    const id = plan.id;
+    const authorization = await this.authorize(placementRequest(fw, decision, id), async () => {
+      // Stored before RecordPlacement: an operator stopped in between finds the id and acknowledges or closes it.
+      fw = await this.storePending(fw, plan.pending);
+      status.pendingDecision = plan.pending;
+      await this.closeNeverApplied(fw, plan.close);
+    });
     if ('unavailable' in authorization) {
       placementDecisions.inc({ result: 'LedgerUnavailable', plugin: 'ledger' });
       const message = `the ledger cannot be reached (${authorization.unavailable}); no new placement until it answers${recorded.length ? ', the recorded placement keeps running' : ''}`;
@@ -275,6 +301,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
       placementDecisions.inc({ result: 'LedgerRefused', plugin: 'ledger' });
       const message = `the ledger refused the placement: ${authorization.refused.join('; ')}${recorded.length ? '; the recorded placement keeps running' : ''}`;
       if (!recorded.length) status.decision = unrecordedDecision(toStatusDecision(decision));
+      // A recorded refusal would be replayed for this id forever: the next attempt is decided under a new one.
+      if ('recordedRefusal' in authorization) status.pendingDecision = abandonPending(plan.pending);
       await this.eventOnChange(fw, 'Warning', 'LedgerRefused', message);
       return { workload: fw, status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerRefused', message)], now), retry: true };
     }
@@ -284,6 +312,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const left = failedOverFrom(recorded, decision, unreachableClusters(federation.memberClusters));
     const shares = decision.placements.map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}: ${p.replicas}`).join(', ');
     status.decision = { ...toStatusDecision(decision, { ledgerTxId: record.txId, decidedAt: now.toISOString() }), decisionId: id };
+    delete status.pendingDecision;
     // The clusters a failover left are remembered for placement.failback until a fresh decision was made.
     if (left.length) status.failover = { from: left, at: now.toISOString() };
     else if (fresh) delete status.failover;
@@ -312,24 +341,21 @@ export class FederatedWorkloadReconciler implements Reconciler {
     now: Date,
   ): Promise<{ workload: FederatedWorkload; status: FederatedWorkloadStatus; retry: boolean; empty?: true }> {
     const previous = fw.status?.decision;
-    if (previous?.ledgerTxId && previous.decisionId) {
-      try {
-        await this.deps.ledger.recordRemoval({
-          workload: { namespace: fw.metadata.namespace!, name: fw.metadata.name!, ...(fw.metadata.uid && { uid: fw.metadata.uid }) },
-          decisionId: previous.decisionId,
-          reason: 'ScaledToZero',
-        });
-      } catch (error) {
-        if (!(error instanceof LedgerUnavailableError)) throw error;
-        const message = `the ledger cannot record the end of the placement yet (${error.message}); the recorded placement keeps running`;
-        return {
-          workload: fw,
-          status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now),
-          retry: true,
-        };
-      }
+    try {
+      await this.closeNeverApplied(fw, unacknowledgedDecisions(fw));
+      if (previous?.ledgerTxId && previous.decisionId)
+        await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId: previous.decisionId, reason: 'ScaledToZero' });
+    } catch (error) {
+      if (!(error instanceof LedgerUnavailableError)) throw error;
+      const message = `the ledger cannot record the end of the placement yet (${error.message}); the recorded placement keeps running`;
+      return {
+        workload: fw,
+        status: withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'False', 'LedgerUnavailable', message)], now),
+        retry: true,
+      };
     }
     status.decision = toStatusDecision(decision);
+    delete status.pendingDecision;
     const message = 'spec asks for 0 replicas: nothing is placed';
     const next = withConditions(fw, status, [workloadCondition(fw, 'Scheduled', 'True', 'ScaledToZero', message)], now);
     if (!previous?.ledgerTxId) return { workload: fw, status: next, retry: false, empty: true };
@@ -374,26 +400,48 @@ export class FederatedWorkloadReconciler implements Reconciler {
     return policies;
   }
 
-  /** AuthorizePlacement, then RecordPlacement; a replayed id is this controller's own earlier record (a restart), read back. */
-  private async authorize(request: ReturnType<typeof placementRequest>): Promise<Authorization> {
+  /**
+   * AuthorizePlacement, then (once `beforeRecord` stored the pending id) RecordPlacement; a replayed id is this
+   * controller's own earlier record (a restart), read back.
+   */
+  private async authorize(request: ReturnType<typeof placementRequest>, beforeRecord: () => Promise<void>): Promise<Authorization> {
     try {
       const verdict = await this.deps.ledger.authorizePlacement(request);
       const refused = ledgerRefusals(verdict);
       if (refused.length || !verdict.approved) return { refused: refused.length ? refused : ['no target approved'] };
+      await beforeRecord();
       let recorded: RecordedDecision;
       try {
         recorded = await this.deps.ledger.recordPlacement(request);
+        this.deps.testOnlyAfterRecordPlacement?.(request.decisionId);
       } catch (error) {
         if (!(error instanceof LedgerContractError && error.code === 'DecisionReplayed')) throw error;
         recorded = await this.deps.ledger.getDecision(request.decisionId);
       }
       // The ledger evaluates again when it records: its verdict is the one that counts.
       const refusedOnRecord = ledgerRefusals(recorded);
-      if (refusedOnRecord.length || !recorded.approved) return { refused: refusedOnRecord.length ? refusedOnRecord : ['no target approved'] };
+      if (refusedOnRecord.length || !recorded.approved)
+        return { refused: refusedOnRecord.length ? refusedOnRecord : ['no target approved'], recordedRefusal: true };
       return { recorded };
     } catch (error) {
       if (error instanceof LedgerUnavailableError) return { unavailable: error.message };
       throw error;
+    }
+  }
+
+  private async storePending(fw: FederatedWorkload, pending: PendingDecision): Promise<FederatedWorkload> {
+    if (sameJson(fw.status?.pendingDecision ?? null, pending)) return fw;
+    return this.deps.workloads.updateStatus({ ...fw, status: { ...fw.status, pendingDecision: pending } });
+  }
+
+  /** Closes decisions that may have been recorded but never ran; the ledger answering NotFound means this one was never recorded. */
+  private async closeNeverApplied(fw: FederatedWorkload, ids: readonly string[]): Promise<void> {
+    for (const decisionId of ids) {
+      try {
+        await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId, reason: 'NeverApplied' });
+      } catch (error) {
+        if (!(error instanceof LedgerContractError && error.code === 'NotFound')) throw error;
+      }
     }
   }
 
@@ -558,13 +606,12 @@ export class FederatedWorkloadReconciler implements Reconciler {
         blocked.push(`${cluster}: cannot be reached (${describeError(error)})`);
       }
     }
-    if (!blocked.length && fw.status?.decision?.ledgerTxId && fw.status.decision.decisionId) {
+    if (!blocked.length) {
+      const running = fw.status?.decision?.ledgerTxId ? fw.status.decision.decisionId : undefined;
       try {
-        await this.deps.ledger.recordRemoval({
-          workload: { namespace: fw.metadata.namespace!, name: fw.metadata.name!, ...(fw.metadata.uid && { uid: fw.metadata.uid }) },
-          decisionId: fw.status.decision.decisionId,
-          reason: 'WorkloadDeleted',
-        });
+        // A decision recorded but never acknowledged (the operator stopped in between) is closed too: nothing else names it.
+        await this.closeNeverApplied(fw, unacknowledgedDecisions(fw));
+        if (running) await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId: running, reason: 'WorkloadDeleted' });
       } catch (error) {
         if (!(error instanceof LedgerUnavailableError)) throw error;
         blocked.push(`the ledger cannot record the removal yet (${error.message})`);
@@ -642,6 +689,8 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
         !fw.status?.decision?.ledgerTxId ||
         fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
     );
+  // A deleted MemberCluster is gone from the cache before its event is told.
+  const memberChanged = memberClusterChanges((name) => deps.memberClusters.list().some((m) => m.metadata.name === name));
   return new Controller<FederatedWorkload>({
     name: 'federatedworkload',
     informer: deps.informer,
@@ -651,9 +700,9 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
     // Reconciles mostly wait on member and ledger round trips, not CPU.
     workers: deps.workers ?? 8,
   })
-    .watches(deps.memberClusters.subscribe, (member) => [
-      ...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))]),
-    ])
+    .watches(deps.memberClusters.subscribe, (member) =>
+      memberChanged(member) ? [...new Set([...affected(member.metadata.name!), ...keysWhere(deps.informer, (fw) => Boolean(fw.status?.failover))])] : [],
+    )
     .watches(deps.sovereignNodes.subscribe, (node) => affected(node.spec.memberCluster))
     .watches(deps.gpuPools.subscribe, (pool) => affected(pool.spec.memberCluster))
     .watches(deps.informer.subscribe, waitingForGpus);

@@ -114,6 +114,24 @@ export class LocalFabricNetwork {
     this.processes.push(await startPeer(this.info.dir, join(this.info.dir, 'crypto'), this.ports, org, false));
   }
 
+  /**
+   * A crash: SIGKILLs every peer and (unless `orderer: false`) the orderer, no shutdown, leaving their data as
+   * it was; `restart` brings back what crashed on the same ports. With the orderer up, transactions the peers
+   * had already sent on are still ordered, and committed once the peers return.
+   */
+  async crash(options: { orderer?: boolean } = {}): Promise<void> {
+    const crashed = this.processes.filter((p) => (p.name === 'orderer' && options.orderer !== false) || p.name.startsWith('peer-'));
+    await Promise.all(crashed.map((p) => p.kill()));
+    for (const p of crashed) this.processes.splice(this.processes.indexOf(p), 1);
+  }
+
+  /** The orderer (if it is down), then each peer, from their data directories: Raft replays its WAL, the peers catch up on the blocks they missed. */
+  async restart(): Promise<void> {
+    const crypto = join(this.info.dir, 'crypto');
+    if (!this.processes.some((p) => p.name === 'orderer')) this.processes.push(await startOrderer(this.info.dir, crypto, this.ports, false));
+    for (const org of PEER_ORGS) this.processes.push(await startPeer(this.info.dir, crypto, this.ports, org, false));
+  }
+
   static async start(options: { dir?: string; log?: (line: string) => void; detached?: boolean } = {}): Promise<LocalFabricNetwork> {
     const log = options.log ?? (() => undefined);
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cloud-empire-fabric-'));
@@ -134,7 +152,8 @@ export class LocalFabricNetwork {
       const genesis = writeChannelGenesis(dir, crypto, ports);
       const detached = options.detached ?? false;
       processes.push(await startOrderer(dir, crypto, ports, detached));
-      await joinOrderer(crypto, ports, genesis);
+      // Its admin listener may accept a moment after /healthz answers (seen at load average 25).
+      await retryRefused(() => joinOrderer(crypto, ports, genesis));
       log('fabric: orderer up, channel created');
 
       for (const org of PEER_ORGS) processes.push(await startPeer(dir, crypto, ports, org, detached));

@@ -12,10 +12,12 @@ import { startHttp } from './http.ts';
 import { loadOrCreateOperatorKey } from './identity.ts';
 import { LeaderElector } from './leader.ts';
 import { startOperator, type RunningOperator } from './operator.ts';
+import { testOnlyCrashAfterRecordPlacement } from './test-crash-point.ts';
 
 const flags = operatorFlags();
 
 const host = operatorHost(flags);
+const crashAfterRecordPlacement = testOnlyCrashAfterRecordPlacement(process.env, logger);
 withConnectionReuse(host);
 
 let operator: RunningOperator | undefined;
@@ -30,6 +32,7 @@ const start = async () => {
     log: logger,
     memberSecretNamespaces: flags.memberSecretNamespaces,
     writeFence: () => elector?.leadershipLapse(),
+    testOnlyAfterRecordPlacement: crashAfterRecordPlacement,
   });
   standby = false;
 };

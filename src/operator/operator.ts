@@ -54,6 +54,8 @@ export interface OperatorOptions {
   unreachableGraceMs?: number;
   /** How soon a FederatedWorkload whose members are converging is looked at again (default 2 s). */
   workloadProgressRequeueMs?: number;
+  /** Test only: the chaos tests' kill point right after RecordPlacement (src/operator/test-crash-point.ts). */
+  testOnlyAfterRecordPlacement?: (decisionId: string) => void;
 }
 
 export interface RunningOperator {
@@ -186,6 +188,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       trust,
       log,
       progressingRequeueMs: options.workloadProgressRequeueMs,
+      ...(options.testOnlyAfterRecordPlacement && { testOnlyAfterRecordPlacement: options.testOnlyAfterRecordPlacement }),
     }),
   ];
   const gpuMeter = meterGpus(informers, watches, sovereignNodes, options);

@@ -236,6 +236,25 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(refused).toMatchObject({ allowed: false, reason: 'GrantRevoked', txId: expect.any(String) });
   });
 
+  it('ends the grants of a closed placement, whatever their TTL: a decision recorded but never run reads nothing', async () => {
+    const request: PlacementRequest = {
+      decisionId: id('never-applied'),
+      workload: { namespace: 'research', name: 'abandoned' },
+      purpose: 'inference',
+      datasets: [dataset()],
+      targets: [target(paris())],
+    };
+    const recorded = await parties.operator.recordPlacement(request);
+    expect(await parties.operator.checkAccess(recorded.grants[0], paris().did)).toMatchObject({ allowed: true, reason: 'Allowed' });
+    const removal = await parties.operator.recordRemoval({ workload: request.workload, decisionId: request.decisionId, reason: 'NeverApplied' });
+    expect(await parties.operator.recordAccess(recorded.grants[0], paris().did)).toMatchObject({
+      allowed: false,
+      reason: 'PlacementRemoved',
+      message: expect.stringContaining(`closed (NeverApplied)`),
+    });
+    expect(removal.reason).toBe('NeverApplied');
+  });
+
   it("lists a dataset's grants for its owner to find, revoked ones included, and no other dataset's", async () => {
     const grants = await parties.tenant.listGrants(dataset());
     expect(grants.map((g) => g.grantId)).toContain(`${id('decision-2')}.${dataset()}`);

@@ -595,6 +595,7 @@ export interface FederatedWorkloadStatus {
    */
   conditions?: Condition[];
   decision?: PlacementDecision;
+  pendingDecision?: PendingDecision;
   /**
    * @maxItems 128
    */
@@ -723,6 +724,21 @@ export interface ClusterScore {
 export interface PluginScore {
   plugin: string;
   score: number;
+}
+/**
+ * Written before RecordPlacement, cleared when decision names the recorded one: an operator stopped in between finds it and closes or acknowledges it, so no recorded decision is left open.
+ */
+export interface PendingDecision {
+  /**
+   * The id about to be recorded on the ledger (or recorded, not yet acknowledged in decision).
+   */
+  decisionId: string;
+  /**
+   * Earlier pending ids the workload moved away from before they were acknowledged: each is closed on the ledger (NeverApplied) before a new one is recorded.
+   *
+   * @maxItems 64
+   */
+  abandoned?: string[];
 }
 export interface MemberWorkloadStatus {
   /**

@@ -265,6 +265,21 @@ const status: Schema = object({
     },
     { title: 'PlacementDecision' },
   ),
+  'pendingDecision?': object(
+    {
+      decisionId: string({ maxLength: 253, description: 'The id about to be recorded on the ledger (or recorded, not yet acknowledged in decision).' }),
+      'abandoned?': set(string({ maxLength: 253 }), {
+        maxItems: 64,
+        description:
+          'Earlier pending ids the workload moved away from before they were acknowledged: each is closed on the ledger (NeverApplied) before a new one is recorded.',
+      }),
+    },
+    {
+      title: 'PendingDecision',
+      description:
+        'Written before RecordPlacement, cleared when decision names the recorded one: an operator stopped in between finds it and closes or acknowledges it, so no recorded decision is left open.',
+    },
+  ),
   'clusters?': listMap(
     object(
       {

@@ -36,6 +36,12 @@ export interface InfraWorldOptions {
   ledgerDir?: string;
   /** The ledger's file system seam, for injected I/O errors. */
   ledgerFs?: FileSystem;
+  /**
+   * Record on a Fabric network instead, as production does (src/operator/operator.ts: a connection
+   * directory, an outbox in the ledger dir); `syncAnchors` registers the world's issuer first, as the
+   * trust authority's admin does on Fabric (the operator may not).
+   */
+  fabric?: { connectionDir: string; syncAnchors: (anchors: ReturnType<typeof anchorsOf>) => Promise<void> };
 }
 
 type WithConditions = { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
@@ -154,12 +160,14 @@ export class InfraWorld {
   /** The operator as production wires it, with the embedded ledger it opens itself (reopened after a failed write). */
   async startOperator(): Promise<void> {
     const trust = trustConfigFrom({ issuers: [{ did: this.trusted.did, name: 'test' }], audience: 'urn:test' });
-    this.ledger = await openEmbeddedLedger(this.ledgerDir, { trustAnchors: anchorsOf(trust), ...this.ledgerOpenOptions(), reopenIntervalMs: 500 });
+    const fabric = this.options.fabric;
+    if (fabric) await fabric.syncAnchors(anchorsOf(trust));
+    else this.ledger = await openEmbeddedLedger(this.ledgerDir, { trustAnchors: anchorsOf(trust), ...this.ledgerOpenOptions(), reopenIntervalMs: 500 });
     this.operator = await startOperator({
       host: this.host(),
       namespace: 'cloud-empire',
       ledgerDir: join(this.dir, 'operator-files'),
-      ledger: this.ledger,
+      ...(fabric ? { fabricConnectionDir: fabric.connectionDir } : { ledger: this.ledger }),
       log: this.logger(),
       probeIntervalMs: 500,
       unreachableGraceMs: 3_000,
@@ -271,10 +279,10 @@ export class InfraWorld {
   /**
    * The invariants every infrastructure fault must leave standing, once converged: each workload's
    * current decision is on the ledger exactly once (and no decision twice), each chosen member holds
-   * exactly one copy, and no member holds anything for a workload outside its decision.
+   * exactly one copy, and no member holds anything for a workload outside its decision. `recorded`:
+   * the RecordPlacement transactions by decision id (default: this world's embedded ledger).
    */
-  async expectConverged(names: string[]): Promise<void> {
-    const recorded = this.recordedPlacements();
+  async expectConverged(names: string[], recorded = this.recordedPlacements()): Promise<void> {
     for (const [decisionId, entry] of recorded) expect({ decisionId, txIds: entry.txIds.length }).toEqual({ decisionId, txIds: 1 });
     for (const name of names) {
       const w = await this.fw(name);

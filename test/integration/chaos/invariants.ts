@@ -18,13 +18,16 @@ export type MemberView = Map<string, MemberObjectView[]>;
 export type DeletedWorkloads = ReadonlyMap<string, { hadRecordedDecision: boolean }>;
 
 /**
- * Decisions the ledger recorded for deleted workloads and never closed: recorded, but the operator was killed
- * before its status named them, and the workload was deleted before it decided again. Reported, not failed:
- * a known gap (docs/reliability.md), since the operator cannot know of such a decision.
+ * Decisions of deleted workloads the ledger leaves open: the last one recorded for the workload (each decision
+ * supersedes the one before) without a removal. The typical one was recorded, but the operator was killed
+ * before its status named it and the workload was deleted before it decided again; the finalizer finds it in
+ * status.pendingDecision and closes it (NeverApplied).
  */
 export function unclosedDecisions(ledger: LedgerView, deleted: DeletedWorkloads): LedgerPlacement[] {
-  const closed = new Set(ledger.removals.map((r) => r.uid));
-  return ledger.placements.filter((p) => deleted.has(p.request.workload.uid ?? '') && !closed.has(p.request.workload.uid));
+  const closed = new Set(ledger.removals.map((r) => r.decisionId));
+  const last = new Map<string, LedgerPlacement>();
+  for (const p of ledger.placements) if (deleted.has(p.request.workload.uid ?? '')) last.set(p.request.workload.uid!, p);
+  return [...last.values()].filter((p) => !closed.has(p.decisionId));
 }
 
 export interface LedgerPlacement {
@@ -38,7 +41,7 @@ export interface LedgerPlacement {
 export interface LedgerView {
   blocks: number;
   placements: LedgerPlacement[];
-  removals: { txId: string; decisionId: string; uid?: string }[];
+  removals: { txId: string; decisionId: string; uid?: string; reason?: string }[];
   attestations: (AttestationRecord & { txId: string })[];
   problems: string[];
 }
@@ -79,8 +82,8 @@ export async function readLedger(world: OperatorWorld): Promise<LedgerView> {
         if (request && decision) view.placements.push({ txId: tx.txId, decisionId: decision.decisionId, request, decision });
         else problems.push(`transaction ${tx.txId} (RecordPlacement) holds no decision`);
       } else if (tx.event?.name === PLACEMENT_REMOVED_EVENT) {
-        const payload = json<{ decisionId: string; workload: { uid?: string } }>(tx.event.payload);
-        if (payload) view.removals.push({ txId: tx.txId, decisionId: payload.decisionId, uid: payload.workload.uid });
+        const payload = json<{ decisionId: string; workload: { uid?: string }; reason?: string }>(tx.event.payload);
+        if (payload) view.removals.push({ txId: tx.txId, decisionId: payload.decisionId, uid: payload.workload.uid, reason: payload.reason });
       } else if (tx.fn === 'TrustRegistry:RecordAttestation') {
         const attestation = json<AttestationRecord>(tx.args[0]);
         if (attestation) view.attestations.push({ ...attestation, txId: tx.txId });
@@ -222,12 +225,19 @@ export function convergedProblems(world: OperatorWorld, host: HostView, members:
       out.push(`deleted workload uid ${uid} still exists`);
       continue;
     }
-    const removals = ledger.removals.filter((r) => r.uid === uid).length;
+    const removals = ledger.removals.filter((r) => r.uid === uid && r.reason === 'WorkloadDeleted').length;
     // A workload whose status carried a recorded decision when it was deleted always carries one (a recorded
-    // decision is only ever replaced by another): its removal must be on the ledger, once.
+    // decision is only ever replaced by another): its removal must be on the ledger, once. Decisions it never
+    // acknowledged are closed as NeverApplied (each decision once: ledgerProblems).
     if (deleted.hadRecordedDecision ? removals !== 1 : removals > 1)
-      out.push(`deleted workload uid ${uid}: ${removals} removal(s) recorded on the ledger, expected ${deleted.hadRecordedDecision ? 'one' : 'at most one'}`);
+      out.push(
+        `deleted workload uid ${uid}: ${removals} WorkloadDeleted removal(s) recorded on the ledger, expected ${deleted.hadRecordedDecision ? 'one' : 'at most one'}`,
+      );
   }
+  for (const p of unclosedDecisions(ledger, deleted_))
+    out.push(
+      `deleted workload uid ${p.request.workload.uid}: its last recorded decision ${p.decisionId} (transaction ${p.txId}) was never closed on the ledger`,
+    );
   const attested = new Set(ledger.attestations.map((a) => a.txId));
   for (const node of host.nodes) {
     const verified = condition(node, 'Verified');

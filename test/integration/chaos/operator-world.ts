@@ -49,6 +49,8 @@ export interface OperatorOptions {
   lease?: string;
   /** Another host kubeconfig file (a fault proxy in front of the host API server). */
   kubeconfigPath?: string;
+  /** Extra environment, e.g. CLOUD_EMPIRE_TEST_CRASH_POINT. */
+  env?: Record<string, string>;
 }
 
 /** One operator process: its pid, HTTP port and log. */
@@ -248,6 +250,7 @@ export class OperatorWorld {
       ...process.env,
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
+      ...options.env,
     });
     const operator = new OperatorProcess(options.id, child, port);
     this.operators.push(operator);

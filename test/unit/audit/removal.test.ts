@@ -23,6 +23,17 @@ describe('audit rows of a recorded removal', () => {
     expect(history.clustersOf('tenant.agent')).toEqual([]);
   });
 
+  it("tells the clusters of the removed decision itself, not the workload's last ones", () => {
+    // A running decision in paris, then one recorded in madrid but never acknowledged: the finalizer closes both.
+    const history = new PlacementHistory();
+    history.next('tenant.agent', ['paris'], 'running');
+    history.next('tenant.agent', ['madrid'], 'never-applied');
+    const told = (decisionId: string) =>
+      removal(removalTx({ decisionId, workload, txId: 'tx-removal' }), 1, history).map((r) => `${r.decisionId} ${r.cluster}`);
+    expect(told('never-applied')).toEqual(['never-applied madrid']);
+    expect(told('running')).toEqual(['running paris']);
+  });
+
   it('tells only the named cluster when the event names one, and nothing for a payload without a workload', () => {
     const history = new PlacementHistory();
     history.next('tenant.agent', ['madrid', 'paris']);

@@ -8,7 +8,16 @@ import { LABEL_WORKLOAD, refKey, type MemberObject, type ObjectRef, type OwnedOb
 import type { MemberWorkload } from '../../../src/cluster/propagation/status.ts';
 import { FederatedWorkloadReconciler } from '../../../src/controllers/federatedworkload.ts';
 import type { HostDependencies, MemberWorkloads, WorkloadEvents } from '../../../src/controllers/federatedworkload-members.ts';
-import { decisionId, failbackDue, FEDERATED_WORKLOAD_FINALIZER, shareOf, TAINT_UNREACHABLE } from '../../../src/controllers/federatedworkload-status.ts';
+import {
+  decisionId,
+  failbackDue,
+  FEDERATED_WORKLOAD_FINALIZER,
+  memberClusterChanges,
+  planDecision,
+  shareOf,
+  TAINT_UNREACHABLE,
+  unacknowledgedDecisions,
+} from '../../../src/controllers/federatedworkload-status.ts';
 import {
   LedgerContractError,
   LedgerUnavailableError,
@@ -148,11 +157,13 @@ class FakeLedger {
     return policy;
   };
 
+  /** Like the chaincode: a decision is closed once, a second call returns the first record. */
   recordRemoval = async (removal: RemovalRequest): Promise<RecordedRemoval> => {
     if (this.down) throw new LedgerUnavailableError('the ledger did not answer');
     if (!this.records.has(removal.decisionId)) throw new LedgerContractError('NotFound', `no decision ${removal.decisionId}`);
-    this.removals.push(removal);
-    return { ...removal, removedAt: new Date(NOW).toISOString(), txId: `tx-${++this.tx}`, recordedBy: 'operator' };
+    const first = this.removals.find((r) => r.decisionId === removal.decisionId);
+    if (!first) this.removals.push(removal);
+    return { ...(first ?? removal), removedAt: new Date(NOW).toISOString(), txId: `tx-${++this.tx}`, recordedBy: 'operator' };
   };
 }
 
@@ -548,7 +559,10 @@ describe('FederatedWorkload scaled to zero', () => {
     await w.reconcile();
     const again = await w.get();
     expect(condition(again, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
-    expect(again?.status?.decision?.ledgerTxId).toBeDefined();
+    // The same share as the first decision, but not its (closed) record replayed: a new decision, recorded.
+    expect(again?.status?.decision?.decisionId).not.toBe(placed.decisionId);
+    expect(w.ledger.records.size).toBe(2);
+    expect(again?.status?.decision?.ledgerTxId).toBe(w.ledger.records.get(again!.status!.decision!.decisionId!)!.txId);
     expect(again?.status?.decision?.placements.reduce((a, p) => a + p.replicas, 0)).toBe(3);
     for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
   });
@@ -566,5 +580,238 @@ describe('FederatedWorkload scaled to zero', () => {
     w.ledger.down = false;
     await w.reconcile();
     for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual([]);
+  });
+});
+
+// A decision recorded on the ledger but never acknowledged in status (the operator stopped in between) used to
+// stay open when the workload was then deleted or decided anew: nothing on the host named it. The pending id is
+// now stored before RecordPlacement; the next decision and the finalizer acknowledge or close it.
+describe('FederatedWorkload decisions recorded but never acknowledged', () => {
+  /** The operator stops right after RecordPlacement: the status write naming the decision never happens. */
+  const stopAfterRecord = (w: ReturnType<typeof world>) => {
+    const updateStatus = w.workloads.updateStatus.bind(w.workloads);
+    const state = { stopped: true };
+    w.workloads.updateStatus = async (o) => {
+      // The write that names the recorded decision (and drops the pending id); the pending write itself goes through.
+      if (state.stopped && o.status?.decision?.ledgerTxId && !o.status.pendingDecision) throw new Error('operator killed');
+      return updateStatus(o);
+    };
+    return state;
+  };
+  const moveTo = async (w: ReturnType<typeof world>, clusters: string[]) => {
+    const fw = (await w.get())!;
+    // Spread over exactly the named clusters.
+    const spreadConstraints = [{ by: 'cluster' as const, minGroups: clusters.length }];
+    await w.workloads.update({
+      ...fw,
+      spec: { ...fw.spec, placement: { ...fw.spec.placement, spreadConstraints, clusterAffinity: { clusterNames: clusters } } },
+    });
+  };
+
+  it('stores the pending id before RecordPlacement, and clears it in the same write that names the decision', async () => {
+    const w = world(spread());
+    const pendingAtRecord: (string | undefined)[] = [];
+    const record = w.ledger.recordPlacement;
+    w.ledger.recordPlacement = async (request) => {
+      pendingAtRecord.push((await w.get())?.status?.pendingDecision?.decisionId);
+      return record(request);
+    };
+    await w.reconcile();
+    const fw = await w.get();
+    expect(pendingAtRecord).toEqual([fw?.status?.decision?.decisionId]);
+    expect(fw?.status?.pendingDecision).toBeUndefined();
+  });
+
+  it('does not record when the pending id cannot be stored', async () => {
+    const w = world(spread());
+    const updateStatus = w.workloads.updateStatus.bind(w.workloads);
+    w.workloads.updateStatus = async (o) => {
+      if (o.status?.pendingDecision) throw Object.assign(new Error('conflict'), { code: 409 });
+      return updateStatus(o);
+    };
+    await expect(w.reconcile()).rejects.toThrow('conflict');
+    expect(w.ledger.records.size).toBe(0);
+    expect(w.members.calls).toEqual([]);
+  });
+
+  it('killed after RecordPlacement, then deleted: the finalizer closes the recorded decision (NeverApplied), exactly once', async () => {
+    const w = world(spread());
+    stopAfterRecord(w);
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    const [recorded] = [...w.ledger.records.keys()];
+    expect((await w.get())?.status).toMatchObject({ pendingDecision: { decisionId: recorded } });
+    expect((await w.get())?.status?.decision?.ledgerTxId).toBeUndefined();
+    await w.workloads.delete(KEY);
+    w.ledger.down = true;
+    await w.reconcile();
+    expect(condition(await w.get(), 'Ready')).toMatchObject({
+      reason: 'Terminating',
+      message: expect.stringContaining('the ledger cannot record the removal'),
+    });
+    w.ledger.down = false;
+    await w.reconcile();
+    expect(await w.get()).toBeUndefined();
+    expect(w.ledger.removals).toEqual([expect.objectContaining({ decisionId: recorded, reason: 'NeverApplied' })]);
+    expect(w.members.calls).toEqual([]);
+  });
+
+  it('killed after RecordPlacement of a new share, then deleted: both the running decision and the unacknowledged one are closed', async () => {
+    const w = world(spread());
+    await w.reconcile();
+    const running = (await w.get())!.status!.decision!.decisionId!;
+    stopAfterRecord(w);
+    await moveTo(w, ['paris']);
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    const unacknowledged = [...w.ledger.records.keys()].find((id) => id !== running)!;
+    await w.workloads.delete(KEY);
+    await w.reconcile();
+    expect(await w.get()).toBeUndefined();
+    expect(w.ledger.removals.map((r) => `${r.decisionId} ${r.reason}`).sort()).toEqual([`${running} WorkloadDeleted`, `${unacknowledged} NeverApplied`].sort());
+  });
+
+  it('killed between storing the pending id and RecordPlacement, then deleted: the ledger never had it, nothing to close', async () => {
+    const w = world(spread());
+    w.ledger.recordPlacement = async () => {
+      throw new Error('operator killed');
+    };
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    expect((await w.get())?.status?.pendingDecision?.decisionId).toBeDefined();
+    await w.workloads.delete(KEY);
+    await w.reconcile();
+    expect(await w.get()).toBeUndefined();
+    expect(w.ledger.removals).toEqual([]);
+  });
+
+  it('killed after RecordPlacement, restarted with the same share: acknowledges the record, closes nothing', async () => {
+    const w = world(spread());
+    const state = stopAfterRecord(w);
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    state.stopped = false;
+    await w.reconcile();
+    const fw = await w.get();
+    expect(w.ledger.records.size).toBe(1);
+    expect(fw?.status?.decision?.decisionId).toBe([...w.ledger.records.keys()][0]);
+    expect(fw?.status?.pendingDecision).toBeUndefined();
+    expect(w.ledger.removals).toEqual([]);
+  });
+
+  it('killed after RecordPlacement, then changed: the next decision closes the unacknowledged one first', async () => {
+    const w = world(spread());
+    const state = stopAfterRecord(w);
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    const [abandoned] = [...w.ledger.records.keys()];
+    state.stopped = false;
+    await moveTo(w, ['paris']);
+    await w.reconcile();
+    const fw = await w.get();
+    expect(fw?.status?.decision?.placements.map((p) => p.cluster)).toEqual(['paris']);
+    expect(fw?.status?.decision?.decisionId).not.toBe(abandoned);
+    expect(fw?.status?.pendingDecision).toBeUndefined();
+    expect(w.ledger.removals).toEqual([expect.objectContaining({ decisionId: abandoned, reason: 'NeverApplied' })]);
+    expect(w.members.kinds('paris')).toEqual(['Deployment/app']);
+    expect(w.members.kinds('madrid')).toEqual([]);
+  });
+
+  it('a closed pending decision is never replayed, even when the share returns to it', async () => {
+    const w = world(spread());
+    const state = stopAfterRecord(w);
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    const [abandoned] = [...w.ledger.records.keys()];
+    // Moved away: the unacknowledged decision is closed, then the operator stops again before recording the new one.
+    const record = w.ledger.recordPlacement;
+    w.ledger.recordPlacement = async () => {
+      throw new Error('operator killed');
+    };
+    await moveTo(w, ['paris']);
+    await expect(w.reconcile()).rejects.toThrow('operator killed');
+    expect(w.ledger.removals).toEqual([expect.objectContaining({ decisionId: abandoned, reason: 'NeverApplied' })]);
+    // Back to the first share, at the first share's generation-independent inputs: a fresh id, not the closed one.
+    w.ledger.recordPlacement = record;
+    state.stopped = false;
+    await moveTo(w, ['paris', 'madrid', 'warsaw']);
+    await w.reconcile();
+    const fw = await w.get();
+    expect(fw?.status?.decision?.decisionId).not.toBe(abandoned);
+    expect(w.ledger.removals.map((r) => r.decisionId)).not.toContain(fw?.status?.decision?.decisionId);
+    expect(w.ledger.removals).toHaveLength(1);
+    expect(fw?.status?.pendingDecision).toBeUndefined();
+  });
+
+  it('a decision the ledger refused when recording it (after approving it) is not replayed: the next attempt is a new decision', async () => {
+    const w = world(spread());
+    const record = w.ledger.recordPlacement;
+    // Between AuthorizePlacement and RecordPlacement an attestation lapsed: the ledger records a refusal.
+    w.ledger.recordPlacement = async (request) => {
+      w.ledger.refuse.add('madrid');
+      try {
+        return await record(request);
+      } finally {
+        w.ledger.refuse.delete('madrid');
+      }
+    };
+    await w.reconcile();
+    const refused = await w.get();
+    expect(condition(refused, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerRefused' });
+    const [first] = [...w.ledger.records.keys()];
+    expect(refused?.status?.pendingDecision).toEqual({ decisionId: first, abandoned: [first] });
+    w.ledger.recordPlacement = record;
+    await w.reconcile();
+    const placed = await w.get();
+    expect(condition(placed, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
+    expect(placed?.status?.decision?.decisionId).not.toBe(first);
+    expect(w.ledger.records.size).toBe(2);
+    expect(placed?.status?.pendingDecision).toBeUndefined();
+    for (const cluster of ['paris', 'madrid', 'warsaw']) expect(w.members.kinds(cluster)).toEqual(['Deployment/app']);
+  });
+
+  it('planDecision reuses a pending id of the same decision, abandons any other, and never reuses an abandoned one', () => {
+    const decision = (cluster: string) => ({ placements: [{ cluster, replicas: 1, country: 'FR', provider: 'p', nodes: [] }] }) as never;
+    const fw = { ...spread(), metadata: { ...spread().metadata, uid: 'u1', generation: 4 } };
+    const first = planDecision(fw, decision('paris'));
+    expect(first).toEqual({ id: decisionId(fw, decision('paris')), pending: { decisionId: first.id }, close: [] });
+    const pendingFirst = { ...fw, status: { pendingDecision: first.pending } };
+    expect(planDecision(pendingFirst, decision('paris'))).toEqual(first);
+    const moved = planDecision(pendingFirst, decision('madrid'));
+    expect(moved.close).toEqual([first.id]);
+    expect(moved.pending).toEqual({ decisionId: moved.id, abandoned: [first.id] });
+    const back = planDecision({ ...fw, status: { pendingDecision: moved.pending } }, decision('paris'));
+    expect(back.close).toEqual([first.id, moved.id]);
+    expect([first.id, moved.id]).not.toContain(back.id);
+    expect(unacknowledgedDecisions({ ...fw, status: { pendingDecision: back.pending } })).toEqual([first.id, moved.id, back.id]);
+    expect(
+      unacknowledgedDecisions({ ...fw, status: { decision: { placements: [], ledgerTxId: 'tx', decisionId: first.id }, pendingDecision: first.pending } }),
+    ).toEqual([]);
+    // The generation is part of the id: a scale to zero (no previous transaction) and back does not meet an old id.
+    expect(decisionId({ ...fw, metadata: { ...fw.metadata, generation: 5 } }, decision('paris'))).not.toBe(first.id);
+  });
+});
+
+// Found by the Fabric outage chaos test: 163 ledger calls in 21 s for 5 held-back workloads, most of them woken
+// by MemberCluster status writes that only refreshed lastProbeTime.
+describe('MemberCluster events that wake FederatedWorkloads', () => {
+  it('a heartbeat (lastProbeTime alone) wakes nothing; a first sight, a changed condition or taint, and a deletion do', () => {
+    const present = new Set(['paris']);
+    const changed = memberClusterChanges((name) => present.has(name));
+    const paris = member('paris', { country: 'FR' }).member;
+    const at = (m: MemberCluster, time: string, version: string): MemberCluster => ({
+      ...m,
+      metadata: { ...m.metadata, resourceVersion: version },
+      status: { ...m.status, lastProbeTime: time },
+    });
+    expect(changed(at(paris, '2026-12-01T10:00:00Z', '1'))).toBe(true);
+    expect(changed(at(paris, '2026-12-01T10:00:05Z', '2'))).toBe(false);
+    const notReady = {
+      ...paris,
+      status: {
+        ...paris.status,
+        conditions: [{ type: 'Ready', status: 'False' as const, reason: 'Unreachable', message: 'x', lastTransitionTime: '2026-12-01T10:00:10Z' }],
+      },
+    };
+    expect(changed(at(notReady, '2026-12-01T10:00:10Z', '3'))).toBe(true);
+    expect(changed(at(notReady, '2026-12-01T10:00:15Z', '4'))).toBe(false);
+    const tainted = { ...notReady, spec: { ...notReady.spec, taints: [{ key: TAINT_UNREACHABLE, effect: 'NoSchedule' as const }] } };
+    expect(changed(at(tainted, '2026-12-01T10:00:15Z', '5'))).toBe(true);
+    present.delete('paris');
+    expect(changed(at(tainted, '2026-12-01T10:00:15Z', '5'))).toBe(true);
   });
 });
