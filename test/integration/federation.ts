@@ -92,7 +92,7 @@ export async function ensureNamespace(kc: KubeConfig, name: string): Promise<voi
  */
 export async function registerMemberCluster(
   host: KubeConfig,
-  member: { name: string; kubeconfig: string; country: string; namespace?: string },
+  member: { name: string; kubeconfig: string; country: string; provider?: string; namespace?: string },
 ): Promise<void> {
   const namespace = member.namespace ?? 'cloud-empire';
   const secret = `${member.name}-kubeconfig`;
@@ -107,7 +107,7 @@ export async function registerMemberCluster(
       apiVersion: 'cloudempire.eu/v1alpha1',
       kind: 'MemberCluster',
       metadata: { name: member.name },
-      spec: { kubeconfigSecretRef: { name: secret, namespace }, country: member.country, provider: `${member.name}-cloud` },
+      spec: { kubeconfigSecretRef: { name: secret, namespace }, country: member.country, provider: member.provider ?? `${member.name}-cloud` },
     },
   });
 }

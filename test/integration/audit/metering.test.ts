@@ -9,16 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedIntervals } from '../../../src/audit/metering-log.ts';
 import type { MeteringRecord } from '../../../src/audit/records.ts';
-import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../../../src/controlplane/federation.ts';
-import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { AUDIT_EXPORT_PATH, auditExportRoute, kubeAuthorizer } from '../../../src/operator/audit-route.ts';
 import { startHttp } from '../../../src/operator/http.ts';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { capturingLogger } from '../../helpers/secret-scan.ts';
-import { eventually } from '../federation.ts';
+import { eventually, installCrds, prepareOperatorHost, registerMemberCluster } from '../federation.ts';
 
 let federation: LocalFederation;
 let operator: RunningOperator;
@@ -39,24 +37,8 @@ async function intervals(): Promise<MeteringRecord[]> {
 
 beforeAll(async () => {
   federation = await LocalFederation.start({ members: [{ name: 'nice', workloads: true }] });
-  const kubeconfig = federation.host.access.kubeconfigPath;
-  expect(await kubectl(kubeconfig, ['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')])).toMatchObject({ code: 0 });
-  expect(
-    await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
-  ).toMatchObject({ code: 0 });
-  const core = host().makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
-  await core.createNamespacedConfigMap({
-    namespace: 'cloud-empire',
-    body: {
-      metadata: { name: 'cloud-empire-trust-anchors' },
-      data: { 'trust-anchors.yaml': `issuers: [{did: "${issuer.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` },
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace: 'cloud-empire',
-    body: { metadata: { name: 'nice-kubeconfig' }, stringData: { kubeconfig: federation.member('nice').kubeconfigFor() } },
-  });
+  await installCrds(federation.host.access.kubeconfigPath);
+  await prepareOperatorHost(host(), issuer.did, []);
   await createFakeNode(member(), { name: 'gpu-1', labels: { pool: 'h100' }, capacity: { cpu: '64', memory: '512Gi', 'nvidia.com/gpu': '4' } });
   const credential = await issueNodeCredential(issuer.key, {
     subject: node.did,
@@ -74,15 +56,7 @@ beforeAll(async () => {
       spec: { memberCluster: 'nice', nodeName: 'gpu-1', did: node.did, credential },
     },
   });
-  await custom().createClusterCustomObject({
-    ...api('memberclusters'),
-    body: {
-      apiVersion: 'cloudempire.eu/v1alpha1',
-      kind: 'MemberCluster',
-      metadata: { name: 'nice' },
-      spec: { kubeconfigSecretRef: { name: 'nice-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'scaleway' },
-    },
-  });
+  await registerMemberCluster(host(), { name: 'nice', kubeconfig: federation.member('nice').kubeconfigFor(), country: 'FR', provider: 'scaleway' });
   await custom().createClusterCustomObject({
     ...api('gpupools'),
     body: {

@@ -6,10 +6,9 @@ import type { GpuPool, MemberCluster, SovereignNode } from '../../../src/api/gen
 import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../../../src/controlplane/federation.ts';
-import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
 import { issueNodeCredential, newIdentity, type Identity } from '../../../src/trust/issue.ts';
-import { eventually } from '../federation.ts';
+import { eventually, installCrds, prepareOperatorHost, registerMemberCluster } from '../federation.ts';
 import { readCatalog } from '../../../src/catalog/source.ts';
 import { catalogRoute } from '../../../src/catalog/route.ts';
 import { startHttp } from '../../../src/operator/http.ts';
@@ -59,24 +58,8 @@ const readNode = async (name: string): Promise<V1Node> => lyon().makeApiClient(C
 
 beforeAll(async () => {
   federation = await LocalFederation.start({ members: [{ name: 'lyon', workloads: false }] });
-  const kubeconfig = federation.host.access.kubeconfigPath;
-  expect(await kubectl(kubeconfig, ['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')])).toMatchObject({ code: 0 });
-  expect(
-    await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', 'app.kubernetes.io/part-of=cloud-empire']),
-  ).toMatchObject({ code: 0 });
-  const core = host().makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: 'cloud-empire' } } });
-  await core.createNamespacedConfigMap({
-    namespace: 'cloud-empire',
-    body: {
-      metadata: { name: 'cloud-empire-trust-anchors' },
-      data: { 'trust-anchors.yaml': `issuers: [{did: "${trusted.did}", name: test}]\naudience: urn:test\nrequireProofOfPossession: false\n` },
-    },
-  });
-  await core.createNamespacedSecret({
-    namespace: 'cloud-empire',
-    body: { metadata: { name: 'lyon-kubeconfig' }, stringData: { kubeconfig: federation.member('lyon').kubeconfigFor() } },
-  });
+  await installCrds(federation.host.access.kubeconfigPath);
+  await prepareOperatorHost(host(), trusted.did, []);
   for (const [name, labels] of [
     ['gpu-1', { pool: 'h100', ...GFD }],
     ['gpu-2', { pool: 'h100', ...GFD, 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' }],
@@ -93,15 +76,7 @@ beforeAll(async () => {
   gpu4.metadata!.labels!['trust.cloudempire.eu/verified'] = 'true';
   await lyon().makeApiClient(CoreV1Api).replaceNode({ name: 'gpu-4', body: gpu4 });
 
-  await custom().createClusterCustomObject({
-    ...api('memberclusters'),
-    body: {
-      apiVersion: 'cloudempire.eu/v1alpha1',
-      kind: 'MemberCluster',
-      metadata: { name: 'lyon' },
-      spec: { kubeconfigSecretRef: { name: 'lyon-kubeconfig', namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' },
-    },
-  });
+  await registerMemberCluster(host(), { name: 'lyon', kubeconfig: federation.member('lyon').kubeconfigFor(), country: 'FR', provider: 'ovhcloud' });
   await custom().createClusterCustomObject({
     ...api('gpupools'),
     body: {
