@@ -28,6 +28,12 @@ export class ChangeLog {
     this.pending.set(key, { key, what, changedAt: at });
   }
 
+  /** The deletion reached every member that still holds a copy; the first sighting counts. */
+  memberDeleting(key: string, at: number): void {
+    const change = this.pending.get(key);
+    if (change && change.what === 'deleted') change.memberDeletingAt ??= at;
+  }
+
   pendingKeys(): string[] {
     return [...this.pending.keys()];
   }

@@ -12,10 +12,11 @@ import { freePort, ManagedProcess } from '../../src/controlplane/process.ts';
 import { OPERATOR_NODE_FLAGS } from '../../src/operator/runtime-flags.ts';
 import { procStats } from '../operator.ts';
 import { summarize } from '../stats.ts';
-import { analyzeSoak, DEFAULT_THRESHOLDS, histogramDelta, histogramQuantile, slope, windowFloors, type Phase, type Sample } from './analysis.ts';
+import { analyzeSoak, DEFAULT_THRESHOLDS, dueFrom, histogramDelta, histogramQuantile, slope, windowFloors, type Phase, type Sample } from './analysis.ts';
 import { Churn } from './churn.ts';
 import { observe, type Observation } from './observe.ts';
 import { renderPng, soakSvg } from './plot.ts';
+import { procNative, scrape } from './scrape.ts';
 import { between, seededRandom } from './random.ts';
 import { NAMESPACE, SoakWorld } from './world.ts';
 
@@ -24,10 +25,24 @@ const { values: args } = parseArgs({
     minutes: { type: 'string', default: '30' },
     seed: { type: 'string', default: '1' },
     out: { type: 'string', default: join(REPO_ROOT, 'docs', 'reliability') },
+    // Which member outages to inject, to tell their effects apart: apiserver, secret, both, or none.
+    faults: { type: 'string', default: 'apiserver,secret' },
+    // Seconds between member outages (each lasts 20–40 s); shorter runs more of them to amplify their effect.
+    'outage-every': { type: 'string', default: '150' },
   },
 });
+const FAULT_KINDS = ['apiserver', 'secret'] as const;
+const faults = (args.faults === 'none' ? [] : args.faults!.split(',')) as (typeof FAULT_KINDS)[number][];
 const minutes = Number(args.minutes);
 const seed = Number(args.seed);
+if (faults.some((f) => !FAULT_KINDS.includes(f))) {
+  console.error(`soak: --faults ${args.faults}: give a comma-separated list of ${FAULT_KINDS.join(', ')}, or none`);
+  process.exit(2);
+}
+if (!(Number(args['outage-every']) >= 45)) {
+  console.error(`soak: --outage-every ${args['outage-every']}: give at least 45 seconds (an outage lasts up to 40 s)`);
+  process.exit(2);
+}
 if (!(minutes > 0) || !Number.isInteger(seed)) {
   console.error(`soak: --minutes ${args.minutes} --seed ${args.seed}: give a positive number of minutes and an integer seed`);
   process.exit(2);
@@ -36,7 +51,7 @@ const out = resolve(args.out!);
 const SAMPLE_EVERY_MS = 5_000;
 const OBSERVE_EVERY_MS = 2_000;
 /** A member outage every this long, alternating a stopped API server and a broken kubeconfig Secret. */
-const OUTAGE_EVERY_S = Math.min(150, (minutes * 60) / 3);
+const OUTAGE_EVERY_S = Math.min(Number(args['outage-every']), (minutes * 60) / 3);
 const DRAIN_S = 120;
 const log = (line: string) => console.error(`soak: ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,6 +70,8 @@ try {
     process.execPath,
     [
       ...OPERATOR_NODE_FLAGS,
+      // Diagnosis only, e.g. --heapsnapshot-signal=SIGUSR2 to compare heap snapshots of a run.
+      ...(process.env.SOAK_OPERATOR_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       join(REPO_ROOT, 'bench', 'soak', 'operator-process.ts'),
       world.federation.host.access.kubeconfigPath,
       NAMESPACE,
@@ -79,8 +96,15 @@ try {
       const at = now();
       try {
         if (!operator!.alive) throw new Error(`the operator exited: ${operator!.tail()}`);
-        const [proc, metrics] = [procStats(operator!.pid), await import('./scrape.ts').then((m) => m.scrape(port))];
-        samples.push({ t: at, phase, rssMB: proc.rssMB, ...metrics, memberObjects: observation.memberObjects });
+        const [proc, native, { externalMB, arrayBuffersMB, ...metrics }] = [procStats(operator!.pid), procNative(operator!.pid!), await scrape(port)];
+        samples.push({
+          t: at,
+          phase,
+          rssMB: proc.rssMB,
+          ...metrics,
+          native: { externalMB, arrayBuffersMB, ...native },
+          memberObjects: observation.memberObjects,
+        });
       } catch (error) {
         // Until /metrics listens the first samples fail; afterwards a failure ends the run.
         if (samples.length || !operator!.alive) failure ??= error as Error;
@@ -117,15 +141,15 @@ try {
   const churnEnd = now() + minutes * 60;
   let nextOutage = now() + OUTAGE_EVERY_S / 2;
   let outageEnd = 0;
-  let outageKind: 'apiserver' | 'secret' = 'apiserver';
+  let outageIndex = 0;
   let lastReport = now();
   while (now() < churnEnd) {
     healthy();
     await churn.step();
-    if (!churn.outage && now() >= nextOutage) {
-      await churn.breakMember(outageKind);
-      log(`outage: ${churn.outage!.member} (${outageKind})`);
-      outageKind = outageKind === 'apiserver' ? 'secret' : 'apiserver';
+    if (faults.length && !churn.outage && now() >= nextOutage) {
+      const kind = faults[outageIndex++ % faults.length];
+      await churn.breakMember(kind);
+      log(`outage: ${churn.outage!.member} (${kind})`);
       outageEnd = now() + between(random, 20, 40);
       nextOutage = now() + OUTAGE_EVERY_S;
     }
@@ -192,18 +216,42 @@ try {
       }),
   );
   const took = changes.filter((c) => c.convergedAt !== undefined).map((c) => c.convergedAt! - c.changedAt);
+  // Deletions split where the operator's part ends: every member copy marked for deletion; the rest is the member's garbage collector.
+  const deletions = changes.filter((c) => c.what === 'deleted' && c.convergedAt !== undefined && c.memberDeletingAt !== undefined);
+  const deletionSplit = {
+    marked: deletions.length,
+    untilMemberMarkedSeconds: summarize(
+      deletions.map((c) => Math.max(0, c.memberDeletingAt! - dueFrom({ ...c, convergedAt: c.memberDeletingAt }, churn.outages))),
+      1,
+    ),
+    memberGarbageCollectionSeconds: summarize(
+      deletions.map((c) => c.convergedAt! - c.memberDeletingAt!),
+      1,
+    ),
+  };
   const summary = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     seed,
     churnMinutes: minutes,
+    faults,
+    outageEveryS: OUTAGE_EVERY_S,
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX,
     topology: `host + ${[...world.federation.members.keys()].join(', ')} (KWOK nodes), ${world.nodes.length} SovereignNodes, embedded ledger, operator in its own process (${OPERATOR_NODE_FLAGS.join(' ')})`,
     actions: churn.counts,
     outages: churn.outages.map((o) => ({ ...o, from: Math.round(o.from), to: Math.round(o.to) })),
-    changes: { total: changes.length, superseded: churn.changes.superseded, convergenceSeconds: summarize(took, 1) },
+    changes: { total: changes.length, superseded: churn.changes.superseded, convergenceSeconds: summarize(took, 1), deletions: deletionSplit },
     samples: samples.length,
     rssMB: memory((s) => s.rssMB),
     heapUsedMB: memory((s) => s.heapUsedMB),
+    ...(inChurn[0].native
+      ? {
+          externalMB: memory((s) => s.native!.externalMB),
+          arrayBuffersMB: memory((s) => s.native!.arrayBuffersMB),
+          rssAnonMB: memory((s) => s.native!.rssAnonMB),
+          sockets: memory((s) => s.native!.sockets),
+        }
+      : {}),
     reconcileDuringChurnMs: reconcileP99Ms,
     thresholds,
     checks,

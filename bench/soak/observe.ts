@@ -79,6 +79,10 @@ export async function observe(world: SoakWorld, churn: Churn, now: () => number)
   const nodeIssues = new Map(world.nodes.map((n) => [n.name, nodeDifference(n, byNode.get(n.name), labels.get(n.name))]));
   for (const key of churn.changes.pendingKeys()) {
     const [kind, name] = key.split('/');
+    if (kind === 'fw' && !churn.desired.has(name)) {
+      const copies = Object.values(deployments).flatMap((d) => d.filter((x) => x.metadata?.labels?.['cloudempire.eu/workload'] === workloadLabel(name)));
+      if (copies.length && copies.every((c) => c.metadata?.deletionTimestamp)) churn.changes.memberDeleting(key, at);
+    }
     const clean = kind === 'fw' ? !byWorkload.has(name) && !orphans.some((o) => o.includes(`(${workloadLabel(name)})`)) : !nodeIssues.get(name);
     if (clean) churn.changes.converged(key, at);
   }

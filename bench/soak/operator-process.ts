@@ -7,11 +7,13 @@
 //   node bench/soak/operator-process.ts KUBECONFIG NAMESPACE LEDGER_DIR PORT CA_FILE
 import '../../src/operator/fatal-guard.ts';
 import { KubeConfig } from '@kubernetes/client-node';
+import { Gauge } from 'prom-client';
 import { readFileSync } from 'node:fs';
 import { withConnectionReuse } from '../../src/cluster/keep-alive.ts';
 import { logger } from '../../src/logging/logger.ts';
 import { startHttp } from '../../src/operator/http.ts';
 import { startOperator } from '../../src/operator/operator.ts';
+import { registry } from '../../src/runtime/metrics.ts';
 import { httpsFetcher } from '../../src/trust/fetcher.ts';
 
 const [kubeconfig, namespace, ledgerDir, port, caFile] = process.argv.slice(2);
@@ -19,6 +21,16 @@ if (!caFile) {
   process.stderr.write('usage: operator-process.ts KUBECONFIG NAMESPACE LEDGER_DIR PORT CA_FILE\n');
   process.exit(2);
 }
+// prom-client reports external memory but not the ArrayBuffers among it; the soak tells them apart.
+new Gauge({
+  name: 'cloud_empire_nodejs_array_buffers_bytes',
+  help: 'ArrayBuffer and Buffer memory (process.memoryUsage().arrayBuffers).',
+  registers: [registry],
+  collect() {
+    this.set(process.memoryUsage().arrayBuffers);
+  },
+});
+
 const host = new KubeConfig();
 host.loadFromFile(kubeconfig);
 withConnectionReuse(host);

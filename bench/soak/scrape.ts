@@ -1,9 +1,12 @@
 // Reads what the soak samples from the operator: /proc for RSS, /metrics for
-// the heap, reconcile-duration histograms and work-queue depths.
+// the heap and native memory, reconcile-duration histograms and work-queue depths.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Histogram } from './analysis.ts';
 
 export interface Scrape {
   heapUsedMB: number;
+  externalMB: number;
+  arrayBuffersMB: number;
   queueDepth: Record<string, number>;
   reconcile: Record<string, Histogram>;
 }
@@ -36,7 +39,24 @@ export function parseMetrics(text: string): Scrape {
     if (reconcile[labels.controller]) reconcile[labels.controller].count = value;
   }
   for (const h of Object.values(reconcile)) h.buckets.sort((a, b) => a[0] - b[0]);
-  return { heapUsedMB: heap.value / 2 ** 20, queueDepth, reconcile };
+  const external = metricLines(text, 'cloud_empire_nodejs_external_memory_bytes')[0]?.value ?? NaN;
+  const arrayBuffers = metricLines(text, 'cloud_empire_nodejs_array_buffers_bytes')[0]?.value ?? NaN;
+  return { heapUsedMB: heap.value / 2 ** 20, externalMB: external / 2 ** 20, arrayBuffersMB: arrayBuffers / 2 ** 20, queueDepth, reconcile };
+}
+
+/** Anonymous RSS (no mapped files: malloc arenas and V8) and open sockets of a process, from /proc. */
+export function procNative(pid: number): { rssAnonMB: number; sockets: number } {
+  const anon = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!anon) throw new Error(`/proc/${pid}/status has no RssAnon line: the operator has exited`);
+  let sockets = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch {
+      // Closed between the listing and the read.
+    }
+  }
+  return { rssAnonMB: Number(anon[1]) / 1024, sockets };
 }
 
 export async function scrape(port: number): Promise<Scrape> {

@@ -84,7 +84,15 @@ export class SoakWorld {
   private async install(): Promise<void> {
     const hostFile = this.federation.host.access.kubeconfigPath;
     check('installing CRDs', await kubectl(hostFile, ['apply', '--server-side', '--field-manager=cloud-empire-soak', '-f', join(REPO_ROOT, 'crds')]));
-    check('waiting for CRDs', await kubectl(hostFile, ['wait', '--for=condition=Established', '--timeout=60s', ...KINDS.map((k) => `crd/${crdName(k)}`)]));
+    // Right after the apply a CRD may have no status yet, which kubectl wait reports as an error rather than waiting: ask again.
+    for (let attempt = 1; ; attempt++) {
+      const waited = await kubectl(hostFile, ['wait', '--for=condition=Established', '--timeout=60s', ...KINDS.map((k) => `crd/${crdName(k)}`)]);
+      if (waited.code === 0 || attempt === 5 || !waited.stderr.includes('.status.conditions accessor error')) {
+        check('waiting for CRDs', waited);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const core = this.host.makeApiClient(CoreV1Api);
     for (const name of [NAMESPACE, WORKLOAD_NAMESPACE]) await core.createNamespace({ body: { metadata: { name } } });
     await core.createNamespacedConfigMap({

@@ -69,4 +69,20 @@ describe('WorldState', () => {
     const large = cpuMsToInsert(100_000);
     expect(large / small).toBeLessThan(9);
   });
+
+  it('keeps each value in memory of its own, not in a shared Buffer pool slab that the value would keep alive', () => {
+    const state = new WorldState();
+    const pooled = Buffer.from('{"decision":"small"}');
+    // The premise: a small Buffer is a slice of a larger shared ArrayBuffer.
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+    state.apply([{ key: 'k', value: pooled }], 1);
+    const stored = state.get('k')!.value;
+    expect(stored.buffer.byteLength).toBe(pooled.byteLength);
+    expect(Buffer.isBuffer(stored)).toBe(true);
+    expect(Buffer.from(stored).toString()).toBe('{"decision":"small"}');
+    // A value that already owns its memory is kept as it is, not copied again.
+    const own = new Uint8Array([1, 2, 3]);
+    state.apply([{ key: 'own', value: own }], 2);
+    expect(state.get('own')!.value).toBe(own);
+  });
 });

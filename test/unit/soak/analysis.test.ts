@@ -137,6 +137,27 @@ describe('soak analysis', () => {
     expect(check([{ from: 300, to: 340 }]).ok).toBe(false);
   });
 
+  it("judges a deletion by when every member holds it, and bounds the member's garbage collection after that on its own", () => {
+    const bound = DEFAULT_THRESHOLDS.convergeBoundS;
+    const check = (change: Convergence) => analyzeSoak({ samples: run(), changes: [change], mismatches: [] }).find((c) => c.name === 'changes converge')!;
+    // Marked in every member at once, gone 100 s later (the member's garbage collector catching up after a restart): the operator's part was prompt.
+    expect(check({ key: 'fw/d', what: 'deleted', changedAt: 100, memberDeletingAt: 102, convergedAt: 102 + bound + 10 }).ok).toBe(true);
+    // Marked late: the operator's own delay.
+    expect(check({ key: 'fw/d', what: 'deleted', changedAt: 100, memberDeletingAt: 100 + bound + 5, convergedAt: 100 + bound + 6 })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('took over'),
+    });
+    // Marked at once but never finishing within the member bound: a finalizer stuck in the member.
+    expect(
+      check({ key: 'fw/d', what: 'deleted', changedAt: 100, memberDeletingAt: 101, convergedAt: 101 + DEFAULT_THRESHOLDS.memberGcBoundS + 1 }),
+    ).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('held by every member but not finished'),
+    });
+    // Never seen marked (gone between two looks): the whole wait counts, as before.
+    expect(check({ key: 'fw/d', what: 'deleted', changedAt: 100, convergedAt: 100 + bound + 1 }).ok).toBe(false);
+  });
+
   it('flags member objects that differ from the desired state', () => {
     expect(failing(run(), converged, ['madrid: soak/w3 is left behind (the workload was deleted)'])).toEqual(['member objects match']);
   });
