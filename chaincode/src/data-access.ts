@@ -9,6 +9,7 @@ import { EVENTS, type AccessReasonCode, type AccessVerdict, type GrantRecord, ty
 import { SovereignContract } from './sovereign-contract.ts';
 import { attestationForDid } from './trust-registry.ts';
 import * as v from './validation.ts';
+import { compareInstants } from './instants.ts';
 
 const GRANT = 'Grant';
 const ACCESS = 'Access';
@@ -69,7 +70,7 @@ async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise
     at,
   });
   if (grant.revoked) return verdict(false, 'GrantRevoked', `grant ${grant.grantId} was revoked at ${grant.revokedAt} by ${grant.revokedBy}`);
-  if (grant.expiresAt <= at) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
+  if (compareInstants(grant.expiresAt, at) <= 0) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
   if (!grant.nodeDids.includes(nodeDid))
     return verdict(false, 'NodeNotBound', `grant ${grant.grantId} is bound to ${grant.nodeDids.length} other node(s), not ${nodeDid}`);
   const policy = await getPolicy(ctx, grant.datasetId);
@@ -84,7 +85,7 @@ async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise
   if (policy.verifiedNodesOnly) {
     const attestation = await attestationForDid(ctx, nodeDid);
     if (!attestation?.verified) return verdict(false, 'NodeNotVerified', `${nodeDid} is not verified now${attestation ? ` (${attestation.reason})` : ''}`);
-    if (attestation.expiresAt && attestation.expiresAt <= at)
+    if (attestation.expiresAt && compareInstants(attestation.expiresAt, at) <= 0)
       return verdict(false, 'AttestationExpired', `${nodeDid}'s credential expired at ${attestation.expiresAt}`);
   }
   return verdict(true, 'Allowed', `${nodeDid} may read ${grant.datasetId} for ${grant.purpose}`);
