@@ -45,8 +45,13 @@ describe('SortedKeys', () => {
     for (let step = 0; step < 6000; step++) {
       const k = name(next());
       // Mostly inserts first, then mostly deletes, so chunks split and later empty out.
-      if ((step < 4000 ? step % 5 !== 0 : step % 5 === 0) || !model.has(k)) (expect(keys.insert(k)).toBe(!model.has(k)), model.add(k));
-      else (expect(keys.delete(k)).toBe(true), model.delete(k));
+      if ((step < 4000 ? step % 5 !== 0 : step % 5 === 0) || !model.has(k)) {
+        expect(keys.insert(k)).toBe(!model.has(k));
+        model.add(k);
+      } else {
+        expect(keys.delete(k)).toBe(true);
+        model.delete(k);
+      }
       peak = Math.max(peak, model.size);
       if (step % 997 === 0 || step === 5999) {
         expect(keys.size).toBe(model.size);
