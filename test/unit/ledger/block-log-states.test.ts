@@ -309,6 +309,19 @@ describe('verifyLedger', () => {
     expect(verifyLedger('/ledger', { fs })).toMatchObject({ ok: true, tornTail: true });
   });
 
+  it('reports a transaction without its list of private writes instead of crashing (a log rehashed without the operator key)', async () => {
+    const fs = fresh();
+    const log = openOn(fs);
+    await log.append(tx(0));
+    await log.append({ txId: 'bare' } as ReturnType<typeof tx>);
+    log.close();
+    expect(verifyLedger('/ledger', { fs })).toMatchObject({
+      ok: false,
+      transactions: 2,
+      problem: 'block 1: transaction bare has no list of private writes; the log was altered',
+    });
+  });
+
   it('reports a private store it cannot read', async () => {
     const fs = fresh();
     const log = openOn(fs);
