@@ -210,6 +210,23 @@ describe('TrustRegistry', () => {
     expect(await world.submit(OPERATOR, 'TrustRegistry:GetAttestation', ['paris', 'n1'])).toMatchObject({ verified: true });
   });
 
+  it('takes a reason code only as a whole upper-case word', async () => {
+    for (const reason of ['xVERIFIED', 'VERIFIED-x']) {
+      expect(
+        await refused(world.submit(OPERATOR, 'TrustRegistry:RecordAttestation', [attestation('n1', { issuer: undefined, verified: false, reason })])),
+      ).toContain(`attestation.reason "${reason}" is invalid`);
+    }
+  });
+
+  it('takes a different verdict observed at the same instant as the current one', async () => {
+    await anchor();
+    await world.submit(OPERATOR, 'TrustRegistry:RecordAttestation', [attestation('n1')]);
+    expect(await world.submit(OPERATOR, 'TrustRegistry:RecordAttestation', [attestation('n1', { verified: false, reason: 'REVOKED' })])).not.toHaveProperty(
+      'superseded',
+    );
+    expect(await world.submit(OPERATOR, 'TrustRegistry:GetAttestation', ['paris', 'n1'])).toMatchObject({ verified: false });
+  });
+
   it('moves the DID index with a node that got a new DID, so the old DID no longer finds it', async () => {
     await attestedFederation();
     await world.submit(OPERATOR, 'Placement:RecordPlacement', [request()]);
@@ -626,6 +643,14 @@ describe('DataAccess', () => {
     expect(await refused(world.submit(OPERATOR, 'DataAccess:RecordAccess', ['', 'x']))).toBe('InvalidArgument: grantId must be a non-empty string');
   });
 
+  it('lists grants by issue time, not by grant id', async () => {
+    await placed(); // d1, at 12:00
+    world.now = new Date('2026-06-01T13:00:00.000Z');
+    await world.submit(OPERATOR, 'Placement:RecordPlacement', [request({ decisionId: 'a9' })]);
+    const grants = (await world.submit(TENANT, 'DataAccess:ListGrants', ['scans'])) as unknown as { grantId: string }[];
+    expect(grants.map((g) => g.grantId)).toEqual(['d1.scans', 'a9.scans']);
+  });
+
   it('lists a dataset’s grants oldest first, revoked ones included', async () => {
     await placed();
     world.now = new Date('2026-06-01T11:00:00.000Z'); // an earlier transaction time still sorts first
@@ -676,6 +701,24 @@ describe('LedgerHead', () => {
 });
 
 describe('every contract', () => {
+  it('names the argument that is not JSON or not an object, and each bad anchor field', async () => {
+    const cases: [typeof OPERATOR, string, unknown[], string][] = [
+      [TENANT, 'DatasetPolicy:PublishPolicy', ['{'], 'InvalidArgument: policy is not valid JSON'],
+      [TENANT, 'DatasetPolicy:PublishPolicy', ['[]'], 'InvalidArgument: policy must be an object'],
+      [OPERATOR, 'Placement:AuthorizePlacement', ['{'], 'InvalidArgument: request is not valid JSON'],
+      [OPERATOR, 'Placement:RecordPlacement', ['{'], 'InvalidArgument: request is not valid JSON'],
+      [OPERATOR, 'Placement:AuthorizePlacement', ['[]'], 'InvalidArgument: request must be an object'],
+      [OPERATOR, 'Placement:RecordRemoval', ['{'], 'InvalidArgument: removal is not valid JSON'],
+      [OPERATOR, 'LedgerHead:PutHead', ['op-1', '{'], 'InvalidArgument: head is not valid JSON'],
+      [ADMIN, 'TrustRegistry:PutTrustAnchor', ['[]'], 'InvalidArgument: anchor must be an object'],
+      [ADMIN, 'TrustRegistry:PutTrustAnchor', [{ did: 'x', name: 'n', countries: ['FR'] }], 'InvalidArgument: anchor.did "x" is invalid'],
+      [ADMIN, 'TrustRegistry:PutTrustAnchor', [{ did: ISSUER, countries: ['FR'] }], 'InvalidArgument: anchor.name must be a non-empty string'],
+      [ADMIN, 'TrustRegistry:PutTrustAnchor', [{ did: ISSUER, name: 'n', countries: ['fr'] }], 'InvalidArgument: anchor.countries[0] "fr" is invalid'],
+      [ADMIN, 'TrustRegistry:RemoveTrustAnchor', ['x'], 'InvalidArgument: did "x" is invalid'],
+    ];
+    for (const [identity, fn, args, message] of cases) expect(await refused(world.submit(identity, fn, args))).toContain(message);
+  });
+
   it('checks access before running, by the function’s own name or as the default contract', async () => {
     expect(await refused(world.submit(TENANT, 'TrustRegistry:PutTrustAnchor', [{ did: ISSUER, name: 'x', countries: ['FR'] }]))).toContain(
       'AccessDenied: TrustRegistry:PutTrustAnchor needs',
