@@ -122,6 +122,8 @@ describe('canonical JSON', () => {
   it('sorts keys at every depth and drops undefined members, so equal content compares equal', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: undefined, x: null }], c: 'x' } })).toBe('{"a":{"c":"x","d":[2,{"x":null,"z":1}]},"b":1}');
     expect(canonicalJson({ B: 1, a: 2, A: 3, b: 4 })).toBe('{"A":3,"B":1,"a":2,"b":4}');
+    expect(canonicalJson({ e: 5, d: 4, c: 3, b: 2, a: 1, f: 6 })).toBe('{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6}');
+    expect(canonicalJson({ a: 1, c: 3, b: 2 })).toBe('{"a":1,"b":2,"c":3}');
     expect(canonicalJson([3, 'a', true])).toBe('[3,"a",true]');
     expect(canonicalJson('x')).toBe('"x"');
     expect(canonicalJson(null)).toBe('null');
