@@ -18,6 +18,7 @@ import {
 import { SovereignContract } from './sovereign-contract.ts';
 import { attestationForDid } from './trust-registry.ts';
 import * as v from './validation.ts';
+import { compareInstants } from './instants.ts';
 
 const GRANT = 'Grant';
 const ACCESS = 'Access';
@@ -78,7 +79,7 @@ async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise
     at,
   });
   if (grant.revoked) return verdict(false, 'GrantRevoked', `grant ${grant.grantId} was revoked at ${grant.revokedAt} by ${grant.revokedBy}`);
-  if (grant.expiresAt <= at) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
+  if (compareInstants(grant.expiresAt, at) <= 0) return verdict(false, 'GrantExpired', `grant ${grant.grantId} expired at ${grant.expiresAt}`);
   // A closed placement (deleted, scaled to zero, or recorded but never run) reads nothing more, whatever the grant's TTL.
   const removal = await getJson<RecordedRemoval>(ctx, key(ctx, PLACEMENT_REMOVAL_KEY, grant.decisionId));
   if (removal)
@@ -101,7 +102,7 @@ async function judge(ctx: Context, grant: GrantRecord, nodeDid: string): Promise
   if (policy.verifiedNodesOnly) {
     const attestation = await attestationForDid(ctx, nodeDid);
     if (!attestation?.verified) return verdict(false, 'NodeNotVerified', `${nodeDid} is not verified now${attestation ? ` (${attestation.reason})` : ''}`);
-    if (attestation.expiresAt && attestation.expiresAt <= at)
+    if (attestation.expiresAt && compareInstants(attestation.expiresAt, at) <= 0)
       return verdict(false, 'AttestationExpired', `${nodeDid}'s credential expired at ${attestation.expiresAt}`);
   }
   return verdict(true, 'Allowed', `${nodeDid} may read ${grant.datasetId} for ${grant.purpose}`);

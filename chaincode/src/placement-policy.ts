@@ -1,4 +1,5 @@
 import type { DatasetPolicy, PlacementRequest, PlacementTarget, Reason, StoredAttestation, TargetVerdict } from './records.ts';
+import { compareInstants } from './instants.ts';
 
 /** What the evaluation reads from the ledger, already fetched: the decision itself is a pure function. */
 export interface PlacementFacts {
@@ -30,7 +31,7 @@ function nodeReasons(target: PlacementTarget, facts: PlacementFacts, now: string
     else if (attestation.did !== node.did)
       reasons.push({ code: 'AttestationDidMismatch', message: `${where} is attested as ${attestation.did}, not ${node.did}` });
     else if (!attestation.verified) reasons.push({ code: 'NodeNotVerified', message: `${where} was refused: ${attestation.reason}` });
-    else if (attestation.expiresAt && attestation.expiresAt <= now)
+    else if (attestation.expiresAt && compareInstants(attestation.expiresAt, now) <= 0)
       reasons.push({ code: 'AttestationExpired', message: `${where}'s credential expired at ${attestation.expiresAt}` });
     else if (attestation.countryCode !== target.countryCode) {
       reasons.push({

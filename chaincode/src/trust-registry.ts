@@ -6,6 +6,7 @@ import { emit, getJson, key, listJson, parseArgument, putJson, txTime } from './
 import { EVENTS, type AttestationRecord, type StoredAttestation, type TrustAnchorRecord } from './records.ts';
 import { SovereignContract } from './sovereign-contract.ts';
 import * as v from './validation.ts';
+import { compareInstants } from './instants.ts';
 
 const ANCHOR = 'TrustAnchor';
 const ATTESTATION = 'Attestation';
@@ -82,7 +83,7 @@ export class TrustRegistryContract extends SovereignContract {
     const previous = await getJson<StoredAttestation>(ctx, stateKey);
     if (previous && sameVerdict(previous, attestation)) return canonicalJson(previous);
     const stored: StoredAttestation = { ...attestation, recordedAt: txTime(ctx), recordedBy: caller(ctx), txId: ctx.stub.getTxID() };
-    if (previous && previous.observedAt > attestation.observedAt) {
+    if (previous && compareInstants(previous.observedAt, attestation.observedAt) > 0) {
       // A verdict delivered late (kept while the ledger was unreachable) is history, not the node's current state.
       await putJson(ctx, key(ctx, ATTESTATION_HISTORY, attestation.memberCluster, attestation.nodeName, attestation.observedAt), stored);
       emit(ctx, EVENTS.attestationRecorded, { ...recordedEvent(stored), superseded: true });

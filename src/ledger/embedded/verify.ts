@@ -77,9 +77,15 @@ export function verifyLedger(dir: string, options: VerifyOptions = {}): LedgerCh
   const { stores, problem: storeProblem } = readPrivateStores(fs, dir);
   const privateDataMismatches: LedgerCheck['privateDataMismatches'] = [];
   let transactions = 0;
+  let malformed: string | undefined;
   for (const block of blocks) {
     for (const tx of block.txs) {
       transactions++;
+      // Only an unsigned check gets here with such a block: its hashes were recomputed by someone without the operator's key.
+      if (!Array.isArray(tx.privateWrites)) {
+        malformed ??= `block ${block.number}: transaction ${tx.txId} has no list of private writes; the log was altered`;
+        continue;
+      }
       for (const write of tx.privateWrites) {
         // The embedded ledger executes every organization's transactions, so it holds every private store.
         const entry = stores.get(collectionOwner(write.collection) ?? '')?.get(`${tx.txId}\u0000${write.collection}\u0000${write.key}`);
@@ -90,6 +96,7 @@ export function verifyLedger(dir: string, options: VerifyOptions = {}): LedgerCh
   }
   const problem =
     chain.problem ??
+    malformed ??
     behind ??
     storeProblem ??
     (privateDataMismatches.length ? `${privateDataMismatches.length} private value(s) are missing or do not match the hashes in their blocks` : undefined);

@@ -140,6 +140,9 @@ describe('evaluateTargets: the approval, the boundaries and what each refusal sa
   it('treats an attestation expiring at this very instant as expired, and one without an expiry as current', () => {
     expect(verdictOf([attested('a', { expiresAt: NOW })])[0].reasons.map((r) => r.code)).toEqual(['AttestationExpired']);
     expect(verdictOf([attested('a', { expiresAt: '2026-11-24T12:00:00.001Z' })])[0].approved).toBe(true);
+    // Written without fractional seconds, the same instant is still expired (as text, "…00Z" sorts after "…00.000Z").
+    expect(verdictOf([attested('a', { expiresAt: '2026-11-24T12:00:00Z' })])[0].reasons.map((r) => r.code)).toEqual(['AttestationExpired']);
+    expect(verdictOf([attested('a', { expiresAt: '2026-11-24T11:59:59.999Z' })])[0].approved).toBe(false);
     expect(verdictOf([attested('a', { expiresAt: undefined as unknown as string })])[0].approved).toBe(true);
   });
 
