@@ -25,7 +25,8 @@ interface MutationModule {
 const MODULES: Record<string, MutationModule> = {
   trust: {
     mutate: ['src/trust/**/*.ts'],
-    tests: ['test/unit/trust/**/*.test.ts'],
+    // trust-marks.test.ts: the labels and taints a verdict puts on member Nodes (src/trust/node-labels.ts), a pure test.
+    tests: ['test/unit/trust/**/*.test.ts', 'test/unit/controllers/trust-marks.test.ts'],
   },
   scheduler: {
     mutate: ['src/scheduler/**/*.ts'],
@@ -154,6 +155,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   process.chdir(REPO_ROOT);
+  // Every surviving mutant reruns each property that reaches it: thousands of generated cases per mutant would make a
+  // module run take days. The example tests do the killing; a property needs a few cases to notice a broken invariant.
+  process.env.FC_NUM_RUNS ??= '100';
   const failures: string[] = [];
   for (const [name, module] of runs) {
     const started = Date.now();
