@@ -8,9 +8,11 @@
 // src/ledger/embedded/block-log.ts --tests test/unit/ledger/durability.test.ts`
 // (Stryker's `file.ts:10-40` line ranges work in --files); its score is kept
 // under its own key and its own report, never as the module's.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { REPO_ROOT } from '../../src/controlplane/binaries.ts';
@@ -82,8 +84,17 @@ export function scoreOf(results: MutantResult[], durationSeconds: number): Modul
   };
 }
 
+/**
+ * A run's name as a directory name: a focused run names every file it mutates, and a path segment longer
+ * than 255 bytes cannot be opened (ENAMETOOLONG), so a long name is cut and told apart by its hash.
+ */
+export function runDirectoryName(name: string): string {
+  const safe = name.replace(/[^a-z0-9.-]+/gi, '_');
+  return safe.length <= 100 ? safe : `${safe.slice(0, 80)}_${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+}
+
 function strykerOptions(name: string, module: MutationModule): PartialStrykerOptions {
-  const report = join('reports', 'mutation', name.replace(/[^a-z0-9.-]+/gi, '_'));
+  const report = join('reports', 'mutation', runDirectoryName(name));
   return {
     mutate: module.mutate,
     testRunner: 'jest',
@@ -104,7 +115,7 @@ function strykerOptions(name: string, module: MutationModule): PartialStrykerOpt
     // The machine is shared: one test process unless told otherwise.
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
     // The sandbox lives outside the worktree so that ESLint, Prettier and jest never see its copy.
-    tempDirName: join(tmpdir(), `cloud-empire-stryker-${name}`),
+    tempDirName: join(tmpdir(), `cloud-empire-stryker-${runDirectoryName(name)}`),
     cleanTempDir: true,
     ignorePatterns: ['/charts', '/examples', '/bench', '/docs', '/reports', '/coverage', '/dist', '/.cache', '/.walkthrough'],
     // Static mutants (module-level constants) rerun every test for one mutant; Stryker reports them as ignored.
@@ -175,4 +186,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when executed (`npm run mutate`), not when a test imports the helpers above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
