@@ -4,7 +4,7 @@
 // milliseconds (and every mutant of it judged quickly).
 import { trustConfigFrom, type TrustConfig } from '../../src/trust/anchors.ts';
 import { didWebUrl } from '../../src/trust/did-drivers.ts';
-import type { Fetcher, FetchResponse } from '../../src/trust/fetcher.ts';
+import type { Fetcher, FetchLimits, FetchResponse } from '../../src/trust/fetcher.ts';
 import {
   issueNodeCredential,
   newIdentity,
@@ -31,6 +31,8 @@ export const GOOD = 3;
 export class MemoryWeb {
   private readonly pages = new Map<string, FetchResponse>();
   readonly fetches = new Map<string, number>();
+  /** The limits each fetch was given, in order. */
+  readonly limits: FetchLimits[] = [];
 
   serve(url: string | URL, body: string | object, status = 200): void {
     const href = typeof url === 'string' ? url : url.href;
@@ -45,7 +47,8 @@ export class MemoryWeb {
     return this.fetches.get(typeof url === 'string' ? url : url.href) ?? 0;
   }
 
-  readonly fetcher: Fetcher = async (url) => {
+  readonly fetcher: Fetcher = async (url, limits) => {
+    this.limits.push(limits);
     this.fetches.set(url.href, this.fetchesOf(url) + 1);
     return this.pages.get(url.href) ?? { status: 404, body: Buffer.from('not found'), url: url.href };
   };

@@ -1,7 +1,9 @@
 // Where a workload's data and jurisdiction rules let it run, decided per
 // attested country group: dataset policies narrowing a cluster to some of its
 // nodes, jurisdictions a dataset allows, and the sentences of each refusal.
-import type { ScheduleOptions } from '../../../src/scheduler/framework.ts';
+import type { CycleState, ScheduleOptions } from '../../../src/scheduler/framework.ts';
+import { datasetPolicy } from '../../../src/scheduler/plugins/dataset-policy.ts';
+import type { ClusterInfo } from '../../../src/scheduler/snapshot.ts';
 import { schedule } from '../../../src/scheduler/schedule.ts';
 import { member, pool, snapshotOf, workload } from './fixtures.ts';
 
@@ -56,6 +58,55 @@ describe('dataset policies', () => {
     expect(germanOnly.placements).toMatchObject([{ cluster: 'x', pool: 'x-de-h100' }]);
     const euOnly = schedule(workload({ ...readsNotes, gpu }), snapshotOf([mixed], pools), withPolicy({ allowedJurisdictions: ['EEA'] }));
     expect(euOnly.result).toBe('Unschedulable');
+  });
+
+  it('hold for every dataset a workload reads, whichever comes first', () => {
+    const policies = new Map([
+      ['notes', policy({})],
+      ['scans', policy({ allowedCountries: ['DE'] })],
+    ]);
+    for (const datasets of [
+      ['notes', 'scans'],
+      ['scans', 'notes'],
+    ]) {
+      const decision = schedule(workload({ dataAccess: { datasets, purpose: 'inference' } }), snapshotOf([member('x', { country: 'FR' })]), {
+        datasetPolicies: policies,
+      });
+      expect(refusalOf(decision, 'x')?.reason).toBe('cluster x: dataset scans may be placed in DE, not FR');
+    }
+  });
+
+  it('as a plugin on its own: applies only to workloads that read datasets, and names what it cannot place', () => {
+    const state = (datasets: string[], changes: Parameters<typeof policy>[0] = {}) =>
+      ({
+        request: { datasets, purpose: 'inference' },
+        options: { datasetPolicies: new Map([['notes', policy(changes)]]) },
+      }) as unknown as CycleState;
+    const cluster = (countries: { country: string; jurisdiction?: string }[]) => ({ name: 'x', provider: 'p', countries }) as unknown as ClusterInfo;
+    expect(datasetPolicy.applies!(state([]))).toBe(false);
+    expect(datasetPolicy.applies!(state(['notes']))).toBe(true);
+    expect(datasetPolicy.applies!({ ...state(['notes']), options: {} } as CycleState)).toBe(false);
+    expect(datasetPolicy.filter(state(['notes']), cluster([]))?.reason).toBe('cluster x: no verified nodes');
+    expect(datasetPolicy.filter(state(['notes'], { allowedJurisdictions: ['EU'] }), cluster([{ country: 'FR' }]))?.reason).toBe(
+      'cluster x: dataset notes may be placed in EU, not an unattested jurisdiction',
+    );
+    expect(datasetPolicy.filter(state(['notes'], { allowedJurisdictions: ['EU'] }), cluster([{ country: 'FR', jurisdiction: 'EU' }]))).toBeUndefined();
+  });
+});
+
+describe('GPU pools spanning countries', () => {
+  it('count only devices on nodes of countries the workload may use', () => {
+    const mixed = member('x', { country: 'FR', nodes: { 'x-fr': 'FR', 'x-de': 'DE' } });
+    const pools = [pool('x-h100', 'x', { nodes: { 'x-fr': [8, 0], 'x-de': [1, 0] } })];
+    const gpu = { count: 2, resourceName: 'nvidia.com/gpu' };
+    expect(schedule(workload({ gpu }), snapshotOf([mixed], pools)).placements).toMatchObject([{ cluster: 'x', pool: 'x-h100' }]);
+    const notFrance = schedule(workload({ gpu, placement: { countries: { exclude: ['FR'] } } }), snapshotOf([mixed], pools));
+    expect(notFrance.result).toBe('Unschedulable');
+    expect(notFrance.evaluations[0].poolRefusals?.[0]).toMatchObject({
+      plugin: 'GpuFit',
+      code: 'InsufficientGpus',
+      reason: 'pool x-h100 has 1 nvidia.com/gpu free on verified nodes, a pod needs 2',
+    });
   });
 });
 

@@ -63,6 +63,53 @@ describe('a verified node', () => {
   });
 });
 
+describe('what the configuration sets', () => {
+  it('bounds every fetch by the configured timeout and size', async () => {
+    const verifier = trust.verifier({ requireProofOfPossession: false, fetchTimeoutMs: 1234, fetchMaxBytes: 5678 });
+    expect(await verifier.verify(await trust.claim({ by: trust.webIssuer, request: { statusList: undefined } }))).toMatchObject({ verified: true });
+    expect(await verifier.verify(await trust.claim())).toMatchObject({ verified: true });
+    expect(trust.web.limits).toHaveLength(2);
+    expect(trust.web.limits).toEqual([
+      { timeoutMs: 1234, maxBytes: 5678 },
+      { timeoutMs: 1234, maxBytes: 5678 },
+    ]);
+  });
+
+  it('keeps a did:web issuer’s document for didCacheTtlSeconds on the verifier’s clock', async () => {
+    const verifier = trust.verifier({ requireProofOfPossession: false, didCacheTtlSeconds: 60 });
+    const claim = await trust.claim({ by: trust.webIssuer, request: { statusList: undefined } });
+    const documentUrl = 'https://trust.example.eu/issuers/fr/did.json';
+    await verifier.verify(claim);
+    trust.clockMs = T0 + 59_999;
+    await verifier.verify(claim);
+    expect(trust.web.fetchesOf(documentUrl)).toBe(1);
+    trust.clockMs = T0 + 60_000;
+    expect(await verifier.verify(claim)).toMatchObject({ verified: true });
+    expect(trust.web.fetchesOf(documentUrl)).toBe(2);
+  });
+
+  it('applies clockSkewSeconds to status lists too', async () => {
+    const payload = trust.payload();
+    const list = newStatusListFile(LIST_URL);
+    const signedList = (exp: number) =>
+      signAs(trust.issuer.key, {
+        sub: `${LIST_URL}#list`,
+        exp,
+        vc: {
+          type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+          credentialSubject: { statusPurpose: 'revocation', encodedList: list.encodedList },
+        },
+      });
+    const claim = await trust.claim({ credential: signAs(trust.issuer.key, payload) });
+    trust.web.serve(LIST_URL, signedList(T0_SECONDS - 50));
+    expect(await trust.verifier({ requireProofOfPossession: false, clockSkewSeconds: 60 }).verify(claim)).toMatchObject({ verified: true });
+    expect(await trust.verifier({ requireProofOfPossession: false, clockSkewSeconds: 10 }).verify(claim)).toMatchObject({
+      reason: 'STATUS_UNAVAILABLE',
+      message: expect.stringContaining('EXPIRED'),
+    });
+  });
+});
+
 describe('facts reported with a refusal', () => {
   it('reports the signed country but no jurisdiction for a country outside it', async () => {
     const verdict = await trust.verifier().verify(await trust.claim({ request: { countryCode: 'GB' } }), { challenge: trust.challenge() });
