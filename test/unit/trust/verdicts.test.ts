@@ -145,15 +145,21 @@ describe('facts reported with a refusal', () => {
   });
 
   it('reports nothing signed when the signature is not known good', async () => {
-    const verdict = await trust.verifier().verify(await trust.claim({ by: newIdentity({ method: 'key' }) }));
+    const rogue = newIdentity({ method: 'key' });
+    const verdict = await trust.verifier().verify(await trust.claim({ by: rogue }));
     expect(Object.keys(verdict).sort()).toEqual(['message', 'reason', 'verified']);
-    expect(verdict.reason).toBe('ISSUER_UNTRUSTED');
+    expect(verdict).toMatchObject({ reason: 'ISSUER_UNTRUSTED', message: `the credential is issued by "${rogue.did}", which is not a trust anchor` });
   });
 
   it('leaves out a provider longer than 63 characters and a country that is no ISO code', async () => {
     const verifier = trust.verifier({ requireProofOfPossession: false });
     expect((await verifier.verify(await trust.claim({ request: { provider: 'p'.repeat(63) } }))).provider).toBe('p'.repeat(63));
     expect((await verifier.verify(await trust.claim({ request: { provider: 'p'.repeat(64) } }))).provider).toBeUndefined();
+    const listed = await verifier.verify(
+      await trust.claim({ credential: signAs(trust.issuer.key, { ...trust.payload(), vc: withSubject({ provider: ['ovh'] }, trust.payload()) }) }),
+    );
+    expect(listed).toMatchObject({ verified: true });
+    expect(listed.provider).toBeUndefined();
     const lower = await verifier.verify(await trust.claim({ request: { countryCode: 'fr' } }));
     expect(lower).toMatchObject({ reason: 'JURISDICTION_DENIED', issuer: trust.issuer.did });
     expect(lower.countryCode).toBeUndefined();
@@ -216,6 +222,12 @@ describe('the credential', () => {
     expect(await refusal({ ...payload, vc: withSubject({ id: undefined }, payload) })).toMatchObject({ verified: true });
   });
 
+  it('refuses a null vc or subject as a mismatch, not an error', async () => {
+    const payload = trust.payload();
+    expect(await refusal({ ...payload, vc: null })).toMatchObject({ reason: 'TYPE_MISMATCH' });
+    expect(await refusal({ ...payload, vc: { ...payload.vc, credentialSubject: null } })).toMatchObject({ reason: 'BINDING_MISMATCH' });
+  });
+
   it('must bind the DID to this node of this cluster', async () => {
     const payload = trust.payload();
     expect(await refusal({ ...payload, vc: withSubject({ memberCluster: 'madrid' }, payload) })).toMatchObject({
@@ -243,6 +255,8 @@ describe('the credential', () => {
     for (const [thrown, kind] of [
       [new RangeError('secret detail'), 'RangeError'],
       ['a string', 'string'],
+      [null, 'object'],
+      [undefined, 'undefined'],
     ] as const) {
       const verifier = new TrustVerifier(trust.config(), {
         fetcher: trust.web.fetcher,
@@ -458,6 +472,10 @@ describe('the proof of possession', () => {
       const verdict = await verifyProof(proofBy({ aud: AUDIENCE, nonce, iat: T0_SECONDS }, key));
       expect(verdict).toMatchObject({ reason: 'PROOF_INVALID', message: expect.stringMatching(/: the node did not prove it holds its DID key$/) });
     }
+    const forged = await verifyProof(proofBy({ aud: AUDIENCE, nonce, iat: T0_SECONDS }, { ...sameAlg, kid: trust.node.key.kid }));
+    expect(forged.message).toBe(
+      `the proof: the signature does not verify with ${trust.node.key.kid} of ${trust.node.did}: the node did not prove it holds its DID key`,
+    );
   });
 
   it('keeps a resolution failure of the node’s DID as it is', async () => {
