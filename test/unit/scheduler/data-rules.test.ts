@@ -5,12 +5,12 @@ import type { CycleState, ScheduleOptions } from '../../../src/scheduler/framewo
 import { datasetPolicy } from '../../../src/scheduler/plugins/dataset-policy.ts';
 import type { ClusterInfo } from '../../../src/scheduler/snapshot.ts';
 import { schedule } from '../../../src/scheduler/schedule.ts';
-import { member, pool, snapshotOf, workload } from './fixtures.ts';
+import { member, pool, snapshotOf, workload, type WorkloadSpec } from './fixtures.ts';
 
 const policy = (changes: Partial<{ allowedCountries: string[]; allowedJurisdictions: string[]; allowedProviders: string[]; allowedPurposes: string[] }>) =>
   ({ allowedCountries: [], allowedJurisdictions: [], allowedProviders: [], allowedPurposes: ['inference'], ...changes }) as const;
 const withPolicy = (changes: Parameters<typeof policy>[0]): ScheduleOptions => ({ datasetPolicies: new Map([['notes', policy(changes)]]) });
-const readsNotes = { dataAccess: { datasets: ['notes'], purpose: 'inference' } } as const;
+const readsNotes: WorkloadSpec = { dataAccess: { datasets: ['notes'], purpose: 'inference' } };
 const refusalOf = (decision: ReturnType<typeof schedule>, cluster: string) => decision.evaluations.find((e) => e.cluster === cluster)?.refusal;
 
 describe('dataset policies', () => {
@@ -32,7 +32,7 @@ describe('dataset policies', () => {
   it('name no purpose and an unstated purpose in the sentence', () => {
     const none = schedule(workload(readsNotes), snapshotOf([member('x')]), withPolicy({ allowedPurposes: [] }));
     expect(refusalOf(none, 'x')?.reason).toBe('dataset notes may serve no purpose, not inference');
-    const unstated = schedule(workload({ dataAccess: { datasets: ['notes'] } }), snapshotOf([member('x')]), withPolicy({}));
+    const unstated = schedule(workload({ dataAccess: { datasets: ['notes'] } as never }), snapshotOf([member('x')]), withPolicy({}));
     expect(refusalOf(unstated, 'x')?.reason).toBe('dataset notes may serve inference, not an unstated purpose');
   });
 
@@ -68,7 +68,7 @@ describe('dataset policies', () => {
     for (const datasets of [
       ['notes', 'scans'],
       ['scans', 'notes'],
-    ]) {
+    ] as [string, ...string[]][]) {
       const decision = schedule(workload({ dataAccess: { datasets, purpose: 'inference' } }), snapshotOf([member('x', { country: 'FR' })]), {
         datasetPolicies: policies,
       });
