@@ -19,12 +19,12 @@ describe('dataset policies', () => {
     const decision = schedule(
       workload({ ...readsNotes, placement: { jurisdictions: ['EU', 'EEA'] } }),
       snapshotOf([eea, member('ok', { country: 'DE' })]),
-      withPolicy({ allowedJurisdictions: ['EU'] }),
+      withPolicy({ allowedJurisdictions: ['EU', 'EFTA'] }),
     );
     expect(refusalOf(decision, 'x')).toEqual({
       plugin: 'DatasetPolicy',
       code: 'DatasetPolicyRefuses',
-      reason: 'cluster x: dataset notes may be placed in EU, not EEA',
+      reason: 'cluster x: dataset notes may be placed in EU, EFTA, not EEA',
     });
     expect(decision.placements.map((p) => p.cluster)).toEqual(['ok']);
   });
