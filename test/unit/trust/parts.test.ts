@@ -53,6 +53,7 @@ describe('JWT decoding', () => {
     expect(decoded.signingInput.toString()).toBe(`${part({ alg: 'none' })}.${part({ a: 1 })}`);
     expect(decoded.signature).toHaveLength(0);
     expect(() => decodeOrReject('x', 'the thing')).toThrow('the thing is not a well-formed JWT: it is not three base64url parts separated by dots');
+    expect(() => decodeOrReject('x', 'the thing')).toThrow(expect.objectContaining({ reason: 'CREDENTIAL_MALFORMED' }));
   });
 
   it('accepts the three algorithms and names them when refusing another', () => {
@@ -87,6 +88,8 @@ describe('validity times', () => {
   it('accepts up to the skew on both ends and refuses beyond it', () => {
     expect(() => checkTimes({ nbf: 1_000_060, exp: 2_000_000 }, policy, 'c')).not.toThrow();
     expect(() => checkTimes({ nbf: 1_000_061 }, policy, 'c')).toThrow(`c is not valid before ${new Date(1_000_061_000).toISOString()}`);
+    expect(() => checkTimes({ nbf: 1_000_061 }, policy, 'c')).toThrow(expect.objectContaining({ reason: 'NOT_YET_VALID' }));
+    expect(() => checkTimes({ exp: 999_940 }, policy, 'c')).toThrow(expect.objectContaining({ reason: 'EXPIRED' }));
     expect(() => checkTimes({ exp: 999_941 }, policy, 'c')).not.toThrow();
     expect(() => checkTimes({ exp: 999_940 }, policy, 'c')).toThrow(`c expired at ${new Date(999_940_000).toISOString()}`);
     expect(() => checkTimes({}, policy, 'c')).not.toThrow();
@@ -178,6 +181,16 @@ describe('issued JWTs: issuer, key, signature, retries', () => {
     web.serve(url, didWebDocument(issuer.did, [{ id: sameKid.kid, jwk: sameKid }]));
     expect(await checkSignature(decodeJwt(signAs(sameKid, {})), issuer.did, 'EdDSA', resolver, 'assertionMethod', 't')).toBe(sameKid.kid);
     expect(web.fetchesOf(url)).toBe(3);
+  });
+
+  it('ignores a kid that is no string, and does not fetch again for a document that cannot be resolved', async () => {
+    const numericKid = signJwt({ iss: issuer.did }, issuer.key, { kid: 5 });
+    expect(await checkSignature(decodeJwt(numericKid), issuer.did, 'EdDSA', resolver, 'assertionMethod', 't')).toBe(issuer.key.kid);
+    const missing = 'did:web:trust.example.eu:issuers:gone';
+    await expect(checkSignature(decodeJwt(numericKid), missing, 'EdDSA', resolver, 'assertionMethod', 't')).rejects.toMatchObject({
+      reason: 'DID_UNRESOLVABLE',
+    });
+    expect(web.fetchesOf('https://trust.example.eu/issuers/gone/did.json')).toBe(1);
   });
 
   it('keeps KEY_NOT_FOUND when the fresh document has no such key either', async () => {
