@@ -7,6 +7,8 @@ describe('proportional division', () => {
     expect(proportional([10, 10, 10], [1, 1, 1], 10)).toEqual([4, 3, 3]);
     expect(proportional([10, 10, 10], [1, 2, 1], 10)).toEqual([3, 5, 2]);
     expect(proportional([10, 10, 10], [1, 1, 3], 7)).toEqual([2, 1, 4]);
+    // Remainders .2, .4, .4: the larger goes first, and of the equal ones the earlier cluster.
+    expect(proportional([10, 10, 10], [3, 1, 1], 7)).toEqual([4, 2, 1]);
   });
 
   it('fills a cluster that overflows, counting what it holds already, and shares the rest again', () => {
@@ -21,6 +23,8 @@ describe('aggregated division', () => {
     expect(aggregated([3, 5, 5], 7)).toEqual([0, 5, 2]);
     expect(aggregated([3, 5, 5], 7, [0, 4, 0])).toEqual([2, 4, 5]);
     expect(aggregated([3, 5], 9)).toBeUndefined();
+    expect(aggregated([6, 5], 4, [3, 0])).toEqual([3, 4]);
+    expect(aggregated([5, 5], 8, [0, 3])).toBeUndefined();
   });
 });
 
