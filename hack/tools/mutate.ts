@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
@@ -79,7 +79,11 @@ export function scoreOf(results: MutantResult[], durationSeconds: number): Modul
     durationSeconds,
     survivors: results
       .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
-      .map((r) => `${r.fileName}:${r.location.start.line + 1} ${r.mutatorName} ${r.status} ${JSON.stringify(r.replacement ?? '')}`)
+      // Report locations are 1-based already (mutation-testing-report-schema); paths relative to the repository.
+      .map(
+        (r) =>
+          `${isAbsolute(r.fileName) ? relative(REPO_ROOT, r.fileName) : r.fileName}:${r.location.start.line} ${r.mutatorName} ${r.status} ${JSON.stringify(r.replacement ?? '')}`,
+      )
       .sort(),
   };
 }

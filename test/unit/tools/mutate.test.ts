@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { parseArguments, runDirectoryName, scoreOf } from '../../../hack/tools/mutate.ts';
+import { REPO_ROOT } from '../../../src/controlplane/binaries.ts';
 
 describe('npm run mutate', () => {
   it('names a focused run’s directory within the file-name limit, distinctly per run', () => {
@@ -41,8 +43,12 @@ describe('npm run mutate', () => {
       runtimeErrors: 1,
       ignored: 1,
       durationSeconds: 9,
-      survivors: ['f.ts:3 M NoCoverage "r"', 'f.ts:5 M Survived "r"'],
+      // The line as Stryker reports it: 1-based.
+      survivors: ['f.ts:2 M NoCoverage "r"', 'f.ts:4 M Survived "r"'],
     });
     expect(scoreOf([], 0).score).toBe(100);
+    expect(scoreOf([{ ...(result('Survived', 7) as object), fileName: join(REPO_ROOT, 'src/trust/jwt.ts') } as never], 1).survivors).toEqual([
+      'src/trust/jwt.ts:7 M Survived "r"',
+    ]);
   });
 });
