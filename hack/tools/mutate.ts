@@ -8,9 +8,11 @@
 // src/ledger/embedded/block-log.ts --tests test/unit/ledger/durability.test.ts`
 // (Stryker's `file.ts:10-40` line ranges work in --files); its score is kept
 // under its own key and its own report, never as the module's.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import type { MutantResult, PartialStrykerOptions } from '@stryker-mutator/api/core';
 import { REPO_ROOT } from '../../src/controlplane/binaries.ts';
@@ -25,7 +27,8 @@ interface MutationModule {
 const MODULES: Record<string, MutationModule> = {
   trust: {
     mutate: ['src/trust/**/*.ts'],
-    tests: ['test/unit/trust/**/*.test.ts'],
+    // trust-marks.test.ts: the labels and taints a verdict puts on member Nodes (src/trust/node-labels.ts), a pure test.
+    tests: ['test/unit/trust/**/*.test.ts', 'test/unit/controllers/trust-marks.test.ts'],
   },
   scheduler: {
     mutate: ['src/scheduler/**/*.ts'],
@@ -78,13 +81,26 @@ export function scoreOf(results: MutantResult[], durationSeconds: number): Modul
     durationSeconds,
     survivors: results
       .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
-      .map((r) => `${r.fileName}:${r.location.start.line + 1} ${r.mutatorName} ${r.status} ${JSON.stringify(r.replacement ?? '')}`)
+      // Report locations are 1-based already (mutation-testing-report-schema); paths relative to the repository.
+      .map(
+        (r) =>
+          `${isAbsolute(r.fileName) ? relative(REPO_ROOT, r.fileName) : r.fileName}:${r.location.start.line} ${r.mutatorName} ${r.status} ${JSON.stringify(r.replacement ?? '')}`,
+      )
       .sort(),
   };
 }
 
+/**
+ * A run's name as a directory name: a focused run names every file it mutates, and a path segment longer
+ * than 255 bytes cannot be opened (ENAMETOOLONG), so a long name is cut and told apart by its hash.
+ */
+export function runDirectoryName(name: string): string {
+  const safe = name.replace(/[^a-z0-9.-]+/gi, '_');
+  return safe.length <= 100 ? safe : `${safe.slice(0, 80)}_${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
+}
+
 function strykerOptions(name: string, module: MutationModule): PartialStrykerOptions {
-  const report = join('reports', 'mutation', name.replace(/[^a-z0-9.-]+/gi, '_'));
+  const report = join('reports', 'mutation', runDirectoryName(name));
   return {
     mutate: module.mutate,
     testRunner: 'jest',
@@ -105,7 +121,7 @@ function strykerOptions(name: string, module: MutationModule): PartialStrykerOpt
     // The machine is shared: one test process unless told otherwise.
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
     // The sandbox lives outside the worktree so that ESLint, Prettier and jest never see its copy.
-    tempDirName: join(tmpdir(), `cloud-empire-stryker-${name}`),
+    tempDirName: join(tmpdir(), `cloud-empire-stryker-${runDirectoryName(name)}`),
     cleanTempDir: true,
     ignorePatterns: ['/charts', '/examples', '/bench', '/docs', '/reports', '/coverage', '/dist', '/.cache', '/.walkthrough'],
     // Static mutants (module-level constants) rerun every test for one mutant; Stryker reports them as ignored.
@@ -156,6 +172,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   process.chdir(REPO_ROOT);
+  // Every surviving mutant reruns each property that reaches it: thousands of generated cases per mutant would make a
+  // module run take days. The example tests do the killing; a property needs a few cases to notice a broken invariant.
+  process.env.FC_NUM_RUNS ??= '100';
   const failures: string[] = [];
   for (const [name, module] of runs) {
     const started = Date.now();
@@ -173,4 +192,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when executed (`npm run mutate`), not when a test imports the helpers above.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

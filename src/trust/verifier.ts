@@ -106,17 +106,11 @@ export class TrustVerifier {
       return { ...verdict, message: clip(verdict.message) };
     } catch (error) {
       const known = error instanceof TrustError;
-      let described: Partial<Verdict> = {};
-      try {
-        described = this.describe(facts);
-      } catch {
-        described = {};
-      }
       return {
         verified: false,
         reason: known ? error.reason : 'VERIFICATION_ERROR',
         message: clip(known ? error.message : `the verifier could not judge this node (${(error as Error)?.name ?? typeof error}); it stays unverified`),
-        ...described,
+        ...this.describe(facts),
       };
     }
   }
@@ -139,6 +133,7 @@ export class TrustVerifier {
     };
   }
 
+  /** Cannot throw (it runs in verify's catch): lookups and isoOrUndefined only. */
   private describe(facts: CredentialFacts): Partial<Verdict> {
     if (!facts.issuer) return {};
     const inJurisdiction = facts.countryCode !== undefined && this.countries.has(facts.countryCode);

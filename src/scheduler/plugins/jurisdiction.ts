@@ -8,8 +8,10 @@ const list = (values: Iterable<string>) => [...values].join(', ') || 'none';
 /** Why nodes attested in this country and jurisdiction may not run the workload, or undefined when they may (once per country in a decision). */
 function placeRefusal(state: CycleState, place: Place): FilterResult {
   let verdict = state.jurisdictionVerdicts.get(place.placeKey);
+  // Stryker disable next-line ConditionalExpression: a memo of a pure verdict; recomputing it decides the same.
   if (verdict === undefined) {
     verdict = judgePlace(state, place.country, place.jurisdiction) ?? null;
+    // Stryker disable next-line CallExpression: a memo of a pure verdict; recomputing it decides the same.
     state.jurisdictionVerdicts.set(place.placeKey, verdict);
   }
   return verdict ?? undefined;

@@ -5,6 +5,7 @@ import type { FederatedWorkload, GpuPool } from '../../../src/api/generated/type
 import type { ScheduleOptions } from '../../../src/scheduler/framework.ts';
 import { schedule, scheduleAll, type Decision } from '../../../src/scheduler/schedule.ts';
 import { buildSnapshot, type FederationObjects } from '../../../src/scheduler/snapshot-builder.ts';
+import { propertyParameters } from '../../properties/arbitraries.ts';
 import { member, NOW, pool, workload } from './fixtures.ts';
 
 const COUNTRIES = ['FR', 'DE', 'ES', 'PL', 'GB', 'CH'] as const;
@@ -204,7 +205,7 @@ describe('scheduler properties', () => {
         const facts = federationOf(world);
         checkDecision(schedule(workloadOf(w), buildSnapshot(facts.objects, NOW)), w, facts);
       }),
-      { numRuns: 4000 },
+      propertyParameters(4000),
     );
   });
 
@@ -226,7 +227,7 @@ describe('scheduler properties', () => {
         };
         expect(JSON.stringify(schedule(workloadOf(w), buildSnapshot(shuffled, NOW), options))).toBe(first);
       }),
-      { numRuns: 3000 },
+      propertyParameters(3000),
     );
   });
 
@@ -259,7 +260,7 @@ describe('scheduler properties', () => {
         for (const d of decisions) for (const r of d.reservations) cpu.set(r.cluster, (cpu.get(r.cluster) ?? 0) + r.pods * r.cpuMillisPerPod);
         for (const [cluster, millis] of cpu) expect(millis).toBeLessThanOrEqual(world[Number(cluster.slice(1))].cpuCores * 1000);
       }),
-      { numRuns: 3000 },
+      propertyParameters(3000),
     );
   });
 });

@@ -11,6 +11,7 @@ import { validate } from '../../../src/api/validate.ts';
 import { TrustVerifier, type NodeClaim, type Verdict } from '../../../src/trust/verifier.ts';
 import { httpsFetcher } from '../../../src/trust/fetcher.ts';
 import { AUDIENCE, host, TrustWorld } from '../../helpers/trust-world.ts';
+import { propertyParameters } from '../../properties/arbitraries.ts';
 
 let world: TrustWorld;
 beforeAll(async () => {
@@ -261,7 +262,7 @@ describe('property: any signed payload gets a verdict with a reason code', () =>
           expect(verdict.reason).not.toBe('VERIFICATION_ERROR');
         },
       ),
-      { numRuns: 300 },
+      propertyParameters(300),
     );
   });
 });
