@@ -105,7 +105,7 @@ describe('GPU pools spanning countries', () => {
     expect(notFrance.evaluations[0].poolRefusals?.[0]).toMatchObject({
       plugin: 'GpuFit',
       code: 'InsufficientGpus',
-      reason: 'pool x-h100 has 1 nvidia.com/gpu free on verified nodes, a pod needs 2',
+      reason: 'pool x-h100 has 1 of 9 nvidia.com/gpu free on verified nodes, a pod needs 2',
     });
   });
 });

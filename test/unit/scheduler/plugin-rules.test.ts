@@ -40,7 +40,7 @@ describe('GPU pools', () => {
     expect(poolRefusalOf(gpuOn({ nodes: { 'x-de': [8, 0] }, resourceName: 'amd.com/gpu' }))?.reason).toBe(
       'pool x-h100 offers amd.com/gpu, the workload asks for nvidia.com/gpu',
     );
-    expect(poolRefusalOf(gpuOn({ nodes: { 'x-de': [1, 1] } }))?.reason).toBe('pool x-h100 has 0 nvidia.com/gpu free on verified nodes, a pod needs 1');
+    expect(poolRefusalOf(gpuOn({ nodes: { 'x-de': [1, 1] } }))?.reason).toBe('pool x-h100 has 0 of 1 nvidia.com/gpu free on verified nodes, a pod needs 1');
   });
 
   it('name the most devices free on one node of any allowed country', () => {
