@@ -390,6 +390,20 @@ describe('status entries and bitstrings', () => {
     expect(() => setBit(bits, -1)).toThrow(RangeError);
   });
 
+  it('clears one bit and leaves its neighbours set', () => {
+    const bits = newBitstring();
+    setBit(bits, 5);
+    setBit(bits, 7);
+    setBit(bits, 7, false);
+    expect([bits[0], getBit(bits, 5), getBit(bits, 7)]).toEqual([4, true, false]);
+  });
+
+  it('refuses a list shorter than the minimum, saying how many entries it has', () => {
+    expect(() => decodeBitstring(`u${gzipSync(new Uint8Array(1000)).toString('base64url')}`)).toThrow(
+      `the list has 8000 entries, fewer than the ${MIN_STATUS_LIST_BITS} required`,
+    );
+  });
+
   it('refuses a list that inflates beyond 16 MiB', () => {
     expect(decodeBitstring(`u${gzipSync(new Uint8Array(16 * 1024 * 1024)).toString('base64url')}`)).toHaveLength(16 * 1024 * 1024);
     expect(() => decodeBitstring(`u${gzipSync(new Uint8Array(16 * 1024 * 1024 + 1)).toString('base64url')}`)).toThrow();

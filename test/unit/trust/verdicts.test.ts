@@ -343,6 +343,7 @@ describe('status entries and lists', () => {
     ],
     ['has no encodedList', () => trust.web.serve(LIST_URL, listJwt(listVc({}, { encodedList: 42 }))), `${LIST_URL} has no encodedList`],
     ['has no subject', () => trust.web.serve(LIST_URL, listJwt(listVc({ credentialSubject: undefined }))), `${LIST_URL} has no encodedList`],
+    ['carries no vc claim', () => trust.web.serve(LIST_URL, listJwt(undefined as never)), `${LIST_URL} is not a BitstringStatusListCredential`],
     ['is signed by another trusted issuer', () => trust.publishList({ by: trust.webIssuer }), 'ISSUER_UNTRUSTED: status list'],
     ['has expired', () => trust.web.serve(LIST_URL, listJwt(listVc(), { exp: T0_SECONDS - 61 })), 'EXPIRED: status list'],
   ])('is unavailable when the list %s', async (_name, serve, message) => {
@@ -351,6 +352,11 @@ describe('status entries and lists', () => {
     expect(verdict).toMatchObject({ reason: 'STATUS_UNAVAILABLE' });
     expect(verdict.message).toContain(`cannot establish revocation status: `);
     expect(verdict.message).toContain(message);
+  });
+
+  it('takes a list served with the line break a file or a web server adds', async () => {
+    trust.web.serve(LIST_URL, `${listJwt(listVc())}\r\n`);
+    expect(await verifyWith(entry(GOOD))).toMatchObject({ verified: true });
   });
 
   it('reads a list again once its maximum age has passed, not before', async () => {
