@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaries } from './binaries.ts';
-import { freePort, ManagedProcess, waitFor } from './process.ts';
+import { freePort, ManagedProcess, portTaken, START_ATTEMPTS, waitFor } from './process.ts';
 
 export interface Etcd {
   clientUrl: string;
@@ -19,6 +19,18 @@ export interface Etcd {
  * survive a power cut.
  */
 export async function startEtcd(dir: string, options: { durable?: boolean } = {}): Promise<Etcd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdOnce(dir, options);
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS || !portTaken(error)) throw error;
+      // The data directory remembers the peer URL it was created with: start it anew on fresh ports.
+      rmSync(join(dir, 'data'), { recursive: true, force: true });
+    }
+  }
+}
+
+async function startEtcdOnce(dir: string, options: { durable?: boolean }): Promise<Etcd> {
   mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientUrl = `http://127.0.0.1:${clientPort}`;

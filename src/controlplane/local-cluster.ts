@@ -7,7 +7,7 @@ import { binaries } from './binaries.ts';
 import type { Etcd } from './etcd.ts';
 import { kubeconfigYaml } from './kubeconfig.ts';
 import { startKwok } from './kwok.ts';
-import { freePort, ManagedProcess, waitFor } from './process.ts';
+import { freePort, ManagedProcess, portTaken, START_ATTEMPTS, waitFor } from './process.ts';
 
 export interface TokenUser {
   name: string;
@@ -105,16 +105,20 @@ export class LocalCluster {
   }
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
-    const cluster = new LocalCluster(options, await freePort());
-    try {
-      cluster.prepare();
-      await cluster.startApiServer();
-      await cluster.startComponents();
-    } catch (error) {
-      await cluster.stop();
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const cluster = new LocalCluster(options, await freePort());
+      try {
+        cluster.prepare();
+        await cluster.startApiServer();
+        await cluster.startComponents();
+        return cluster;
+      } catch (error) {
+        await cluster.stop();
+        // Fresh ports rather than a failed run when the ones found free were taken meanwhile.
+        if (attempt < START_ATTEMPTS && portTaken(error)) continue;
+        throw error;
+      }
     }
-    return cluster;
   }
 
   get server(): string {

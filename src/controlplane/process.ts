@@ -123,6 +123,18 @@ export async function freePort(): Promise<number> {
 
 export class StartupError extends Error {}
 
+/** How often a local server is started on fresh ports when the ones found free were taken before it bound them. */
+export const START_ATTEMPTS = 3;
+
+/**
+ * Whether a start failed because a process could not bind its port (the log tail in the error says so):
+ * a port found free can be taken before the server binds it, e.g. by another process's outgoing
+ * connection given the same ephemeral port.
+ */
+export function portTaken(error: unknown): boolean {
+  return error instanceof Error && /address already in use/.test(error.message);
+}
+
 /** Polls `check` until it resolves true, failing early if the process exits. */
 export async function waitFor(
   what: string,

@@ -236,7 +236,10 @@ describe('DID documents', () => {
     web.serve(url, '{not json');
     await expect(resolver.resolve(did)).rejects.toMatchObject({ message: expect.stringContaining(`cannot resolve ${did}: ${url}: `) });
     web.serve(url, { id: did, authentication: 5 });
-    await expect(resolver.resolve(did)).rejects.toMatchObject({ message: `cannot use the document of ${did}: authentication is not an array` });
+    await expect(resolver.resolve(did)).rejects.toMatchObject({
+      reason: 'DID_UNRESOLVABLE',
+      message: `cannot use the document of ${did}: authentication is not an array`,
+    });
     await expect(resolver.resolve('did:web:a:..')).rejects.toMatchObject({ message: expect.stringContaining('is not a valid did:web identifier') });
     await expect(resolver.resolve('did:key:z123')).rejects.toMatchObject({ reason: 'DID_UNRESOLVABLE', message: expect.stringContaining('did:key:z123: ') });
   });
