@@ -207,6 +207,7 @@ describe('DID documents', () => {
   it('names what is wrong with a document’s shape', () => {
     expect(documentShapeProblem(null)).toBe('the DID document is not a JSON object');
     expect(documentShapeProblem([])).toBe('the DID document is not a JSON object');
+    expect(documentShapeProblem('did:web:docs.example.eu')).toBe('the DID document is not a JSON object');
     expect(documentShapeProblem({ id: 5 })).toBe('the DID document has no string id');
     expect(documentShapeProblem({ id: 'd', verificationMethod: {} })).toBe('verificationMethod is not an array');
     expect(documentShapeProblem({ id: 'd', verificationMethod: [{ id: 'a' }, 'b'] })).toBe('verificationMethod[1] is not an object with a string id');
@@ -299,6 +300,13 @@ describe('DID documents', () => {
       message: `${did} has no authentication key ${did}#b for ES256`,
     });
     expect(web.fetchesOf(url)).toBe(1);
+  });
+
+  it('finds a key embedded in a relationship of a document that lists no verificationMethod', async () => {
+    const web = new MemoryWeb();
+    const signing = generateKey('ES256');
+    web.serve(url, { id: did, assertionMethod: [{ id: '#e', type: 'JsonWebKey2020', publicKeyJwk: publicJwk(signing) }] });
+    expect((await resolverOn(web, 0).keys(did, 'assertionMethod', 'ES256')).map((k) => k.id)).toEqual([`${did}#e`]);
   });
 
   it('derives a did:key document from the identifier', async () => {
