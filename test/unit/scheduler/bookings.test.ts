@@ -99,4 +99,86 @@ describe('GPU bookings', () => {
     );
     expect(third.result).toBe('Unschedulable');
   });
+
+  describe('of a finished Job, only when its Ready condition says JobsComplete', () => {
+    const withCondition = (kind: 'Job' | 'Deployment', conditions: { type: string; status: 'True' | 'False'; reason: string }[]) => {
+      const fw = placed(`${kind.toLowerCase()}-${conditions.map((c) => `${c.type}-${c.status}-${c.reason}`).join('-')}`, 1, 2);
+      if (kind === 'Job') fw.spec.template = { apiVersion: 'batch/v1', kind: 'Job', spec: {} } as never;
+      fw.status!.conditions = conditions.map((c) => ({ ...c, message: '', lastTransitionTime: T }));
+      return fw;
+    };
+    it.each([
+      ['a Deployment whose Ready says JobsComplete', withCondition('Deployment', [{ type: 'Ready', status: 'True', reason: 'JobsComplete' }])],
+      ['a Job Ready for another reason', withCondition('Job', [{ type: 'Ready', status: 'True', reason: 'JobsRunning' }])],
+      ['a Job not Ready, with JobsComplete', withCondition('Job', [{ type: 'Ready', status: 'False', reason: 'JobsComplete' }])],
+      ['a Job whose other condition says JobsComplete', withCondition('Job', [{ type: 'Scheduled', status: 'True', reason: 'JobsComplete' }])],
+      ['a Job without conditions', withCondition('Job', [])],
+    ])('%s still books', (_name, fw) => {
+      if (!fw.status!.conditions!.length) delete fw.status!.conditions;
+      expect(bookingsOf([fw])).toHaveLength(1);
+    });
+    it('a Job Ready with JobsComplete beside other conditions books nothing', () => {
+      const fw = withCondition('Job', [
+        { type: 'Scheduled', status: 'True', reason: 'Placed' },
+        { type: 'Ready', status: 'True', reason: 'JobsComplete' },
+      ]);
+      expect(bookingsOf([fw])).toEqual([]);
+    });
+  });
+
+  it('skip workloads without a status or a decision, shares without a pool and shares of no pods', () => {
+    const bare = placed('bare', 1, 4);
+    delete bare.status;
+    const undecided = placed('undecided', 1, 4);
+    undecided.status = {};
+    const mixed = placed('mixed', 1, 4);
+    mixed.status!.decision!.placements = [
+      { cluster: 'paris', replicas: 2 },
+      { cluster: 'paris', pool: 'h100', replicas: 0 },
+      { cluster: 'paris', pool: 'h100', country: 'FR', replicas: 1 },
+    ] as never;
+    expect(bookingsOf([bare, undecided, mixed])).toEqual([
+      { workload: 'team/mixed', cluster: 'paris', pool: 'h100', country: 'FR', pods: 1, devicesPerPod: 4 },
+    ]);
+  });
+
+  it('hand each bound device to one booking only', () => {
+    // a: 8 devices, 4 held by the federation's pods; b: 8 free. The first booking gets the held pod; the second takes whole free pods.
+    const snapshot = snapshotOf([paris], [poolWith({ a: [8, 4, 4], b: [8, 0, 0] })]);
+    expect(freeByNode(h100(book(snapshot, [booking('team/a', 1, 4), booking('team/b', 1, 8)])))).toEqual({ a: 4, b: 0 });
+  });
+
+  it('that no longer fit as pods take only the devices they lack, node by node', () => {
+    const snapshot = snapshotOf([paris], [poolWith({ a: [4, 0, 0], b: [2, 0, 0], c: [3, 0, 0] })]);
+    // One pod fits on a; the other's 4 devices come from the nodes in snapshot order (c in DE first: 3, then b: 1 of 2).
+    expect(freeByNode(h100(book(snapshot, [booking('team/big', 2, 4)])))).toEqual({ a: 0, b: 1, c: 0 });
+  });
+
+  it("take from the approved country's nodes even when another country's come first", () => {
+    const snapshot = snapshotOf([paris], [poolWith({ a: [4, 0, 0], b: [4, 0, 0], c: [4, 0, 0] })]);
+    expect(freeByNode(h100(book(snapshot, [booking('team/fr', 1, 4, 'FR')])))).toEqual({ a: 0, b: 4, c: 4 });
+  });
+
+  it('are taken in workload order, whatever order they come in, so every replica computes the same free devices', () => {
+    const snapshot = snapshotOf([paris], [poolWith({ a: [4, 0, 0], b: [4, 0, 0] })]);
+    const expected = { a: 0, b: 2 };
+    expect(freeByNode(h100(book(snapshot, [booking('team/a', 1, 4), booking('team/b', 1, 2)])))).toEqual(expected);
+    expect(freeByNode(h100(book(snapshot, [booking('team/b', 1, 2), booking('team/a', 1, 4)])))).toEqual(expected);
+  });
+
+  it('touch only the pool they name in a cluster of several pools', () => {
+    const a100 = pool('a100', 'paris', { nodes: { c: [8, 0] }, model: 'NVIDIA-A100-SXM4-80GB' });
+    const snapshot = book(snapshotOf([paris], [poolWith({ a: [8, 0, 0], b: [8, 0, 0] }), a100]), [booking('team/x', 1, 8)]);
+    const pools = clusterNamed(snapshot, 'paris')!.pools;
+    expect(Object.fromEntries(pools.map((p) => [p.name, p.free]))).toEqual({ h100: 8, a100: 8 });
+  });
+
+  it('are listed largest first, then by name, and at most five by name', () => {
+    const snapshot = snapshotOf([paris], [poolWith({ a: [64, 0, 0], b: [64, 0, 0] })]);
+    const bookings = [booking('team/d', 1, 4), booking('team/c', 3, 4), booking('team/b', 1, 4), booking('team/a', 2, 4)];
+    expect(bookedNote([h100(book(snapshot, bookings))])).toBe('; 12 booked by team/c, 8 by team/a, 4 by team/b, 4 by team/d');
+    const six = ['f', 'e', 'd', 'c', 'b', 'a'].map((n, i) => booking(`team/${n}`, 1, i + 1));
+    expect(bookedNote([h100(book(snapshot, six))])).toBe('; 6 booked by team/a, 5 by team/b, 4 by team/c, 3 by team/d, 2 by team/e and 1 more workload(s)');
+    expect(bookedNote([h100(book(snapshot, six.slice(1)))])).toBe('; 6 booked by team/a, 5 by team/b, 4 by team/c, 3 by team/d, 2 by team/e');
+  });
 });
