@@ -18,7 +18,7 @@ import { issueNodeCredential, newIdentity, proveNode, type Identity } from '../.
 import { TrustVerifier } from '../../../src/trust/verifier.ts';
 import { capturingLogger } from '../../helpers/secret-scan.ts';
 import { AUDIENCE, TrustWorld } from '../../helpers/trust-world.ts';
-import { ensureCrds, ensureNamespace, eventually, hostAccess, kubeConfig, memberAccess, uniqueName } from '../federation.ts';
+import { ensureCrds, ensureNamespace, eventually, hostAccess, kubeConfig, memberAccess, registerMemberCluster, uniqueName } from '../federation.ts';
 
 const api = { group: 'cloudempire.eu', version: 'v1alpha1', plural: 'sovereignnodes' };
 export const host = () => kubeConfig(hostAccess());
@@ -52,30 +52,12 @@ export class SovereignNodeFixture {
     // The member's kubeconfig as a user stores it: in a Secret the MemberCluster names.
     await ensureNamespace(host(), 'cloud-empire');
     const access = memberAccess('paris');
-    await host()
-      .makeApiClient(CoreV1Api)
-      .createNamespacedSecret({
-        namespace: 'cloud-empire',
-        body: {
-          metadata: { name: `${this.cluster}-kubeconfig` },
-          stringData: {
-            kubeconfig: kubeconfigYaml({ cluster: 'paris', server: access.server, caPem: access.caPem, user: ADMIN_USER, token: access.tokens[ADMIN_USER] }),
-          },
-        },
-      });
-    await host()
-      .makeApiClient(CustomObjectsApi)
-      .createClusterCustomObject({
-        group: 'cloudempire.eu',
-        version: 'v1alpha1',
-        plural: 'memberclusters',
-        body: {
-          apiVersion: 'cloudempire.eu/v1alpha1',
-          kind: 'MemberCluster',
-          metadata: { name: this.cluster },
-          spec: { kubeconfigSecretRef: { name: `${this.cluster}-kubeconfig`, namespace: 'cloud-empire' }, country: 'FR', provider: 'ovhcloud' },
-        },
-      });
+    await registerMemberCluster(host(), {
+      name: this.cluster,
+      kubeconfig: kubeconfigYaml({ cluster: 'paris', server: access.server, caPem: access.caPem, user: ADMIN_USER, token: access.tokens[ADMIN_USER] }),
+      country: 'FR',
+      provider: 'ovhcloud',
+    });
   }
 
   /** Starts the SovereignNode controller, recording on `ledger`. */
