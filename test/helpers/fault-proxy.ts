@@ -18,6 +18,11 @@ export interface FaultRules {
   /** Chance that a write (POST, PUT, PATCH) whose path matches `conflictPaths` is refused 409. */
   conflict?: number;
   conflictPaths?: RegExp;
+  /**
+   * The first this many matching writes are refused whatever `conflict` says: a run with few writes
+   * (a member that gets two Deployments) still meets a conflict, so the test cannot pass untested.
+   */
+  conflictFirst?: number;
 }
 
 export interface FaultCounts {
@@ -25,6 +30,7 @@ export interface FaultCounts {
   watchesGone: number;
   watchesExpired: number;
   conflicts: number;
+  writes: number;
 }
 
 const status = (code: number, reason: string, message: string) => ({
@@ -40,7 +46,7 @@ const status = (code: number, reason: string, message: string) => ({
 const isWatch = (url: URL) => ['true', '1'].includes(url.searchParams.get('watch') ?? '');
 
 export class FaultProxy {
-  readonly counts: FaultCounts = { requests: 0, watchesGone: 0, watchesExpired: 0, conflicts: 0 };
+  readonly counts: FaultCounts = { requests: 0, watchesGone: 0, watchesExpired: 0, conflicts: 0, writes: 0 };
   /** The proxy's CA, for the kubeconfig that points at it. */
   readonly caPem: string;
   rules: FaultRules;
@@ -87,7 +93,9 @@ export class FaultProxy {
       return this.answer(res, 410, status(410, 'Expired', 'too old resource version (injected by the fault proxy)'));
     }
     const write = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-    if (write && (this.rules.conflictPaths?.test(url.pathname) ?? true) && this.chance(this.rules.conflict)) {
+    const matchingWrite = write && (this.rules.conflictPaths?.test(url.pathname) ?? true);
+    if (matchingWrite) this.counts.writes++;
+    if (matchingWrite && (this.counts.writes <= (this.rules.conflictFirst ?? 0) || this.chance(this.rules.conflict))) {
       this.counts.conflicts++;
       req.resume();
       return this.answer(
