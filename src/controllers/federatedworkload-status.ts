@@ -196,6 +196,23 @@ export function memberClusterChanges(exists: (name: string) => boolean): (member
   };
 }
 
+/** Held back because the ledger did not answer: the reconciler's retry timer (retryMs) looks again. */
+export function waitsForLedger(fw: FederatedWorkload): boolean {
+  return fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False' && c.reason === 'LedgerUnavailable') === true;
+}
+
+/**
+ * Whether a change in member `cluster` (its MemberCluster, a SovereignNode or GpuPool there) is worth a
+ * reconcile of `fw`: it runs there, or it is not placed yet and new capacity may fit it. Not a workload
+ * held back for want of the ledger: its own timed retry looks again, and during an outage every extra
+ * wake is one more call to a ledger that does not answer (the Fabric outage chaos test counted them).
+ */
+export function wokenByMemberChange(fw: FederatedWorkload, cluster: string): boolean {
+  if (waitsForLedger(fw)) return false;
+  const scheduled = fw.status?.conditions?.find((c) => c.type === 'Scheduled');
+  return (fw.status?.decision?.placements.some((p) => p.cluster === cluster) ?? false) || !fw.status?.decision?.ledgerTxId || scheduled?.status === 'False';
+}
+
 /** The recorded clusters the decision leaves because they became unreachable: a failover. */
 export function failedOverFrom(recorded: readonly ClusterPlacement[], decision: Decision, unreachable: ReadonlySet<string>): string[] {
   const chosen = new Set(decision.placements.map((p) => p.cluster));

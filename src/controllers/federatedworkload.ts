@@ -65,6 +65,8 @@ import {
   unschedulableMessage,
   workloadCondition,
   withConditions,
+  waitsForLedger,
+  wokenByMemberChange,
 } from './federatedworkload-status.ts';
 import { DecisionBookings } from './federatedworkload-bookings.ts';
 import type { HostDependencies, MemberWorkloads, WorkloadEvents } from './federatedworkload-members.ts';
@@ -656,15 +658,14 @@ export interface FederatedWorkloadControllerDeps extends Omit<FederatedWorkloadR
   workers?: number;
 }
 
-const placedIn = (fw: FederatedWorkload, cluster: string) => fw.status?.decision?.placements.some((p) => p.cluster === cluster) ?? false;
-
 /**
  * Reconciles FederatedWorkloads when they change, and wakes the ones a
  * federation change affects: a MemberCluster or its SovereignNodes and
  * GpuPools wake the workloads placed there and those not placed yet (new
  * capacity may fit them); a MemberCluster change also wakes the workloads
  * that failed over (their stale copies, failback). Members' own progress is
- * followed by a short requeue while a workload is Progressing.
+ * followed by a short requeue while a workload is Progressing. A workload
+ * held back for want of the ledger is left to its retry timer.
  */
 export function federatedWorkloadController(deps: FederatedWorkloadControllerDeps): Controller<FederatedWorkload> {
   const federation = (): FederationView => ({
@@ -678,17 +679,14 @@ export function federatedWorkloadController(deps: FederatedWorkloadControllerDep
     changed.spec.gpu
       ? keysWhere(
           deps.informer,
-          (fw) => fw !== changed && Boolean(fw.spec.gpu) && fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
+          (fw) =>
+            fw !== changed &&
+            Boolean(fw.spec.gpu) &&
+            !waitsForLedger(fw) &&
+            fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
         )
       : [];
-  const affected = (cluster: string) =>
-    keysWhere(
-      deps.informer,
-      (fw) =>
-        placedIn(fw, cluster) ||
-        !fw.status?.decision?.ledgerTxId ||
-        fw.status?.conditions?.some((c) => c.type === 'Scheduled' && c.status === 'False') === true,
-    );
+  const affected = (cluster: string) => keysWhere(deps.informer, (fw) => wokenByMemberChange(fw, cluster));
   // A deleted MemberCluster is gone from the cache before its event is told.
   const memberChanged = memberClusterChanges((name) => deps.memberClusters.list().some((m) => m.metadata.name === name));
   return new Controller<FederatedWorkload>({
