@@ -7,6 +7,7 @@ import type { MemberClients } from '../cluster/member-clients.ts';
 import { MemberPropagation, type MemberObject, type ObjectRef, type OwnedObject } from '../cluster/propagation/apply.ts';
 import type { MemberWorkload } from '../cluster/propagation/status.ts';
 import { isNotFound } from '../runtime/api-errors.ts';
+import { checkFence, type WriteFence } from '../runtime/write-fence.ts';
 
 /** What the controller does in one member; every call throws when the member cannot be reached in time. */
 export interface MemberWorkloads {
@@ -81,21 +82,18 @@ export class MemberApiWorkloads implements MemberWorkloads {
   }
 }
 
-/**
- * Member writes only while `mayWrite` says this replica still leads. Server-side apply carries no
- * precondition, so a replica that lost its lease unawares (frozen, then woken with a reconcile in flight)
- * would otherwise apply what it rendered before the new leader's newer objects; reads stay open.
- */
-export function fencedMemberWorkloads(inner: MemberWorkloads, mayWrite: () => string | undefined): MemberWorkloads {
-  const fence = () => {
-    const refusal = mayWrite();
-    if (refusal) throw new Error(`member writes refused: ${refusal}`);
-  };
+/** Member applies and prunes behind the leader fence (src/runtime/write-fence.ts); reads stay open. */
+export function fencedMemberWorkloads(inner: MemberWorkloads, fence: WriteFence): MemberWorkloads {
   return {
-    apply: async (cluster, objects) => (fence(), inner.apply(cluster, objects)),
-    prune: async (cluster, workload, keep) => (fence(), inner.prune(cluster, workload, keep)),
+    apply: async (cluster, objects) => (checkFence(fence, 'member writes'), inner.apply(cluster, objects)),
+    prune: async (cluster, workload, keep) => (checkFence(fence, 'member writes'), inner.prune(cluster, workload, keep)),
     read: (cluster, ref) => inner.read(cluster, ref),
   };
+}
+
+/** Events behind the fence too: a woken ex-leader's "Placed" would tell of a decision it no longer makes. */
+export function fencedWorkloadEvents(inner: WorkloadEvents, fence: WriteFence): WorkloadEvents {
+  return { emit: async (workload, type, reason, message) => (fence() ? undefined : inner.emit(workload, type, reason, message)) };
 }
 
 export class HostApiDependencies implements HostDependencies {

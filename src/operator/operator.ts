@@ -1,7 +1,8 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { FederatedWorkload, GpuPool, MemberCluster, SovereignNode } from '../api/generated/types.ts';
 import { GpuPoolKind } from '../api/schema/gpupool.ts';
+import type { KindDefinition } from '../api/schema/kind.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { withConnectionReuse } from '../cluster/keep-alive.ts';
@@ -12,7 +13,13 @@ import { MeteringLog } from '../audit/metering-log.ts';
 import { runAuditJournal } from '../audit/event-journal.ts';
 import { FederatedWorkloadKind } from '../api/schema/federatedworkload.ts';
 import { federatedWorkloadController } from '../controllers/federatedworkload.ts';
-import { fencedMemberWorkloads, HostApiDependencies, HostWorkloadEvents, MemberApiWorkloads } from '../controllers/federatedworkload-members.ts';
+import {
+  fencedMemberWorkloads,
+  fencedWorkloadEvents,
+  HostApiDependencies,
+  HostWorkloadEvents,
+  MemberApiWorkloads,
+} from '../controllers/federatedworkload-members.ts';
 import { gpuPoolController } from '../controllers/gpupool.ts';
 import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
@@ -26,7 +33,8 @@ import { httpsFetcher, type Fetcher } from '../trust/fetcher.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
 import type { Runnable } from '../runtime/controller.ts';
 import { Informers, type SharedInformer } from '../runtime/informer.ts';
-import { kindClient } from '../runtime/kind-client.ts';
+import { kindClient, type KindClient } from '../runtime/kind-client.ts';
+import { fencedKindClient, fencedMemberNodes, type WriteFence } from '../runtime/write-fence.ts';
 
 export const TRUST_ANCHORS_CONFIGMAP = 'cloud-empire-trust-anchors';
 
@@ -43,8 +51,8 @@ export interface OperatorOptions {
   ledger?: Ledger;
   /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
   memberSecretNamespaces?: string[];
-  /** Why this replica may not write into members now (it no longer holds the leader lease), or undefined. */
-  writeFence?: () => string | undefined;
+  /** Why this replica may not write now, to the host or into members (it no longer holds the leader lease), or undefined. */
+  writeFence?: WriteFence;
   /** Extra CA certificates (PEM) for did:web and status-list fetches. */
   caPem?: string;
   /** How did:web documents and status lists are fetched (default: HTTPS to public addresses, trusting `caPem`); local federations (the soak) serve them on loopback. */
@@ -163,28 +171,33 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const memberClusters = informers.forKind<MemberCluster>(MemberClusterKind);
   const gpuPools = informers.forKind<GpuPool>(GpuPoolKind);
   const verifier = new TrustVerifier(trust, { fetcher: options.fetcher ?? httpsFetcher({ ca: options.caPem, log }) });
+  // Every write a controller makes, to the host or a member, passes the leader fence (src/runtime/write-fence.ts).
+  const fence = options.writeFence;
+  const hostKind = <T extends KubernetesObject>(kind: KindDefinition): KindClient<T> =>
+    fence ? fencedKindClient(kindClient<T>(host, kind), fence) : kindClient<T>(host, kind);
+  const memberNodes = fence ? fencedMemberNodes(members, fence) : members;
   const controllers: Runnable[] = [
-    sovereignNodeController({ informer: sovereignNodes, nodes: kindClient(host, SovereignNodeKind), memberNodes: members, verifier, ledger, log }),
+    sovereignNodeController({ informer: sovereignNodes, nodes: hostKind(SovereignNodeKind), memberNodes, verifier, ledger, log }),
     memberClusterController({
       informer: memberClusters,
-      memberClusters: kindClient(host, MemberClusterKind),
+      memberClusters: hostKind(MemberClusterKind),
       members: watches,
       sovereignNodes,
       log,
       probeIntervalMs: options.probeIntervalMs,
       unreachableGraceMs: options.unreachableGraceMs,
     }),
-    gpuPoolController({ informer: gpuPools, pools: kindClient(host, GpuPoolKind), members: watches, memberNodes: members, sovereignNodes, log }),
+    gpuPoolController({ informer: gpuPools, pools: hostKind(GpuPoolKind), members: watches, memberNodes, sovereignNodes, log }),
     federatedWorkloadController({
       informer: informers.forKind<FederatedWorkload>(FederatedWorkloadKind),
-      workloads: kindClient(host, FederatedWorkloadKind),
+      workloads: hostKind(FederatedWorkloadKind),
       memberClusters,
       sovereignNodes,
       gpuPools,
       ledger,
-      members: options.writeFence ? fencedMemberWorkloads(new MemberApiWorkloads(members), options.writeFence) : new MemberApiWorkloads(members),
+      members: fence ? fencedMemberWorkloads(new MemberApiWorkloads(members), fence) : new MemberApiWorkloads(members),
       host: new HostApiDependencies(host),
-      events: new HostWorkloadEvents(host),
+      events: fence ? fencedWorkloadEvents(new HostWorkloadEvents(host), fence) : new HostWorkloadEvents(host),
       trust,
       log,
       progressingRequeueMs: options.workloadProgressRequeueMs,

@@ -184,7 +184,7 @@ describe('two replicas, the leader SIGKILLed during a rollout', () => {
     const log = readFileSync(sleeper.process.logFile, 'utf8');
     const count = (text: string) => log.split(text).length - 1;
     console.log(
-      `leader-kill: the woken replica had ${count('member writes refused')} member write(s) fenced and ${count('another process appends to this ledger')} ledger append(s) refused`,
+      `leader-kill: the woken replica had ${count('member writes refused')} member write(s), ${count('member Node writes refused')} member Node write(s) and ${count('host writes of')} host write(s) fenced, and ${count('another process appends to this ledger')} ledger append(s) refused`,
     );
     expect(problems).toEqual([]);
     if (sleeper.process.alive) expect(await sleeper.isLeader()).toBe(false);

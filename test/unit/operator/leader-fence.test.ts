@@ -1,4 +1,9 @@
-import { fencedMemberWorkloads, type MemberWorkloads } from '../../../src/controllers/federatedworkload-members.ts';
+import type { FederatedWorkload } from '../../../src/api/generated/types.ts';
+import { FederatedWorkloadKind } from '../../../src/api/schema/federatedworkload.ts';
+import type { MemberNodes } from '../../../src/cluster/member-clients.ts';
+import { fencedMemberWorkloads, fencedWorkloadEvents, type MemberWorkloads } from '../../../src/controllers/federatedworkload-members.ts';
+import type { KindClient } from '../../../src/runtime/kind-client.ts';
+import { FencedWriteError, fencedKindClient, fencedMemberNodes } from '../../../src/runtime/write-fence.ts';
 import { leaseLapse } from '../../../src/operator/leader.ts';
 
 describe('leadership lapse, from the replica’s own clock', () => {
@@ -32,5 +37,59 @@ describe('fenced member writes', () => {
     await expect(members.prune('paris', 'team.a', [])).rejects.toThrow('member writes refused');
     await members.read('paris', { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team', name: 'a' });
     expect(calls).toEqual(['read paris']);
+  });
+});
+
+// The frozen ex-leader of leader-kill.test.ts: its status replaces carry the resourceVersion it read, which
+// still matches wherever the new leader has not written yet, so only its own lease clock can refuse them.
+describe('fenced host writes, member Node writes and Events', () => {
+  const calls: string[] = [];
+  const fw = { metadata: { name: 'a', namespace: 'team' } } as FederatedWorkload;
+  const inner: KindClient<FederatedWorkload> = {
+    kind: FederatedWorkloadKind,
+    get: async (key) => (calls.push(`get ${key}`), undefined),
+    list: async () => (calls.push('list'), { items: [] }),
+    create: async (o) => (calls.push('create'), o),
+    update: async (o) => (calls.push('update'), o),
+    updateStatus: async (o) => (calls.push('updateStatus'), o),
+    delete: async (key) => void calls.push(`delete ${key}`),
+  };
+  const nodes: MemberNodes = {
+    readNode: async (cluster, name) => (calls.push(`readNode ${cluster}/${name}`), { metadata: { name } }),
+    replaceNode: async (cluster, node) => (calls.push(`replaceNode ${cluster}/${node.metadata?.name}`), node),
+  };
+  let lapse: string | undefined;
+  const fence = () => lapse;
+  beforeEach(() => {
+    calls.length = 0;
+    lapse = undefined;
+  });
+
+  it('passes every write while this replica leads', async () => {
+    const client = fencedKindClient(inner, fence);
+    await client.create(fw);
+    await client.update(fw);
+    await client.updateStatus(fw);
+    await client.delete('team/a');
+    await fencedMemberNodes(nodes, fence).replaceNode('paris', { metadata: { name: 'n1' } }, 'cloud-empire');
+    await fencedWorkloadEvents({ emit: async (_w, _t, reason) => void calls.push(`emit ${reason}`) }, fence).emit(fw, 'Normal', 'Placed', 'm');
+    expect(calls).toEqual(['create', 'update', 'updateStatus', 'delete team/a', 'replaceNode paris/n1', 'emit Placed']);
+  });
+
+  it('refuses every write once the lease lapsed, naming the kind and why; reads stay open; Events are dropped', async () => {
+    lapse = 'this replica last renewed the leader lease 9000 ms ago, past its 2000 ms renew deadline';
+    const client = fencedKindClient(inner, fence);
+    expect(client.kind).toBe(FederatedWorkloadKind);
+    await expect(client.updateStatus(fw)).rejects.toThrow(new FencedWriteError(`host writes of FederatedWorkload refused: ${lapse}`));
+    await expect(client.update(fw)).rejects.toBeInstanceOf(FencedWriteError);
+    await expect(client.create(fw)).rejects.toBeInstanceOf(FencedWriteError);
+    await expect(client.delete('team/a')).rejects.toBeInstanceOf(FencedWriteError);
+    const member = fencedMemberNodes(nodes, fence);
+    await expect(member.replaceNode('paris', { metadata: { name: 'n1' } }, 'cloud-empire')).rejects.toThrow(`member Node writes refused: ${lapse}`);
+    await fencedWorkloadEvents({ emit: async (_w, _t, reason) => void calls.push(`emit ${reason}`) }, fence).emit(fw, 'Normal', 'Placed', 'm');
+    await client.get('team/a');
+    await client.list();
+    await member.readNode('paris', 'n1');
+    expect(calls).toEqual(['get team/a', 'list', 'readNode paris/n1']);
   });
 });
