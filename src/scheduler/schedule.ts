@@ -310,9 +310,14 @@ function seeds(ranked: readonly Ranked[], request: WorkloadRequest): number[] | 
   return start;
 }
 
-/** The current placement, kept where it is still feasible (and scaled down from the least preferred cluster). */
-function keptStart(ranked: readonly Ranked[], request: WorkloadRequest, current: readonly CurrentPlacement[]): number[] {
-  const start = ranked.map((r) => Math.min(r.candidate.slots, podsIn(current, r.candidate.cluster.name, r.candidate.pool?.name)));
+/**
+ * The current placement, kept where it is still feasible (and scaled down from the least preferred cluster).
+ * Not on a cluster the weights no longer name: a Weighted workload moved off it would otherwise stay.
+ */
+function keptStart(ranked: readonly Ranked[], request: WorkloadRequest, current: readonly CurrentPlacement[], weights?: readonly number[]): number[] {
+  const start = ranked.map((r, i) =>
+    weights && !weights[i] ? 0 : Math.min(r.candidate.slots, podsIn(current, r.candidate.cluster.name, r.candidate.pool?.name)),
+  );
   let excess = start.reduce((a, b) => a + b, 0) - request.pods;
   for (let i = start.length - 1; i >= 0 && excess > 0; i--) {
     const drop = Math.min(excess, start[i]);
@@ -349,7 +354,7 @@ function split(ranked: readonly Ranked[], request: WorkloadRequest, options: Res
     };
   };
   if (options.current?.length) {
-    const start = keptStart(ranked, request, options.current);
+    const start = keptStart(ranked, request, options.current, weights);
     const kept = start.reduce((a, b) => a + b, 0);
     const counts = divide(request.division, capacity, request.pods - kept, weights, start);
     if (counts && coversSpread(ranked, counts, request)) return { counts };

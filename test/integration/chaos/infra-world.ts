@@ -19,10 +19,11 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
 import { trustConfigFrom } from '../../../src/trust/anchors.ts';
-import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
+import { newIdentity } from '../../../src/trust/issue.ts';
 import type { FileSystem } from '../../../src/util/file-system.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { eventually, registerMemberCluster } from '../federation.ts';
+import { deploymentWorkload as sharedDeploymentWorkload, vouchForNode } from '../operator-fixture.ts';
 
 export const MEMBERS = { paris: 'FR', madrid: 'ES' } as const;
 export type Member = keyof typeof MEMBERS;
@@ -50,27 +51,8 @@ export const condition = <T extends WithConditions>(w: T, type: string) =>
 export const placedIn = (w: FederatedWorkload) => (w.status?.decision?.placements.map((p) => p.cluster) ?? []).sort();
 
 /** A 1-replica Deployment every member may run (Duplicated: a copy per chosen member). */
-export function deploymentWorkload(name: string, spec: Partial<FederatedWorkload['spec']> = {}): FederatedWorkload {
-  return {
-    apiVersion: 'cloudempire.eu/v1alpha1',
-    kind: 'FederatedWorkload',
-    metadata: { name, namespace: NAMESPACE },
-    spec: {
-      template: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'registry.example.eu/team/app:1.0', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-          },
-        },
-      } as FederatedWorkload['spec']['template'],
-      ...spec,
-    },
-  };
+export function deploymentWorkload(name: string, spec: Omit<Partial<FederatedWorkload['spec']>, 'template'> = {}): FederatedWorkload {
+  return sharedDeploymentWorkload(name, NAMESPACE, { requests: { cpu: '10m', memory: '16Mi' } }, spec);
 }
 
 export class InfraWorld {
@@ -131,25 +113,8 @@ export class InfraWorld {
   }
 
   /** A SovereignNode for a member node, vouched for by the trusted issuer. */
-  async vouch(cluster: Member, nodeName: string): Promise<void> {
-    const node = newIdentity({ method: 'key' });
-    const credential = await issueNodeCredential(this.trusted.key, {
-      subject: node.did,
-      memberCluster: cluster,
-      nodeName,
-      countryCode: MEMBERS[cluster],
-      validForSeconds: 86_400,
-    });
-    await this.custom().createClusterCustomObject({
-      ...group,
-      plural: 'sovereignnodes',
-      body: {
-        apiVersion: 'cloudempire.eu/v1alpha1',
-        kind: 'SovereignNode',
-        metadata: { name: `${cluster}-${nodeName}` },
-        spec: { memberCluster: cluster, nodeName, did: node.did, credential },
-      },
-    });
+  vouch(cluster: Member, nodeName: string): Promise<void> {
+    return vouchForNode(this.host(), this.trusted, { cluster, nodeName, country: MEMBERS[cluster] });
   }
 
   /** How this world's embedded ledger is opened: the operator's key, the head checkpointed outside its directory. */

@@ -15,6 +15,7 @@ import { ADMIN_USER } from '../../../src/controlplane/local-cluster.ts';
 import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { eventually, registerMemberCluster } from '../federation.ts';
+import { deploymentWorkload as sharedDeploymentWorkload } from '../operator-fixture.ts';
 
 export const GROUP = { group: 'cloudempire.eu', version: 'v1alpha1' } as const;
 export const OPERATOR_NAMESPACE = 'cloud-empire';
@@ -84,36 +85,25 @@ export class OperatorProcess {
   }
 }
 
-const container = { name: 'app', image: 'registry.example.eu/team/app:1.0', resources: { requests: { cpu: '50m', memory: '32Mi' } } };
-
 /** A FederatedWorkload of a Deployment with `replicas`, spread over the clusters it may use. */
 export function deploymentWorkload(
   namespace: string,
   name: string,
   replicas: number,
-  options: { image?: string; clusters?: string[]; spec?: Partial<FederatedWorkload['spec']> } = {},
+  options: { image?: string; clusters?: string[]; spec?: Omit<Partial<FederatedWorkload['spec']>, 'template'> } = {},
 ): FederatedWorkload {
-  return {
-    apiVersion: 'cloudempire.eu/v1alpha1',
-    kind: 'FederatedWorkload',
-    metadata: { name, namespace },
-    spec: {
-      template: {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        spec: {
-          replicas,
-          selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [{ ...container, image: options.image ?? container.image }] } },
-        } as FederatedWorkload['spec']['template']['spec'],
-      },
+  return sharedDeploymentWorkload(
+    name,
+    namespace,
+    { replicas, ...(options.image && { image: options.image }), requests: { cpu: '50m', memory: '32Mi' } },
+    {
       placement: {
         ...(options.clusters && { clusterAffinity: { clusterNames: options.clusters } }),
         replicaScheduling: { type: 'Divided', divisionPreference: 'Balanced' },
       },
       ...options.spec,
     },
-  };
+  );
 }
 
 export class OperatorWorld {

@@ -14,14 +14,14 @@ import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { run } from '../../../src/controlplane/kubectl.ts';
 import { EmbeddedLedger } from '../../../src/ledger/embedded/embedded-ledger.ts';
 import { anchorsOf, SovereigntyLedger } from '../../../src/ledger/ledger.ts';
-import { EMBEDDED_OPERATOR_IDENTITY, EMBEDDED_TRUST_ADMIN_IDENTITY } from '../../../src/ledger/open.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
-import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
+import { EMBEDDED_TRUST_ADMIN_IDENTITY } from '../../../src/ledger/open.ts';
+import type { RunningOperator } from '../../../src/operator/operator.ts';
 import { trustConfigFrom } from '../../../src/trust/anchors.ts';
-import { issueNodeCredential, newIdentity, type Identity } from '../../../src/trust/issue.ts';
+import { newIdentity, type Identity } from '../../../src/trust/issue.ts';
 import { closedPort, writeKubeconfig } from '../../helpers/cli.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { eventually, installCrds } from '../federation.ts';
+import { startOperatorOn, vouchForNode } from '../operator-fixture.ts';
 
 const argocdVersion = /github\.com\/argoproj\/argo-cd\/v3 (v\S+)/.exec(readFileSync(join(REPO_ROOT, 'hack', 'argocd', 'go.mod'), 'utf8'))![1];
 const ARGOCD = join(cacheDir(), 'bin', `argocd-${argocdVersion}`, 'argocd');
@@ -67,11 +67,7 @@ function create(plural: string, kind: string, name: string, spec: Record<string,
     : custom().createClusterCustomObject({ ...group, plural, body });
 }
 
-async function sovereignNode(name: string, nodeName: string, issuer: Identity): Promise<void> {
-  const node = newIdentity({ method: 'key' });
-  const credential = await issueNodeCredential(issuer.key, { subject: node.did, memberCluster: 'paris', nodeName, countryCode: 'FR', validForSeconds: 86_400 });
-  await create('sovereignnodes', 'SovereignNode', name, { memberCluster: 'paris', nodeName, did: node.did, credential });
-}
+const sovereignNode = (name: string, nodeName: string, issuer: Identity) => vouchForNode(host(), issuer, { cluster: 'paris', nodeName, country: 'FR', name });
 
 const deployment = (cpu: string, extra: Record<string, unknown> = {}, pod: Record<string, unknown> = {}) => ({
   template: {
@@ -135,16 +131,7 @@ beforeAll(async () => {
   });
   await create('gpupools', 'GpuPool', 'paris-a100', { ...pool, nodeSelector: { matchLabels: { pool: 'a100' } }, model: 'NVIDIA-A100-SXM4-80GB' });
 
-  operator = await startOperator({
-    host: host(),
-    namespace: 'cloud-empire',
-    ledgerDir: join(dir, 'unused'),
-    ledger: new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close()),
-    log: createLogger({ level: 'error' }),
-    probeIntervalMs: 500,
-    unreachableGraceMs: 2_000,
-    workloadProgressRequeueMs: 500,
-  });
+  operator = await startOperatorOn(host(), store, dir);
   await create('federatedworkloads', 'FederatedWorkload', 'ready', deployment('100m'), 'team');
   await create('federatedworkloads', 'FederatedWorkload', 'too-big', deployment('500'), 'team');
   await create('federatedworkloads', 'FederatedWorkload', 'paused', deployment('100m', { suspend: true }), 'team');

@@ -12,14 +12,14 @@ import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { kubectl } from '../../../src/controlplane/kubectl.ts';
 import { EmbeddedLedger } from '../../../src/ledger/embedded/embedded-ledger.ts';
 import { anchorsOf, SovereigntyLedger } from '../../../src/ledger/ledger.ts';
-import { EMBEDDED_OPERATOR_IDENTITY, EMBEDDED_TRUST_ADMIN_IDENTITY } from '../../../src/ledger/open.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
-import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
+import { EMBEDDED_TRUST_ADMIN_IDENTITY } from '../../../src/ledger/open.ts';
+import type { RunningOperator } from '../../../src/operator/operator.ts';
 import { trustConfigFrom } from '../../../src/trust/anchors.ts';
 import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
 import { TENANT } from '../../ledger/embedded-parties.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { eventually, registerMemberCluster } from '../federation.ts';
+import { startOperatorOn, vouchForNode } from '../operator-fixture.ts';
 
 const MEMBERS = { paris: 'FR', madrid: 'ES' } as const;
 type Member = keyof typeof MEMBERS;
@@ -43,39 +43,10 @@ async function openLedger(): Promise<EmbeddedLedger> {
 
 async function start(): Promise<void> {
   store = await openLedger();
-  const ledger = new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close());
-  operator = await startOperator({
-    host: host(),
-    namespace: 'cloud-empire',
-    ledgerDir: join(dir, 'unused'),
-    ledger,
-    log: createLogger({ level: 'error' }),
-    probeIntervalMs: 500,
-    unreachableGraceMs: 2_000,
-    workloadProgressRequeueMs: 500,
-  });
+  operator = await startOperatorOn(host(), store, dir);
 }
 
-async function vouch(cluster: Member, nodeName: string, issuer = trusted): Promise<void> {
-  const node = newIdentity({ method: 'key' });
-  const credential = await issueNodeCredential(issuer.key, {
-    subject: node.did,
-    memberCluster: cluster,
-    nodeName,
-    countryCode: MEMBERS[cluster],
-    validForSeconds: 86_400,
-  });
-  await custom().createClusterCustomObject({
-    ...group,
-    plural: 'sovereignnodes',
-    body: {
-      apiVersion: 'cloudempire.eu/v1alpha1',
-      kind: 'SovereignNode',
-      metadata: { name: `${cluster}-${nodeName}` },
-      spec: { memberCluster: cluster, nodeName, did: node.did, credential },
-    },
-  });
-}
+const vouch = (cluster: Member, nodeName: string, issuer = trusted) => vouchForNode(host(), issuer, { cluster, nodeName, country: MEMBERS[cluster] });
 
 const fw = async (name: string) =>
   (await custom().getNamespacedCustomObject({ ...group, plural: 'federatedworkloads', namespace: 'team', name })) as FederatedWorkload;

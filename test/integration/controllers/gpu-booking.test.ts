@@ -13,13 +13,13 @@ import { createFakeNode } from '../../../src/controlplane/fake-nodes.ts';
 import { LocalFederation } from '../../../src/controlplane/federation.ts';
 import { EmbeddedLedger } from '../../../src/ledger/embedded/embedded-ledger.ts';
 import { anchorsOf, SovereigntyLedger } from '../../../src/ledger/ledger.ts';
-import { EMBEDDED_OPERATOR_IDENTITY, EMBEDDED_TRUST_ADMIN_IDENTITY } from '../../../src/ledger/open.ts';
-import { createLogger } from '../../../src/logging/logger.ts';
-import { startOperator, type RunningOperator } from '../../../src/operator/operator.ts';
+import { EMBEDDED_TRUST_ADMIN_IDENTITY } from '../../../src/ledger/open.ts';
+import type { RunningOperator } from '../../../src/operator/operator.ts';
 import { trustConfigFrom } from '../../../src/trust/anchors.ts';
-import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
+import { newIdentity } from '../../../src/trust/issue.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { eventually, installCrds, prepareOperatorHost, registerMemberCluster } from '../federation.ts';
+import { deploymentWorkload, startOperatorOn, vouchForNode } from '../operator-fixture.ts';
 
 const trusted = newIdentity({ method: 'key' });
 const group = { group: 'cloudempire.eu', version: 'v1alpha1' };
@@ -39,26 +39,7 @@ const condition = (o: { status?: { conditions?: { type: string; status: string; 
   o.status?.conditions?.find((c) => c.type === type);
 const recorded = (w: FederatedWorkload) => Boolean(w.status?.decision?.ledgerTxId);
 
-async function vouch(nodeName: string): Promise<void> {
-  const node = newIdentity({ method: 'key' });
-  const credential = await issueNodeCredential(trusted.key, {
-    subject: node.did,
-    memberCluster: 'paris',
-    nodeName,
-    countryCode: 'FR',
-    validForSeconds: 86_400,
-  });
-  await custom().createClusterCustomObject({
-    ...group,
-    plural: 'sovereignnodes',
-    body: {
-      apiVersion: 'cloudempire.eu/v1alpha1',
-      kind: 'SovereignNode',
-      metadata: { name: `paris-${nodeName}` },
-      spec: { memberCluster: 'paris', nodeName, did: node.did, credential },
-    },
-  });
-}
+const vouch = (nodeName: string) => vouchForNode(host(), trusted, { cluster: 'paris', nodeName, country: 'FR' });
 
 async function createPool(name: string, nodeSelector: GpuPool['spec']['nodeSelector']): Promise<void> {
   await custom().createClusterCustomObject({
@@ -74,26 +55,13 @@ async function createPool(name: string, nodeSelector: GpuPool['spec']['nodeSelec
 }
 
 /** A Deployment of one pod that wants all 8 GPUs of a node of pool paris-h100. */
-const wantsAllGpus = (name: string): FederatedWorkload => ({
-  apiVersion: 'cloudempire.eu/v1alpha1',
-  kind: 'FederatedWorkload',
-  metadata: { name, namespace: 'team' },
-  spec: {
-    template: {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ name: 'llm', image: 'registry.example.eu/team/llm:1.0', resources: { requests: { cpu: '1', memory: '1Gi' } } }] },
-        },
-      },
-    } as FederatedWorkload['spec']['template'],
-    gpu: { count: 8, resourceName: 'nvidia.com/gpu', pools: ['paris-h100'] },
-  },
-});
+const wantsAllGpus = (name: string): FederatedWorkload =>
+  deploymentWorkload(
+    name,
+    'team',
+    { container: 'llm', image: 'registry.example.eu/team/llm:1.0', requests: { cpu: '1', memory: '1Gi' } },
+    { gpu: { count: 8, resourceName: 'nvidia.com/gpu', pools: ['paris-h100'] } },
+  );
 
 async function runningPods(workload: string): Promise<{ node?: string; phase?: string }[]> {
   const pods = await paris()
@@ -106,17 +74,7 @@ const signer = operatorKey();
 const openLedger = () => EmbeddedLedger.open(join(dir, 'ledger'), { ...ledgerOptions(join(dir, 'head.json'), signer) });
 
 async function startTheOperator(): Promise<void> {
-  const store = await openLedger();
-  operator = await startOperator({
-    host: host(),
-    namespace: 'cloud-empire',
-    ledgerDir: join(dir, 'unused'),
-    ledger: new SovereigntyLedger(store.connect(EMBEDDED_OPERATOR_IDENTITY), () => store.close()),
-    log: createLogger({ level: 'error' }),
-    probeIntervalMs: 500,
-    unreachableGraceMs: 2_000,
-    workloadProgressRequeueMs: 500,
-  });
+  operator = await startOperatorOn(host(), await openLedger(), dir);
 }
 
 beforeAll(async () => {
