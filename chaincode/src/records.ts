@@ -140,9 +140,10 @@ export interface RecordedDecision extends PlacementDecision {
 /**
  * Why a recorded placement ended: the workload was deleted, or scaled to zero replicas (nothing left to place),
  * or it never ran: recorded, but the operator stopped before acknowledging it, and the workload was deleted or
- * decided anew before it came back (no member was ever given it).
+ * decided anew before it came back (no member was ever given it), or a newer decision replaced it and the
+ * members no longer run anything of it (Superseded).
  */
-export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero', 'NeverApplied'] as const;
+export const REMOVAL_REASONS = ['WorkloadDeleted', 'ScaledToZero', 'NeverApplied', 'Superseded'] as const;
 /** The state key type of a recorded removal (by decision id): the placement contract writes it, data access reads it. */
 export const PLACEMENT_REMOVAL_KEY = 'PlacementRemoval';
 export type RemovalReason = (typeof REMOVAL_REASONS)[number];

@@ -9,6 +9,7 @@ import type {
   MemberCluster,
   PendingDecision,
   PlacementDecision as StatusDecision,
+  SupersededDecision,
 } from '../api/generated/types.ts';
 import type { PlacementDecision as LedgerVerdict, PlacementRequest } from '../ledger/ledger.ts';
 import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
@@ -113,6 +114,29 @@ export function unacknowledgedDecisions(workload: FederatedWorkload): string[] {
   if (!pending) return [];
   const acknowledged = workload.status?.decision?.ledgerTxId ? workload.status.decision.decisionId : undefined;
   return [...(pending.abandoned ?? []), pending.decisionId].filter((id, i, all) => id !== acknowledged && all.indexOf(id) === i);
+}
+
+/**
+ * The superseded list once decision `id` replaces the recorded one in status: the replaced decision joins it
+ * with the clusters it placed pods on (its objects may still run there until the members are pruned).
+ */
+export function supersede(workload: FederatedWorkload, id: string): SupersededDecision[] | undefined {
+  const list = workload.status?.supersededDecisions ?? [];
+  const previous = workload.status?.decision;
+  if (!previous?.ledgerTxId || !previous.decisionId || previous.decisionId === id || list.some((s) => s.decisionId === previous.decisionId))
+    return list.length ? list : undefined;
+  const clusters = [...new Set(previous.placements.filter((p) => p.replicas > 0).map((p) => p.cluster))].sort();
+  // The schema keeps 64: past that the oldest is dropped, left to its grants' TTL, rather than refusing the status write.
+  return [...list, { decisionId: previous.decisionId, clusters }].slice(-64);
+}
+
+/**
+ * The superseded decisions that can be closed now: the members they placed pods on hold only the current
+ * decision (`pruned`: the last propagation removed everything else and no member it touched is silent).
+ */
+export function closableSuperseded(list: readonly SupersededDecision[], pruned: boolean, silent: ReadonlySet<string>): SupersededDecision[] {
+  if (!pruned) return [];
+  return list.filter((s) => !s.clusters.some((c) => silent.has(c)));
 }
 
 export function placementRequest(workload: FederatedWorkload, decision: Decision, id: string): PlacementRequest {

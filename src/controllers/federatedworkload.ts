@@ -11,6 +11,7 @@ import type {
   MemberCluster,
   PendingDecision,
   SovereignNode,
+  SupersededDecision,
 } from '../api/generated/types.ts';
 import { MemberAccessError } from '../cluster/member-clients.ts';
 import {
@@ -67,6 +68,8 @@ import {
   withConditions,
   waitsForLedger,
   wokenByMemberChange,
+  supersede,
+  closableSuperseded,
 } from './federatedworkload-status.ts';
 import { DecisionBookings } from './federatedworkload-bookings.ts';
 import type { HostDependencies, MemberWorkloads, WorkloadEvents } from './federatedworkload-members.ts';
@@ -197,6 +200,15 @@ export class FederatedWorkloadReconciler implements Reconciler {
       if (!propagation.unreachable.size && !propagation.problems.length && !propagation.waiting) this.synced.set(key, { fingerprint, at: nowMs });
       else this.synced.delete(key);
     }
+    if (!fw.spec.suspend && status.supersededDecisions?.length) {
+      const blocked = new Set([...silent.keys(), ...propagation.unreachable.keys()]);
+      const closable = closableSuperseded(status.supersededDecisions, !propagation.problems.length && !propagation.waiting, blocked);
+      const { closed, unavailable } = await this.closeSuperseded(fw, closable);
+      const open = status.supersededDecisions.filter((s) => !closed.includes(s.decisionId));
+      if (open.length) status.supersededDecisions = open;
+      else delete status.supersededDecisions;
+      if (unavailable) retry = true;
+    }
     const observations = await this.observe(fw, placements, new Map([...silent, ...propagation.unreachable]));
     const aggregated = aggregateStatus(fw.metadata.generation ?? 0, kind, observations);
     const conditions = aggregated.conditions.map((c) => ({ ...c }));
@@ -313,8 +325,10 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const { recorded: record } = authorization;
     const left = failedOverFrom(recorded, decision, unreachableClusters(federation.memberClusters));
     const shares = decision.placements.map((p) => `${p.cluster}${p.pool ? `/${p.pool}` : ''}: ${p.replicas}`).join(', ');
+    const superseded = supersede(fw, id);
     status.decision = { ...toStatusDecision(decision, { ledgerTxId: record.txId, decidedAt: now.toISOString() }), decisionId: id };
     delete status.pendingDecision;
+    if (superseded) status.supersededDecisions = superseded;
     // The clusters a failover left are remembered for placement.failback until a fresh decision was made.
     if (left.length) status.failover = { from: left, at: now.toISOString() };
     else if (fresh) delete status.failover;
@@ -445,6 +459,25 @@ export class FederatedWorkloadReconciler implements Reconciler {
         if (!(error instanceof LedgerContractError && error.code === 'NotFound')) throw error;
       }
     }
+  }
+
+  /**
+   * Closes replaced decisions whose objects the members no longer run (Superseded: their data-access grants
+   * end). Returns the ids closed; stops at the first the ledger cannot take now (the rest are tried again).
+   */
+  private async closeSuperseded(fw: FederatedWorkload, superseded: readonly SupersededDecision[]): Promise<{ closed: string[]; unavailable?: string }> {
+    const closed: string[] = [];
+    for (const { decisionId } of superseded) {
+      try {
+        await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId, reason: 'Superseded' });
+      } catch (error) {
+        if (error instanceof LedgerUnavailableError) return { closed, unavailable: error.message };
+        // Never recorded (NotFound): nothing stays open.
+        if (!(error instanceof LedgerContractError && error.code === 'NotFound')) throw error;
+      }
+      closed.push(decisionId);
+    }
+    return { closed };
   }
 
   private pool(federation: FederationObjects, placement: ClusterPlacement): PoolTarget | undefined {
@@ -613,6 +646,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
       try {
         // A decision recorded but never acknowledged (the operator stopped in between) is closed too: nothing else names it.
         await this.closeNeverApplied(fw, unacknowledgedDecisions(fw));
+        const { unavailable } = await this.closeSuperseded(fw, fw.status?.supersededDecisions ?? []);
+        if (unavailable) throw new LedgerUnavailableError(unavailable);
         if (running) await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId: running, reason: 'WorkloadDeleted' });
       } catch (error) {
         if (!(error instanceof LedgerUnavailableError)) throw error;

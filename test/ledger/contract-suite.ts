@@ -255,6 +255,26 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(removal.reason).toBe('NeverApplied');
   });
 
+  it('a decision a newer one superseded reads nothing once closed (Superseded); the newer one still reads', async () => {
+    const workload = { namespace: 'research', name: 'moved' };
+    const request = (decisionId: string, node: ReturnType<typeof paris>): PlacementRequest => ({
+      decisionId,
+      workload,
+      purpose: 'inference',
+      datasets: [dataset()],
+      targets: [target(node)],
+    });
+    const before = await parties.operator.recordPlacement(request(id('moved-1'), paris()));
+    const after = await parties.operator.recordPlacement(request(id('moved-2'), paris()));
+    await parties.operator.recordRemoval({ workload, decisionId: id('moved-1'), reason: 'Superseded' });
+    expect(await parties.operator.checkAccess(before.grants[0], paris().did)).toMatchObject({
+      allowed: false,
+      reason: 'PlacementRemoved',
+      message: expect.stringContaining('closed (Superseded)'),
+    });
+    expect(await parties.operator.checkAccess(after.grants[0], paris().did)).toMatchObject({ allowed: true, reason: 'Allowed' });
+  });
+
   it("lists a dataset's grants for its owner to find, revoked ones included, and no other dataset's", async () => {
     const grants = await parties.tenant.listGrants(dataset());
     expect(grants.map((g) => g.grantId)).toContain(`${id('decision-2')}.${dataset()}`);

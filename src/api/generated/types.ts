@@ -597,6 +597,12 @@ export interface FederatedWorkloadStatus {
   decision?: PlacementDecision;
   pendingDecision?: PendingDecision;
   /**
+   * Recorded decisions a newer one replaced, whose objects may still run in members: each is closed on the ledger (removal reason Superseded, which ends its data-access grants) once every member it placed pods on holds only the current decision.
+   *
+   * @maxItems 64
+   */
+  supersededDecisions?: SupersededDecision[];
+  /**
    * @maxItems 128
    */
   clusters?: MemberWorkloadStatus[];
@@ -739,6 +745,15 @@ export interface PendingDecision {
    * @maxItems 64
    */
   abandoned?: string[];
+}
+export interface SupersededDecision {
+  decisionId: string;
+  /**
+   * The clusters the replaced decision placed pods on.
+   *
+   * @maxItems 1024
+   */
+  clusters: string[];
 }
 export interface MemberWorkloadStatus {
   /**

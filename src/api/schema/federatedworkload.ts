@@ -280,6 +280,21 @@ const status: Schema = object({
         'Written before RecordPlacement, cleared when decision names the recorded one: an operator stopped in between finds it and closes or acknowledges it, so no recorded decision is left open.',
     },
   ),
+  'supersededDecisions?': listMap(
+    object(
+      {
+        decisionId: string({ maxLength: 253 }),
+        clusters: set(string({ maxLength: 253 }), { maxItems: 1024, description: 'The clusters the replaced decision placed pods on.' }),
+      },
+      { title: 'SupersededDecision' },
+    ),
+    ['decisionId'],
+    {
+      maxItems: 64,
+      description:
+        'Recorded decisions a newer one replaced, whose objects may still run in members: each is closed on the ledger (removal reason Superseded, which ends its data-access grants) once every member it placed pods on holds only the current decision.',
+    },
+  ),
   'clusters?': listMap(
     object(
       {

@@ -178,7 +178,8 @@ const condition = (fw: FederatedWorkload | SovereignNode, type: string) => fw.st
  * Rules of a settled federation: every live workload exists once in each member its recorded decision
  * chose (its image and replicas current) and nowhere else, with Scheduled and Ready True for its current
  * generation; every SovereignNode's verdict is on the ledger; deleted workloads are gone, their finalizer
- * done and their removal recorded once; a live workload's decision is not closed on the ledger.
+ * done and their removal recorded once; a live workload's decision is not closed on the ledger, and every
+ * decision it replaced is.
  */
 export function convergedProblems(world: OperatorWorld, host: HostView, members: MemberView, ledger: LedgerView, deleted_: DeletedWorkloads): string[] {
   const out: string[] = [];
@@ -199,6 +200,11 @@ export function convergedProblems(world: OperatorWorld, host: HostView, members:
     }
     const decisionId = fw.status?.decision?.decisionId;
     if (decisionId && removed.has(decisionId)) out.push(`${where}: its running decision ${decisionId} is recorded as removed`);
+    // Settled, the members hold only the running decision: every earlier one of this workload is closed
+    // (Superseded once replaced and pruned, NeverApplied if never acknowledged), so its grants are over.
+    for (const p of ledger.placements)
+      if (p.request.workload.uid === fw.metadata.uid && p.decisionId !== decisionId && !removed.has(p.decisionId))
+        out.push(`${where}: its replaced decision ${p.decisionId} (transaction ${p.txId}) is still open on the ledger`);
     const placements = new Map((fw.status?.decision?.placements ?? []).map((p) => [p.cluster, p]));
     const image = (fw.spec.template.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image;
     for (const member of world.memberNames) {

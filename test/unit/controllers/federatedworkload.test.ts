@@ -841,3 +841,79 @@ describe('which workloads a change in a member wakes', () => {
     expect(wokenByMemberChange(at(scheduled('False', 'LedgerUnavailable'), inParis), 'paris')).toBe(false);
   });
 });
+
+// Found by the attack review of data access: a workload moved A → B kept decision A's data-access grants alive
+// until their TTL, although nothing of it ran on A's nodes any more (only removals end grants).
+describe('superseded decisions', () => {
+  const onlyIn = (cluster: string) => workload({ replicas: 1, placement: { clusterAffinity: { clusterNames: [cluster] } } });
+  const moveTo = async (w: ReturnType<typeof world>, cluster: string) => {
+    const fw = (await w.get())!;
+    await w.workloads.update({ ...fw, spec: { ...fw.spec, placement: { clusterAffinity: { clusterNames: [cluster] } } } });
+  };
+  const removals = (w: ReturnType<typeof world>) => w.ledger.removals.map((r) => `${r.decisionId} ${r.reason}`);
+
+  it('closes the replaced decision (Superseded) once the member it ran in no longer has the workload', async () => {
+    const w = world(onlyIn('paris'));
+    await w.reconcile();
+    const first = (await w.get())!.status!.decision!.decisionId!;
+    await moveTo(w, 'madrid');
+    await w.reconcile();
+    const moved = (await w.get())!;
+    expect(moved.status?.decision?.placements.map((p) => p.cluster)).toEqual(['madrid']);
+    expect(w.members.kinds('paris')).toEqual([]);
+    expect(removals(w)).toEqual([`${first} Superseded`]);
+    expect(moved.status?.supersededDecisions).toBeUndefined();
+    // Level-based: looking again closes nothing more, and never the running decision.
+    await w.reconcile();
+    expect(removals(w)).toEqual([`${first} Superseded`]);
+  });
+
+  it('keeps it open while the member it ran in cannot be reached (its pods may still run there), closes it once pruned', async () => {
+    const w = world(
+      workload({
+        replicas: 1,
+        placement: { clusterAffinity: { clusterNames: ['paris', 'madrid'] }, replicaScheduling: { type: 'Divided', divisionPreference: 'Aggregated' } },
+      }),
+      [member('paris', { country: 'FR' }), member('madrid', { country: 'ES' })],
+    );
+    await w.reconcile();
+    const first = (await w.get())!.status!.decision!;
+    const home = first.placements[0].cluster;
+    w.members.down.add(home);
+    w.taint(home, true);
+    await w.reconcile();
+    let moved = (await w.get())!;
+    expect(condition(moved, 'Scheduled')).toMatchObject({ reason: 'FailedOver' });
+    expect(moved.status?.supersededDecisions).toEqual([{ decisionId: first.decisionId, clusters: [home] }]);
+    expect(w.ledger.removals).toEqual([]);
+    w.members.down.delete(home);
+    w.taint(home, false);
+    await w.reconcile();
+    moved = (await w.get())!;
+    expect(w.members.kinds(home)).toEqual([]);
+    expect(removals(w)).toEqual([`${first.decisionId} Superseded`]);
+    expect(moved.status?.supersededDecisions).toBeUndefined();
+  });
+
+  it('a ledger that cannot take the removal now keeps the decision listed and retries; deletion closes what is left', async () => {
+    const w = world(onlyIn('paris'));
+    await w.reconcile();
+    const first = (await w.get())!.status!.decision!.decisionId!;
+    const recordRemoval = w.ledger.recordRemoval;
+    w.ledger.recordRemoval = async () => {
+      throw new LedgerUnavailableError('the ledger did not answer');
+    };
+    await moveTo(w, 'madrid');
+    const result = await w.reconcile();
+    const moved = (await w.get())!;
+    expect(result).toMatchObject({ requeueAfterMs: 5_000 });
+    expect(moved.status?.supersededDecisions).toEqual([{ decisionId: first, clusters: ['paris'] }]);
+    const second = moved.status!.decision!.decisionId!;
+    // Deleted before the ledger answered again: the finalizer closes both, each once, with its own reason.
+    w.ledger.recordRemoval = recordRemoval;
+    await w.workloads.delete(KEY);
+    await w.reconcile();
+    expect(await w.get()).toBeUndefined();
+    expect(removals(w).sort()).toEqual([`${first} Superseded`, `${second} WorkloadDeleted`].sort());
+  });
+});
