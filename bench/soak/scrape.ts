@@ -1,13 +1,14 @@
 // Reads what the soak samples from the operator: /proc for RSS, /metrics for
 // the heap and native memory, reconcile-duration histograms and work-queue depths.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import type { Histogram } from './analysis.ts';
+import type { Histogram, QueueAgeSample } from './analysis.ts';
 
 export interface Scrape {
   heapUsedMB: number;
   externalMB: number;
   arrayBuffersMB: number;
   queueDepth: Record<string, number>;
+  queueAges: Record<string, QueueAgeSample>;
   reconcile: Record<string, Histogram>;
 }
 
@@ -30,6 +31,11 @@ export function parseMetrics(text: string): Scrape {
   if (!heap) throw new Error('/metrics has no cloud_empire_nodejs_heap_size_used_bytes: is this the operator?');
   const queueDepth: Record<string, number> = {};
   for (const { labels, value } of metricLines(text, 'cloud_empire_workqueue_depth')) queueDepth[labels.controller] = value;
+  const queueAges: Record<string, QueueAgeSample> = {};
+  for (const { labels, value } of metricLines(text, 'cloud_empire_workqueue_longest_running_processor_seconds'))
+    (queueAges[labels.controller] ??= { longestRunningS: 0, oldestWaitingS: 0 }).longestRunningS = value;
+  for (const { labels, value } of metricLines(text, 'cloud_empire_workqueue_oldest_waiting_seconds'))
+    (queueAges[labels.controller] ??= { longestRunningS: 0, oldestWaitingS: 0 }).oldestWaitingS = value;
   const reconcile: Record<string, Histogram> = {};
   for (const { labels, value } of metricLines(text, 'cloud_empire_reconcile_duration_seconds_bucket')) {
     const h = (reconcile[labels.controller] ??= { buckets: [], count: 0 });
@@ -41,7 +47,7 @@ export function parseMetrics(text: string): Scrape {
   for (const h of Object.values(reconcile)) h.buckets.sort((a, b) => a[0] - b[0]);
   const external = metricLines(text, 'cloud_empire_nodejs_external_memory_bytes')[0]?.value ?? NaN;
   const arrayBuffers = metricLines(text, 'cloud_empire_nodejs_array_buffers_bytes')[0]?.value ?? NaN;
-  return { heapUsedMB: heap.value / 2 ** 20, externalMB: external / 2 ** 20, arrayBuffersMB: arrayBuffers / 2 ** 20, queueDepth, reconcile };
+  return { heapUsedMB: heap.value / 2 ** 20, externalMB: external / 2 ** 20, arrayBuffersMB: arrayBuffers / 2 ** 20, queueDepth, queueAges, reconcile };
 }
 
 /** Anonymous RSS (no mapped files: malloc arenas and V8) and open sockets of a process, from /proc. */

@@ -3,6 +3,7 @@ import type { MemberCluster } from '../api/generated/types.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { isNotFound } from '../runtime/api-errors.ts';
 import { kindClient, type KindClient } from '../runtime/kind-client.ts';
+import { checkFence, type WriteFence } from '../runtime/write-fence.ts';
 import { withBoundedResponses } from './bounded-responses.ts';
 import { withConnectionReuse } from './keep-alive.ts';
 import { MEMBER_READ_LIMITS } from '../runtime/watch-event.ts';
@@ -30,6 +31,14 @@ export interface MemberClient {
 export interface MemberNodes {
   readNode(cluster: string, name: string): Promise<V1Node>;
   replaceNode(cluster: string, node: V1Node, fieldManager: string): Promise<V1Node>;
+}
+
+/** Member Node label and taint writes (trust verdicts, pool labels) behind the fence. */
+export function fencedMemberNodes(inner: MemberNodes, fence: WriteFence): MemberNodes {
+  return {
+    readNode: (cluster, name) => inner.readNode(cluster, name),
+    replaceNode: async (cluster, node, fieldManager) => (checkFence(fence, 'member Node writes'), inner.replaceNode(cluster, node, fieldManager)),
+  };
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -6,7 +6,7 @@ import type { KindDefinition } from '../api/schema/kind.ts';
 import { MemberClusterKind } from '../api/schema/membercluster.ts';
 import { SovereignNodeKind } from '../api/schema/sovereignnode.ts';
 import { withConnectionReuse } from '../cluster/keep-alive.ts';
-import { MemberClients } from '../cluster/member-clients.ts';
+import { fencedMemberNodes, MemberClients } from '../cluster/member-clients.ts';
 import { MemberWatches } from '../cluster/member-watches.ts';
 import { GpuMeter } from '../cluster/gpu-meter.ts';
 import { MeteringLog } from '../audit/metering-log.ts';
@@ -34,7 +34,7 @@ import { TrustVerifier } from '../trust/verifier.ts';
 import type { Runnable } from '../runtime/controller.ts';
 import { Informers, type SharedInformer } from '../runtime/informer.ts';
 import { kindClient, type KindClient } from '../runtime/kind-client.ts';
-import { fencedKindClient, fencedMemberNodes, type WriteFence } from '../runtime/write-fence.ts';
+import { fencedKindClient, type WriteFence } from '../runtime/write-fence.ts';
 
 export const TRUST_ANCHORS_CONFIGMAP = 'cloud-empire-trust-anchors';
 

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import { describeError, isConflict } from './api-errors.ts';
 import type { SharedInformer, Subscribe } from './informer.ts';
-import { queueDepth, reconcileDuration, reconcileTotal } from './metrics.ts';
+import { publishQueueAges, queueDepth, reconcileDuration, reconcileTotal } from './metrics.ts';
 import { objectKey } from './objects.ts';
 import { WorkQueue, type QueueOptions } from './queue.ts';
 import { requeueAfter, type Reconciler } from './result.ts';
@@ -89,6 +89,7 @@ export class Controller<T extends KubernetesObject> implements Runnable {
     await Promise.all((this.options.reads ?? []).map((informer) => informer.start()));
     for (const source of this.sources) this.unsubscribes.push(source());
     this.unsubscribes.push(this.options.informer.subscribe((object) => this.queue.add(objectKey(object))));
+    this.unsubscribes.push(publishQueueAges(this.options.name, () => this.queue.ages()));
     await this.options.informer.start();
   }
 

@@ -15,10 +15,22 @@ export interface QueueOptions {
 
 export type Handler = (key: string, signal: AbortSignal) => Promise<ReconcileResult | void>;
 
+/** How long work has waited and run, as controller-runtime's workqueue metrics tell a busy queue from a stuck key. */
+export interface QueueAges {
+  /** The key queued longest ago and not yet picked up (0 when none waits). */
+  oldestWaitingMs: number;
+  /** The reconcile running longest (0 when none runs). */
+  longestRunningMs: number;
+  /** The running reconciles' time so far, summed. */
+  unfinishedMs: number;
+}
+
 export class WorkQueue {
   private readonly pending = new Set<string>();
   private readonly order: string[] = [];
   private readonly active = new Set<string>();
+  private readonly queuedAt = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
   private readonly dirtyWhileActive = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
@@ -43,6 +55,18 @@ export class WorkQueue {
     return this.order.length;
   }
 
+  ages(now = Date.now()): QueueAges {
+    let oldestWaitingMs = 0;
+    for (const at of this.queuedAt.values()) oldestWaitingMs = Math.max(oldestWaitingMs, now - at);
+    let longestRunningMs = 0;
+    let unfinishedMs = 0;
+    for (const at of this.startedAt.values()) {
+      longestRunningMs = Math.max(longestRunningMs, now - at);
+      unfinishedMs += now - at;
+    }
+    return { oldestWaitingMs, longestRunningMs, unfinishedMs };
+  }
+
   add(key: string): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
@@ -51,6 +75,7 @@ export class WorkQueue {
     }
     if (this.pending.has(key)) return;
     this.pending.add(key);
+    this.queuedAt.set(key, Date.now());
     this.order.push(key);
     this.pump();
   }
@@ -83,7 +108,9 @@ export class WorkQueue {
     while (this.running < this.workers && this.order.length) {
       const key = this.order.shift()!;
       this.pending.delete(key);
+      this.queuedAt.delete(key);
       this.active.add(key);
+      this.startedAt.set(key, Date.now());
       this.running++;
       void this.process(key);
     }
@@ -113,6 +140,7 @@ export class WorkQueue {
       }
     } finally {
       this.active.delete(key);
+      this.startedAt.delete(key);
       this.running--;
       if (this.dirtyWhileActive.delete(key)) this.add(key);
       this.pump();
@@ -132,6 +160,7 @@ export class WorkQueue {
     this.timers.clear();
     this.order.length = 0;
     this.pending.clear();
+    this.queuedAt.clear();
     this.dirtyWhileActive.clear();
     this.abort.abort(new Error('the controller is stopping'));
     await this.idle();

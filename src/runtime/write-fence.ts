@@ -4,7 +4,6 @@
 // status replace carries only the resourceVersion the stale replica read, which still matches whenever the
 // new leader has not yet written that object. The fence is the replica's own lease clock (leader.ts).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { MemberNodes } from '../cluster/member-clients.ts';
 import type { KindClient } from './kind-client.ts';
 
 /** Why this replica may not write now (its lease lapsed, it is a standby), or undefined while it leads. */
@@ -32,13 +31,5 @@ export function fencedKindClient<T extends KubernetesObject>(inner: KindClient<T
     update: async (object) => (checkFence(fence, what), inner.update(object)),
     updateStatus: async (object) => (checkFence(fence, what), inner.updateStatus(object)),
     delete: async (key) => (checkFence(fence, what), inner.delete(key)),
-  };
-}
-
-/** Member Node label and taint writes (trust verdicts, pool labels) behind the fence. */
-export function fencedMemberNodes(inner: MemberNodes, fence: WriteFence): MemberNodes {
-  return {
-    readNode: (cluster, name) => inner.readNode(cluster, name),
-    replaceNode: async (cluster, node, fieldManager) => (checkFence(fence, 'member Node writes'), inner.replaceNode(cluster, node, fieldManager)),
   };
 }

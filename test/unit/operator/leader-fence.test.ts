@@ -1,9 +1,9 @@
 import type { FederatedWorkload } from '../../../src/api/generated/types.ts';
 import { FederatedWorkloadKind } from '../../../src/api/schema/federatedworkload.ts';
-import type { MemberNodes } from '../../../src/cluster/member-clients.ts';
+import { fencedMemberNodes, type MemberNodes } from '../../../src/cluster/member-clients.ts';
 import { fencedMemberWorkloads, fencedWorkloadEvents, type MemberWorkloads } from '../../../src/controllers/federatedworkload-members.ts';
 import type { KindClient } from '../../../src/runtime/kind-client.ts';
-import { FencedWriteError, fencedKindClient, fencedMemberNodes } from '../../../src/runtime/write-fence.ts';
+import { FencedWriteError, fencedKindClient } from '../../../src/runtime/write-fence.ts';
 import { leaseLapse } from '../../../src/operator/leader.ts';
 
 describe('leadership lapse, from the replica’s own clock', () => {

@@ -61,3 +61,37 @@ describe('WorkQueue', () => {
     await queue.stop();
   });
 });
+
+// The soak's queue check could not tell a busy queue from a stuck key by depth alone (and the depth gauge is only
+// set when a reconcile returns, which a stuck one never does); these ages are read at scrape time.
+describe('WorkQueue ages and their gauges', () => {
+  it('tells how long the oldest key has waited and the longest reconcile has run, and forgets both once done', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const queue = new WorkQueue(async (key) => (key === 'stuck' ? held : undefined), { workers: 1 });
+    const start = Date.now();
+    queue.add('stuck');
+    queue.add('waiting');
+    await new Promise((r) => setTimeout(r, 20));
+    const ages = queue.ages(start + 5_000);
+    expect(ages.longestRunningMs).toBeGreaterThanOrEqual(4_990);
+    expect(ages.unfinishedMs).toBe(ages.longestRunningMs);
+    expect(ages.oldestWaitingMs).toBeGreaterThanOrEqual(4_990);
+    release();
+    await queue.idle();
+    expect(queue.ages()).toEqual({ oldestWaitingMs: 0, longestRunningMs: 0, unfinishedMs: 0 });
+    await queue.stop();
+  });
+
+  it('publishes them per controller on /metrics while the controller runs, and not after', async () => {
+    const { publishQueueAges, registry } = await import('../../../src/runtime/metrics.ts');
+    const unpublish = publishQueueAges('unit-test', () => ({ oldestWaitingMs: 1_500, longestRunningMs: 42_000, unfinishedMs: 50_000 }));
+    let text = await registry.metrics();
+    expect(text).toContain('cloud_empire_workqueue_longest_running_processor_seconds{controller="unit-test"} 42');
+    expect(text).toContain('cloud_empire_workqueue_unfinished_work_seconds{controller="unit-test"} 50');
+    expect(text).toContain('cloud_empire_workqueue_oldest_waiting_seconds{controller="unit-test"} 1.5');
+    unpublish();
+    text = await registry.metrics();
+    expect(text).not.toContain('controller="unit-test"');
+  });
+});

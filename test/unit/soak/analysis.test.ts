@@ -3,6 +3,7 @@ import {
   DEFAULT_THRESHOLDS,
   histogramQuantile,
   slope,
+  STUCK_AGE_S,
   windowFloors,
   type Convergence,
   type Histogram,
@@ -27,6 +28,8 @@ interface RunShape {
   reconcileSeconds?: (minute: number) => number;
   /** Queue depth left in the last drain samples. */
   stuckDepth?: number;
+  /** The workqueue ages of federatedworkload in every sample (the age gauges); absent, a run recorded before them. */
+  ages?: (phase: string, minute: number) => { longestRunningS: number; oldestWaitingS: number };
 }
 
 /** A synthetic run sampled every 5 s: warm-up, churn, 2 minutes of drain; GC sawtooth on the heap, noise on RSS. */
@@ -50,6 +53,7 @@ function run(shape: RunShape = {}): Sample[] {
       rssMB: 140 + leak * 1.5 + sawtooth + noise(),
       heapUsedMB: 40 + leak + sawtooth,
       queueDepth: { sovereignnode: 0, federatedworkload: phase === 'churn' ? Math.round(Math.abs(noise())) : stuck },
+      ...(shape.ages && { queueAges: { federatedworkload: shape.ages(phase, minute) } }),
       reconcile: { federatedworkload: histogram(done) },
     });
   }
@@ -113,6 +117,32 @@ describe('soak analysis', () => {
     const drain = checks.find((c) => c.name === 'queues drain')!;
     expect(drain.ok).toBe(false);
     expect(drain.message).toMatch(/federatedworkload=1 still queued .* stuck key/);
+  });
+
+  // The false alarm of the last soak: periodic re-checks keep a key or two queued at every sample, which the depth
+  // alone took for a stuck key. With the age gauges a queue that keeps moving passes, and only a key that waits
+  // or runs past STUCK_AGE_S fails, naming which.
+  it('with the queue ages: a queue never empty but always moving passes; a reconcile that never returns fails', () => {
+    const moving = analyzeSoak({
+      samples: run({ stuckDepth: 2, ages: () => ({ longestRunningS: 0.2, oldestWaitingS: 0.5 }) }),
+      changes: converged,
+      mismatches: [],
+    }).find((c) => c.name === 'queues drain')!;
+    expect(moving).toMatchObject({ ok: true, value: 0 });
+    const hung = (minute: number, end: number) =>
+      minute > end ? { longestRunningS: (minute - end) * 60, oldestWaitingS: 0 } : { longestRunningS: 0, oldestWaitingS: 0 };
+    const stuck = analyzeSoak({ samples: run({ stuckDepth: 1, ages: (_p, m) => hung(m, 31.5) }), changes: converged, mismatches: [] }).find(
+      (c) => c.name === 'queues drain',
+    )!;
+    expect(stuck.ok).toBe(false);
+    expect(stuck.message).toMatch(/^queues drain: federatedworkload: a reconcile running 90 s, a key waiting 0 s .* a stuck key$/);
+    // Exactly at the bound is not yet stuck.
+    const atBound = analyzeSoak({
+      samples: run({ ages: () => ({ longestRunningS: STUCK_AGE_S, oldestWaitingS: STUCK_AGE_S }) }),
+      changes: converged,
+      mismatches: [],
+    }).find((c) => c.name === 'queues drain')!;
+    expect(atBound.ok).toBe(true);
   });
 
   it('flags a change never reflected and one reflected too late', () => {
