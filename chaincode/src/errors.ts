@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'NotFound',
   'AlreadyExists',
   'DecisionReplayed',
+  'DecisionClosed',
   'UntrustedIssuer',
   'UnknownTransaction',
   'StaleHead',

@@ -127,6 +127,14 @@ export class PlacementContract extends SovereignContract {
     const decisionKey = key(ctx, DECISION, request.decisionId);
     const existing = await getJson<RecordedDecision>(ctx, decisionKey);
     if (existing) throw new ContractError('DecisionReplayed', `decision ${request.decisionId} was recorded by transaction ${existing.txId}`);
+    // Read even when absent: on Fabric the key joins this transaction's read set, so a tombstone committed
+    // after this endorsement but before this commit makes the commit fail its MVCC check.
+    const closed = await getJson<RecordedRemoval>(ctx, key(ctx, PLACEMENT_REMOVAL_KEY, request.decisionId));
+    if (closed)
+      throw new ContractError(
+        'DecisionClosed',
+        `decision ${request.decisionId} was closed (${closed.reason}) by transaction ${closed.txId} before it was recorded: decide again under a new id`,
+      );
     const decision = await evaluate(ctx, request);
     const grants = decision.approved ? await issueGrants(ctx, request, decision) : [];
     const recorded: RecordedDecision = { ...decision, txId: ctx.stub.getTxID(), recordedBy: caller(ctx), grants };
@@ -145,25 +153,39 @@ export class PlacementContract extends SovereignContract {
    * Records that a recorded decision's placements were removed from every
    * member. Only a decision of this workload can be closed, and once: a
    * second call returns the first record, so a controller restarted between
-   * the ledger and its own status write records nothing twice.
+   * the ledger and its own status write records nothing twice. NeverApplied
+   * also closes an id the ledger has not recorded, for good (RecordPlacement
+   * refuses it after that).
    */
   async RecordRemoval(ctx: Context, removalJson: string): Promise<string> {
     const removal = parseRemovalRequest(parseArgument(removalJson, 'removal'));
     const decision = await getJson<RecordedDecision>(ctx, key(ctx, DECISION, removal.decisionId));
-    if (!decision) throw new ContractError('NotFound', `no decision ${removal.decisionId}: only a recorded placement can be removed`);
-    const { namespace, name } = decision.workload;
-    if (namespace !== removal.workload.namespace || name !== removal.workload.name) {
-      throw new ContractError(
-        'WorkloadMismatch',
-        `decision ${removal.decisionId} placed ${namespace}/${name}, not ${removal.workload.namespace}/${removal.workload.name}`,
-      );
+    if (decision) {
+      const { namespace, name } = decision.workload;
+      if (namespace !== removal.workload.namespace || name !== removal.workload.name) {
+        throw new ContractError(
+          'WorkloadMismatch',
+          `decision ${removal.decisionId} placed ${namespace}/${name}, not ${removal.workload.namespace}/${removal.workload.name}`,
+        );
+      }
+    } else if (removal.reason !== 'NeverApplied') {
+      throw new ContractError('NotFound', `no decision ${removal.decisionId}: only a recorded placement can be removed`);
     }
     const removalKey = key(ctx, PLACEMENT_REMOVAL_KEY, removal.decisionId);
     const existing = await getJson<RecordedRemoval>(ctx, removalKey);
     if (existing) return canonicalJson(existing);
-    const recorded: RecordedRemoval = { ...removal, removedAt: txTime(ctx), txId: ctx.stub.getTxID(), recordedBy: caller(ctx) };
+    // Not recorded, or not yet (its transaction may still commit): a tombstone closes the id for good. Nothing was
+    // placed, so no PlacementRemoved event tells the audit of it.
+    const recorded: RecordedRemoval = {
+      ...removal,
+      removedAt: txTime(ctx),
+      txId: ctx.stub.getTxID(),
+      recordedBy: caller(ctx),
+      ...(!decision && { unrecorded: true as const }),
+    };
     await putJson(ctx, removalKey, recorded);
-    emit(ctx, EVENTS.placementRemoved, { decisionId: recorded.decisionId, workload: recorded.workload, reason: recorded.reason, txId: recorded.txId });
+    if (decision)
+      emit(ctx, EVENTS.placementRemoved, { decisionId: recorded.decisionId, workload: recorded.workload, reason: recorded.reason, txId: recorded.txId });
     return canonicalJson(recorded);
   }
 

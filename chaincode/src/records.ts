@@ -159,6 +159,11 @@ export interface RecordedRemoval extends RemovalRequest {
   removedAt: string;
   txId: string;
   recordedBy: string;
+  /**
+   * NeverApplied for an id the ledger had not recorded (yet): a tombstone, so that a RecordPlacement of that
+   * id still on its way (endorsed before an outage, committed after) is refused, never left open.
+   */
+  unrecorded?: true;
 }
 
 export interface GrantRecord {

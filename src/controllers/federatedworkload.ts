@@ -431,6 +431,8 @@ export class FederatedWorkloadReconciler implements Reconciler {
         recorded = await this.deps.ledger.recordPlacement(request);
         this.deps.testOnlyAfterRecordPlacement?.(request.decisionId);
       } catch (error) {
+        // Closed before it was recorded (NeverApplied): refused for good, the next attempt uses a new id.
+        if (error instanceof LedgerContractError && error.code === 'DecisionClosed') return { refused: [error.message], recordedRefusal: true };
         if (!(error instanceof LedgerContractError && error.code === 'DecisionReplayed')) throw error;
         recorded = await this.deps.ledger.getDecision(request.decisionId);
       }

@@ -275,6 +275,20 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(await parties.operator.checkAccess(after.grants[0], paris().did)).toMatchObject({ allowed: true, reason: 'Allowed' });
   });
 
+  it('an id closed as never applied before it was recorded stays closed: its RecordPlacement is refused', async () => {
+    const request: PlacementRequest = {
+      decisionId: id('closed-first'),
+      workload: { namespace: 'research', name: 'late' },
+      purpose: 'inference',
+      datasets: [dataset()],
+      targets: [target(paris())],
+    };
+    const tombstone = await parties.operator.recordRemoval({ workload: request.workload, decisionId: request.decisionId, reason: 'NeverApplied' });
+    expect(tombstone).toMatchObject({ reason: 'NeverApplied', unrecorded: true });
+    await expect(parties.operator.recordPlacement(request)).rejects.toMatchObject({ code: 'DecisionClosed' });
+    await expect(parties.operator.getDecision(request.decisionId)).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
   it("lists a dataset's grants for its owner to find, revoked ones included, and no other dataset's", async () => {
     const grants = await parties.tenant.listGrants(dataset());
     expect(grants.map((g) => g.grantId)).toContain(`${id('decision-2')}.${dataset()}`);

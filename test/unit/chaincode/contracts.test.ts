@@ -472,10 +472,32 @@ describe('Placement', () => {
     expect(world.stored('PlacementRemoval')).toHaveLength(1);
   });
 
+  // The Fabric commit window: a RecordPlacement the operator saw fail (the gateway lost) may still commit after the
+  // workload moved on and its id was closed as never applied; closed for good, it is refused instead of left open.
+  it('NeverApplied closes an id the ledger never recorded with a tombstone, and RecordPlacement refuses that id after', async () => {
+    await attestedFederation();
+    const removal = { workload: { namespace: 'ml', name: 'train', uid: 'u1' }, decisionId: 'd1', reason: 'NeverApplied' };
+    const events = world.events.length;
+    const tombstone = await world.submit(OPERATOR, 'Placement:RecordRemoval', [removal]);
+    expect(tombstone).toEqual({ ...removal, removedAt: T0, txId: expect.any(String), recordedBy: `${OPERATOR.mspId}/${OPERATOR.id}`, unrecorded: true });
+    // Nothing was placed: no PlacementRemoved for the audit.
+    expect(world.events).toHaveLength(events);
+    expect(await world.submit(OPERATOR, 'Placement:RecordRemoval', [removal])).toEqual(tombstone);
+    expect(await refused(world.submit(OPERATOR, 'Placement:RecordPlacement', [request()]))).toBe(
+      `DecisionClosed: decision d1 was closed (NeverApplied) by transaction ${(tombstone as { txId: string }).txId} before it was recorded: decide again under a new id`,
+    );
+    expect(world.stored('Placement')).toEqual([]);
+    expect(world.stored('Grant')).toEqual([]);
+    // Any other reason still needs a recorded decision.
+    expect(await refused(world.submit(OPERATOR, 'Placement:RecordRemoval', [{ ...removal, decisionId: 'd2', reason: 'Superseded' }]))).toBe(
+      'NotFound: no decision d2: only a recorded placement can be removed',
+    );
+  });
+
   it('names a bad removal field and lists the removal reasons', async () => {
     const removal = { workload: { namespace: 'ml', name: 'train' }, decisionId: 'd1', reason: 'WorkloadDeleted' };
     const bad: [Record<string, unknown>, string][] = [
-      [{ reason: 'Gone' }, 'removal.reason Gone: use one of WorkloadDeleted, ScaledToZero'],
+      [{ reason: 'Gone' }, 'removal.reason Gone: use one of WorkloadDeleted, ScaledToZero, NeverApplied, Superseded'],
       [{ reason: undefined }, 'removal.reason must be a non-empty string'],
       [{ workload: undefined }, 'removal.workload must be an object'],
       [{ workload: { name: 'train' } }, 'removal.workload.namespace must be a non-empty string'],

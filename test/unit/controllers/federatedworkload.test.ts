@@ -917,3 +917,26 @@ describe('superseded decisions', () => {
     expect(removals(w).sort()).toEqual([`${first} Superseded`, `${second} WorkloadDeleted`].sort());
   });
 });
+
+describe('a decision id the ledger closed before it was recorded', () => {
+  it('is refused for good (DecisionClosed): the next attempt is decided under a new id and placed', async () => {
+    const w = world(workload({ replicas: 1, placement: { clusterAffinity: { clusterNames: ['paris'] } } }));
+    const recordPlacement = w.ledger.recordPlacement;
+    let closedId: string | undefined;
+    w.ledger.recordPlacement = async (request) => {
+      closedId = request.decisionId;
+      throw new LedgerContractError('DecisionClosed', `DecisionClosed: decision ${request.decisionId} was closed (NeverApplied) by transaction tx-0`);
+    };
+    await w.reconcile();
+    let fw = (await w.get())!;
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'False', reason: 'LedgerRefused', message: expect.stringContaining('DecisionClosed') });
+    expect(fw.status?.pendingDecision?.abandoned).toContain(closedId);
+    expect(w.members.kinds('paris')).toEqual([]);
+    w.ledger.recordPlacement = recordPlacement;
+    await w.reconcile();
+    fw = (await w.get())!;
+    expect(condition(fw, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
+    expect(fw.status?.decision?.decisionId).not.toBe(closedId);
+    expect(w.members.kinds('paris')).toEqual(['Deployment/app']);
+  });
+});
