@@ -10,8 +10,9 @@ import { freePort, ManagedProcess } from '../../../src/controlplane/process.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { slimWatch } from '../../../src/runtime/slim-watch.ts';
 import { watchCollection } from '../../../src/runtime/watch.ts';
-import { issueNodeCredential, newIdentity } from '../../../src/trust/issue.ts';
+import { newIdentity } from '../../../src/trust/issue.ts';
 import { eventually } from '../federation.ts';
+import { vouchForNode } from '../operator-fixture.ts';
 
 // Its own host: this file restarts the API server and runs two operator processes against it.
 let federation: LocalFederation;
@@ -122,31 +123,8 @@ async function metric(replica: Replica, pattern: RegExp): Promise<number> {
 const isLeader = async (r: Replica) => (await metric(r, /^cloud_empire_leader (\d+)/m)) === 1;
 const reconciles = (r: Replica) => metric(r, /^cloud_empire_reconcile_total\{controller="sovereignnode",result="success"\} (\d+)/m);
 
-async function createNode(name: string): Promise<void> {
-  const node = newIdentity({ method: 'key' });
-  await custom().createClusterCustomObject({
-    group: 'cloudempire.eu',
-    version: 'v1alpha1',
-    plural: 'sovereignnodes',
-    body: {
-      apiVersion: 'cloudempire.eu/v1alpha1',
-      kind: 'SovereignNode',
-      metadata: { name },
-      spec: {
-        memberCluster: 'nowhere',
-        nodeName: name,
-        did: node.did,
-        credential: await issueNodeCredential(issuer.key, {
-          subject: node.did,
-          memberCluster: 'nowhere',
-          nodeName: name,
-          countryCode: 'FR',
-          validForSeconds: 3600,
-        }),
-      },
-    },
-  });
-}
+// A node in no member cluster: the verdict is all these tests look at.
+const createNode = (name: string) => vouchForNode(federation.host.kubeConfig(), issuer, { cluster: 'nowhere', nodeName: name, country: 'FR', name });
 
 async function verdict(name: string): Promise<string | undefined> {
   const node = (await custom().getClusterCustomObject({ group: 'cloudempire.eu', version: 'v1alpha1', plural: 'sovereignnodes', name })) as SovereignNode;
