@@ -108,6 +108,8 @@ interface Propagation {
   unreachable: Map<string, string>;
   problems: string[];
   waiting?: string;
+  /** Clusters the workload left where objects of it are still being deleted (foreground deletion). */
+  leftovers?: string[];
 }
 
 const isUnreachable = (error: unknown) => {
@@ -193,21 +195,16 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const synced = this.synced.get(key);
     const upToDate = synced?.fingerprint === fingerprint && nowMs - synced.at < (this.deps.resyncMs ?? 60_000);
     // Scaled to zero, every member is pruned of the workload's objects (propagating an empty placement).
+    let propagated = upToDate;
     if (!fw.spec.suspend && (placements.length || empty) && !upToDate) {
+      propagated = true;
       const stop = propagateSeconds.startTimer();
       propagation = await this.propagate(fw, placements, federation, territory);
       stop();
-      if (!propagation.unreachable.size && !propagation.problems.length && !propagation.waiting) this.synced.set(key, { fingerprint, at: nowMs });
+      // Leftovers still being deleted are looked at again each round: a superseded decision closes only once they are gone.
+      if (!propagation.unreachable.size && !propagation.problems.length && !propagation.waiting && !propagation.leftovers)
+        this.synced.set(key, { fingerprint, at: nowMs });
       else this.synced.delete(key);
-    }
-    if (!fw.spec.suspend && status.supersededDecisions?.length) {
-      const blocked = new Set([...silent.keys(), ...propagation.unreachable.keys()]);
-      const closable = closableSuperseded(status.supersededDecisions, !propagation.problems.length && !propagation.waiting, blocked);
-      const { closed, unavailable } = await this.closeSuperseded(fw, closable);
-      const open = status.supersededDecisions.filter((s) => !closed.includes(s.decisionId));
-      if (open.length) status.supersededDecisions = open;
-      else delete status.supersededDecisions;
-      if (unavailable) retry = true;
     }
     const observations = await this.observe(fw, placements, new Map([...silent, ...propagation.unreachable]));
     const aggregated = aggregateStatus(fw.metadata.generation ?? 0, kind, observations);
@@ -230,6 +227,19 @@ export class FederatedWorkloadReconciler implements Reconciler {
       const progressing = conditions.find((c) => c.type === 'Progressing')!;
       Object.assign(progressing, { status: 'True', reason: 'RemovingStale', message: propagation.waiting });
       if (ready.status === 'True') Object.assign(ready, { status: 'False', reason: 'RemovingStale', message: propagation.waiting });
+    }
+    if (!fw.spec.suspend && status.supersededDecisions?.length) {
+      // Closed only once the members run nothing of them: every cluster they used answered and was pruned this
+      // round (or is up to date), nothing of the workload is still being deleted there, and the current decision
+      // is rolled out everywhere (Ready), so no pod of an old ReplicaSet still runs on the old pool or country.
+      const blocked = new Set([...silent.keys(), ...propagation.unreachable.keys(), ...(propagation.leftovers ?? [])]);
+      const settled = propagated && ready.status === 'True' && !propagation.problems.length && !propagation.waiting;
+      const { closed, unavailable, refused } = await this.closeSuperseded(fw, closableSuperseded(status.supersededDecisions, settled, blocked));
+      const open = status.supersededDecisions.filter((s) => !closed.includes(s.decisionId));
+      if (open.length) status.supersededDecisions = open;
+      else delete status.supersededDecisions;
+      if (unavailable) retry = true;
+      if (refused.length) await this.eventOnChange(fw, 'Warning', 'SupersededNotClosed', `the ledger refused to close ${refused.join('; ')}`);
     }
     status = withConditions(
       fw,
@@ -467,19 +477,29 @@ export class FederatedWorkloadReconciler implements Reconciler {
    * Closes replaced decisions whose objects the members no longer run (Superseded: their data-access grants
    * end). Returns the ids closed; stops at the first the ledger cannot take now (the rest are tried again).
    */
-  private async closeSuperseded(fw: FederatedWorkload, superseded: readonly SupersededDecision[]): Promise<{ closed: string[]; unavailable?: string }> {
+  private async closeSuperseded(
+    fw: FederatedWorkload,
+    superseded: readonly SupersededDecision[],
+  ): Promise<{ closed: string[]; unavailable?: string; refused: string[] }> {
     const closed: string[] = [];
+    const refused: string[] = [];
     for (const { decisionId } of superseded) {
       try {
         await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId, reason: 'Superseded' });
       } catch (error) {
-        if (error instanceof LedgerUnavailableError) return { closed, unavailable: error.message };
+        if (error instanceof LedgerUnavailableError) return { closed, unavailable: error.message, refused };
+        // One the ledger will not close (an edited status naming another workload's decision, say) must not hold up
+        // the rest, nor the status write: it stays listed and is told in an Event; its grants end with their TTL.
+        if (error instanceof LedgerContractError && error.code !== 'NotFound') {
+          refused.push(`${decisionId}: ${error.message}`);
+          continue;
+        }
+        if (!(error instanceof LedgerContractError)) throw error;
         // Never recorded (NotFound): nothing stays open.
-        if (!(error instanceof LedgerContractError && error.code === 'NotFound')) throw error;
       }
       closed.push(decisionId);
     }
-    return { closed };
+    return { closed, refused };
   }
 
   private pool(federation: FederationObjects, placement: ClusterPlacement): PoolTarget | undefined {
@@ -593,7 +613,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
     const waiting = notYetPlaced.size
       ? `waiting for the Job's old copy to be removed (${[...stale, ...notYetPlaced].filter((c, i, all) => all.indexOf(c) === i).join(', ')}) before it runs in ${[...notYetPlaced].join(', ')}`
       : undefined;
-    return { unreachable, problems, ...(waiting && { waiting }) };
+    return { unreachable, problems, ...(waiting && { waiting }), ...(stale.length && { leftovers: stale }) };
   }
 
   private async observe(
@@ -648,8 +668,11 @@ export class FederatedWorkloadReconciler implements Reconciler {
       try {
         // A decision recorded but never acknowledged (the operator stopped in between) is closed too: nothing else names it.
         await this.closeNeverApplied(fw, unacknowledgedDecisions(fw));
-        const { unavailable } = await this.closeSuperseded(fw, fw.status?.supersededDecisions ?? []);
+        // Every member is clean by now. One the ledger refuses to close is left to its grants' TTL (and an Event)
+        // rather than holding the finalizer for good.
+        const { unavailable, refused } = await this.closeSuperseded(fw, fw.status?.supersededDecisions ?? []);
         if (unavailable) throw new LedgerUnavailableError(unavailable);
+        if (refused.length) await this.deps.events.emit(fw, 'Warning', 'SupersededNotClosed', `the ledger refused to close ${refused.join('; ')}`);
         if (running) await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId: running, reason: 'WorkloadDeleted' });
       } catch (error) {
         if (!(error instanceof LedgerUnavailableError)) throw error;

@@ -851,20 +851,49 @@ describe('superseded decisions', () => {
     await w.workloads.update({ ...fw, spec: { ...fw.spec, placement: { clusterAffinity: { clusterNames: [cluster] } } } });
   };
   const removals = (w: ReturnType<typeof world>) => w.ledger.removals.map((r) => `${r.decisionId} ${r.reason}`);
+  // The member's Deployment controller reports the rollout of the current generation done.
+  const rolledOut = (w: ReturnType<typeof world>, cluster: string, generation = 1) =>
+    w.members.converge(cluster, { observedGeneration: generation, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1 });
 
-  it('closes the replaced decision (Superseded) once the member it ran in no longer has the workload', async () => {
+  it('closes the replaced decision (Superseded) once the member it ran in no longer has the workload and the new one is rolled out', async () => {
     const w = world(onlyIn('paris'));
     await w.reconcile();
     const first = (await w.get())!.status!.decision!.decisionId!;
     await moveTo(w, 'madrid');
     await w.reconcile();
-    const moved = (await w.get())!;
+    let moved = (await w.get())!;
     expect(moved.status?.decision?.placements.map((p) => p.cluster)).toEqual(['madrid']);
     expect(w.members.kinds('paris')).toEqual([]);
+    // Pruned, but madrid's pods are not ready yet: the old decision's grants may still be in use during the move.
+    expect(w.ledger.removals).toEqual([]);
+    expect(moved.status?.supersededDecisions).toEqual([{ decisionId: first, clusters: ['paris'] }]);
+    rolledOut(w, 'madrid');
+    await w.reconcile();
+    moved = (await w.get())!;
     expect(removals(w)).toEqual([`${first} Superseded`]);
     expect(moved.status?.supersededDecisions).toBeUndefined();
     // Level-based: looking again closes nothing more, and never the running decision.
     await w.reconcile();
+    expect(removals(w)).toEqual([`${first} Superseded`]);
+  });
+
+  it('keeps it open while the old member still deletes the workload (foreground deletion), closes it once gone', async () => {
+    const w = world(onlyIn('paris'));
+    await w.reconcile();
+    const first = (await w.get())!.status!.decision!.decisionId!;
+    w.members.slowDeletes = true;
+    await moveTo(w, 'madrid');
+    await w.reconcile();
+    expect(w.members.kinds('paris')).toEqual(['Deployment/app']);
+    // madrid is rolled out, but paris's garbage collector still holds the old Deployment (one more round).
+    for (const object of w.members.objects.get('paris')!.values()) object.deleting = false;
+    rolledOut(w, 'madrid');
+    await w.reconcile();
+    expect(condition(await w.get(), 'Ready')).toMatchObject({ status: 'True' });
+    expect(removals(w)).toEqual([]);
+    await w.reconcile();
+    await w.reconcile();
+    expect(w.members.kinds('paris')).toEqual([]);
     expect(removals(w)).toEqual([`${first} Superseded`]);
   });
 
@@ -879,8 +908,11 @@ describe('superseded decisions', () => {
     await w.reconcile();
     const first = (await w.get())!.status!.decision!;
     const home = first.placements[0].cluster;
+    const away = home === 'paris' ? 'madrid' : 'paris';
     w.members.down.add(home);
     w.taint(home, true);
+    await w.reconcile();
+    rolledOut(w, away);
     await w.reconcile();
     let moved = (await w.get())!;
     expect(condition(moved, 'Scheduled')).toMatchObject({ reason: 'FailedOver' });
@@ -904,6 +936,8 @@ describe('superseded decisions', () => {
       throw new LedgerUnavailableError('the ledger did not answer');
     };
     await moveTo(w, 'madrid');
+    await w.reconcile();
+    rolledOut(w, 'madrid');
     const result = await w.reconcile();
     const moved = (await w.get())!;
     expect(result).toMatchObject({ requeueAfterMs: 5_000 });
@@ -915,6 +949,31 @@ describe('superseded decisions', () => {
     await w.reconcile();
     expect(await w.get()).toBeUndefined();
     expect(removals(w).sort()).toEqual([`${first} Superseded`, `${second} WorkloadDeleted`].sort());
+  });
+
+  it('one the ledger refuses to close holds up neither the status nor the deletion: it is told in an Event', async () => {
+    const w = world(onlyIn('paris'));
+    await w.reconcile();
+    const fw = (await w.get())!;
+    // A status edited to name a decision of another workload.
+    await w.workloads.updateStatus({ ...fw, status: { ...fw.status, supersededDecisions: [{ decisionId: 'other.x.1', clusters: ['warsaw'] }] } });
+    w.ledger.records.set('other.x.1', { ...[...w.ledger.records.values()][0], decisionId: 'other.x.1' });
+    const recordRemoval = w.ledger.recordRemoval;
+    w.ledger.recordRemoval = async (removal) => {
+      if (removal.decisionId === 'other.x.1')
+        throw new LedgerContractError('WorkloadMismatch', 'WorkloadMismatch: decision other.x.1 placed other/x, not team/app');
+      return recordRemoval(removal);
+    };
+    rolledOut(w, 'paris');
+    await w.reconcile();
+    const after = (await w.get())!;
+    expect(condition(after, 'Ready')).toMatchObject({ status: 'True' });
+    expect(after.status?.supersededDecisions).toEqual([{ decisionId: 'other.x.1', clusters: ['warsaw'] }]);
+    expect(w.events.events).toContain('Warning SupersededNotClosed');
+    await w.workloads.delete(KEY);
+    await w.reconcile();
+    expect(await w.get()).toBeUndefined();
+    expect(removals(w)).toEqual([`${fw.status!.decision!.decisionId} WorkloadDeleted`]);
   });
 });
 
