@@ -83,6 +83,16 @@ export function parseRemovalRequest(raw: unknown): RemovalRequest {
   };
 }
 
+/**
+ * Whether `id` has the form the operator gives a workload's decision ids: `<namespace>.<name>.<20 hex digits>`,
+ * cut at 253 characters (namespaces hold no dot, so no other namespace's ids share the prefix).
+ */
+export function idOfWorkload(id: string, workload: { namespace: string; name: string }): boolean {
+  const prefix = `${workload.namespace}.${workload.name}.`;
+  if (prefix.length + 20 <= 253) return id.startsWith(prefix) && /^[0-9a-f]{20}$/.test(id.slice(prefix.length));
+  return id.length === 253 && id.startsWith(prefix.slice(0, 253)) && /^[0-9a-f]*$/.test(id.slice(prefix.length));
+}
+
 /** Reads every attestation and policy the request touches, then evaluates it as a pure function. */
 async function evaluate(ctx: Context, request: PlacementRequest): Promise<PlacementDecision> {
   const attestations = new Map<string, StoredAttestation | undefined>();
@@ -170,6 +180,13 @@ export class PlacementContract extends SovereignContract {
       }
     } else if (removal.reason !== 'NeverApplied') {
       throw new ContractError('NotFound', `no decision ${removal.decisionId}: only a recorded placement can be removed`);
+    } else if (!idOfWorkload(removal.decisionId, removal.workload)) {
+      // A tombstone bars the id for good: only ids of the named workload's own form may be barred, so closing a
+      // "pending" id copied from another namespace's workload cannot refuse that workload's next decisions.
+      throw new ContractError(
+        'WorkloadMismatch',
+        `no decision ${removal.decisionId}, and it is not an id of ${removal.workload.namespace}/${removal.workload.name} (<namespace>.<name>.<20 hex digits>): it cannot be closed as never applied`,
+      );
     }
     const removalKey = key(ctx, PLACEMENT_REMOVAL_KEY, removal.decisionId);
     const existing = await getJson<RecordedRemoval>(ctx, removalKey);

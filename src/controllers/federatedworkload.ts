@@ -468,6 +468,11 @@ export class FederatedWorkloadReconciler implements Reconciler {
       try {
         await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId, reason: 'NeverApplied' });
       } catch (error) {
+        // WorkloadMismatch: the status names an id that is not this workload's (edited by hand); nothing of ours to close.
+        if (error instanceof LedgerContractError && error.code === 'WorkloadMismatch') {
+          await this.deps.events.emit(fw, 'Warning', 'PendingNotClosed', `the ledger refused to close ${decisionId}: ${error.message}`);
+          continue;
+        }
         if (!(error instanceof LedgerContractError && error.code === 'NotFound')) throw error;
       }
     }

@@ -277,8 +277,9 @@ export function contractSuite(setup: () => LedgerParties): void {
 
   it('an id closed as never applied before it was recorded stays closed: its RecordPlacement is refused', async () => {
     const request: PlacementRequest = {
-      decisionId: id('closed-first'),
-      workload: { namespace: 'research', name: 'late' },
+      // The operator's id form (<namespace>.<name>.<20 hex>): only such an id of the named workload can be barred.
+      decisionId: `research.late-${run}.${'0123456789abcdef0123'}`,
+      workload: { namespace: 'research', name: `late-${run}` },
       purpose: 'inference',
       datasets: [dataset()],
       targets: [target(paris())],
@@ -287,6 +288,14 @@ export function contractSuite(setup: () => LedgerParties): void {
     expect(tombstone).toMatchObject({ reason: 'NeverApplied', unrecorded: true });
     await expect(parties.operator.recordPlacement(request)).rejects.toMatchObject({ code: 'DecisionClosed' });
     await expect(parties.operator.getDecision(request.decisionId)).rejects.toMatchObject({ code: 'NotFound' });
+    // Another workload's id is refused, naming the form.
+    await expect(
+      parties.operator.recordRemoval({
+        workload: { namespace: 'mallory', name: 'x' },
+        decisionId: `research.late-${run}.${'f'.repeat(20)}`,
+        reason: 'NeverApplied',
+      }),
+    ).rejects.toMatchObject({ code: 'WorkloadMismatch' });
   });
 
   it("lists a dataset's grants for its owner to find, revoked ones included, and no other dataset's", async () => {

@@ -476,15 +476,37 @@ describe('Placement', () => {
   // workload moved on and its id was closed as never applied; closed for good, it is refused instead of left open.
   it('NeverApplied closes an id the ledger never recorded with a tombstone, and RecordPlacement refuses that id after', async () => {
     await attestedFederation();
-    const removal = { workload: { namespace: 'ml', name: 'train', uid: 'u1' }, decisionId: 'd1', reason: 'NeverApplied' };
+    const removal = { workload: { namespace: 'ml', name: 'train', uid: 'u1' }, decisionId: 'ml.train.0123456789abcdef0123', reason: 'NeverApplied' };
+    // Another workload's id, or one not of the operator's form, cannot be barred.
+    for (const [decisionId, workload] of [
+      ['ml.train.0123456789abcdef0123', { namespace: 'other', name: 'train' }],
+      ['ml.train.0123456789abcdef0123', { namespace: 'ml', name: 'tra' }],
+      ['ml.train.0123456789abcdef012', { namespace: 'ml', name: 'train' }],
+      ['ml.train.0123456789abcdef0123x', { namespace: 'ml', name: 'train' }],
+      ['ml.train.0123456789ABCDEF0123', { namespace: 'ml', name: 'train' }],
+      ['d1', { namespace: 'ml', name: 'train' }],
+    ] as const)
+      expect(await refused(world.submit(OPERATOR, 'Placement:RecordRemoval', [{ ...removal, decisionId, workload }]))).toMatch(
+        new RegExp(
+          `^WorkloadMismatch: no decision ${decisionId}, and it is not an id of ${workload.namespace}/${workload.name} \\(<namespace>\\.<name>\\.<20 hex digits>\\)`,
+        ),
+      );
+    expect(world.stored('PlacementRemoval')).toEqual([]);
     const events = world.events.length;
     const tombstone = await world.submit(OPERATOR, 'Placement:RecordRemoval', [removal]);
     expect(tombstone).toEqual({ ...removal, removedAt: T0, txId: expect.any(String), recordedBy: `${OPERATOR.mspId}/${OPERATOR.id}`, unrecorded: true });
     // Nothing was placed: no PlacementRemoved for the audit.
     expect(world.events).toHaveLength(events);
     expect(await world.submit(OPERATOR, 'Placement:RecordRemoval', [removal])).toEqual(tombstone);
-    expect(await refused(world.submit(OPERATOR, 'Placement:RecordPlacement', [request()]))).toBe(
-      `DecisionClosed: decision d1 was closed (NeverApplied) by transaction ${(tombstone as { txId: string }).txId} before it was recorded: decide again under a new id`,
+    // A long name: the id is cut at 253 characters, its digest with it.
+    const long = { namespace: 'ml', name: 'n'.repeat(240) };
+    const cut = `ml.${long.name}.0123456789abcdef0123`.slice(0, 253);
+    expect(await world.submit(OPERATOR, 'Placement:RecordRemoval', [{ ...removal, workload: long, decisionId: cut }])).toMatchObject({ unrecorded: true });
+    expect(await refused(world.submit(OPERATOR, 'Placement:RecordRemoval', [{ ...removal, workload: long, decisionId: cut.slice(0, 252) }]))).toMatch(
+      /^WorkloadMismatch: /,
+    );
+    expect(await refused(world.submit(OPERATOR, 'Placement:RecordPlacement', [request({ decisionId: removal.decisionId })]))).toBe(
+      `DecisionClosed: decision ${removal.decisionId} was closed (NeverApplied) by transaction ${(tombstone as { txId: string }).txId} before it was recorded: decide again under a new id`,
     );
     expect(world.stored('Placement')).toEqual([]);
     expect(world.stored('Grant')).toEqual([]);
