@@ -292,6 +292,18 @@ export class FederatedWorkloadReconciler implements Reconciler {
     if (!needsNewDecision(fw, decision)) {
       placementDecisions.inc({ result: 'Kept', plugin: 'none' });
       if (fresh) delete status.failover;
+      // A pending id left by an operator stopped after RecordPlacement, for a share the workload no longer takes
+      // (the recorded one is kept): nothing will acknowledge it, so it is closed now, not at the next decision.
+      const unacknowledged = unacknowledgedDecisions(fw);
+      if (unacknowledged.length) {
+        try {
+          await this.closeNeverApplied(fw, unacknowledged);
+          delete status.pendingDecision;
+        } catch (error) {
+          if (!(error instanceof LedgerUnavailableError)) throw error;
+          return { workload: fw, status, retry: true };
+        }
+      }
       // A standing placement keeps the condition that says how it came about (Placed, FailedOver).
       const scheduled = fw.status?.conditions?.find((c) => c.type === 'Scheduled');
       if (scheduled?.status === 'True')

@@ -81,10 +81,13 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     try {
+      // The renewal counts from before the round: the renewTime written is taken before the read, and a standby
+      // counts the lease from that time; counted from the answer, the fence would allow writes a round trip too long.
+      const started = Date.now();
       const acquired = await this.tryAcquireOrRenew();
       const now = Date.now();
       if (acquired) {
-        this.lastRenew = now;
+        this.lastRenew = started;
         // Starting the controllers takes a while (trust config, ledger, informer syncs): the
         // rounds go on meanwhile, so the lease is renewed and never lapses under a starting leader.
         if (!this.leading) this.startLeading();

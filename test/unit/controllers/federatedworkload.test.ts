@@ -999,3 +999,24 @@ describe('a decision id the ledger closed before it was recorded', () => {
     expect(w.members.kinds('paris')).toEqual(['Deployment/app']);
   });
 });
+
+// Attack review: an operator stopped after RecordPlacement of a new share, after which the workload's share went back to
+// the recorded one (a failed-over member returned, a scale undone): the scheduler keeps the recorded share, and the
+// pending decision was left open on the ledger until the next decision or the deletion.
+describe('a pending decision the kept share no longer needs', () => {
+  it('is closed as never applied and cleared, the recorded decision untouched', async () => {
+    const w = world(workload({ replicas: 1, placement: { clusterAffinity: { clusterNames: ['paris'] } } }));
+    await w.reconcile();
+    const fw = (await w.get())!;
+    const running = fw.status!.decision!.decisionId!;
+    const orphan = 'team.app.0123456789abcdef0123';
+    w.ledger.records.set(orphan, { ...w.ledger.records.get(running)!, decisionId: orphan, txId: 'tx-orphan' });
+    await w.workloads.updateStatus({ ...fw, status: { ...fw.status, pendingDecision: { decisionId: orphan } } });
+    await w.reconcile();
+    const after = (await w.get())!;
+    expect(w.ledger.removals.map((r) => `${r.decisionId} ${r.reason}`)).toEqual([`${orphan} NeverApplied`]);
+    expect(after.status?.pendingDecision).toBeUndefined();
+    expect(after.status?.decision?.decisionId).toBe(running);
+    expect(condition(after, 'Scheduled')).toMatchObject({ status: 'True' });
+  });
+});
