@@ -44,13 +44,15 @@ const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
  * is told for its own clusters.
  */
 export class PlacementHistory {
-  private readonly lastClusters = new Map<string, string[]>();
+  /** Per workload, its decisions not yet removed, in ledger order: the last one is where it runs now. */
+  private readonly open = new Map<string, { decisionId?: string; clusters: string[] }[]>();
   private readonly decisionClusters = new Map<string, string[]>();
 
   /** The previous clusters of `workload`, then records `clusters` as its current ones (and, with `decisionId`, that decision's). */
   next(workload: string, clusters: string[], decisionId?: string): string[] | undefined {
-    const previous = this.lastClusters.get(workload);
-    if (clusters.length) this.lastClusters.set(workload, clusters);
+    const list = this.open.get(workload) ?? [];
+    const previous = list.at(-1)?.clusters;
+    if (clusters.length) this.open.set(workload, [...list, { ...(decisionId && { decisionId }), clusters }]);
     if (decisionId && clusters.length) this.decisionClusters.set(decisionId, [...new Set([...(this.decisionClusters.get(decisionId) ?? []), ...clusters])]);
     return previous;
   }
@@ -60,15 +62,25 @@ export class PlacementHistory {
     return this.decisionClusters.get(decisionId);
   }
 
-  /** The clusters `workload`'s last approved decision named. */
+  /** The clusters `workload`'s last approved decision still open named. */
   clustersOf(workload: string): string[] {
-    return this.lastClusters.get(workload) ?? [];
+    return this.open.get(workload)?.at(-1)?.clusters ?? [];
   }
 
-  removed(workload: string, cluster: string): void {
-    const left = (this.lastClusters.get(workload) ?? []).filter((c) => c !== cluster);
-    if (left.length) this.lastClusters.set(workload, left);
-    else this.lastClusters.delete(workload);
+  /**
+   * A removal of `decisionId` (or, without one, of the current decision) in `cluster`. A superseded decision closed
+   * after its successor leaves the successor current: a later move is still told as one from where it runs.
+   */
+  removed(workload: string, cluster: string, decisionId?: string): void {
+    const list = this.open.get(workload) ?? [];
+    let index = decisionId === undefined ? list.length - 1 : list.findLastIndex((d) => d.decisionId === decisionId);
+    // Placements told without their decision id: the removal is of the current one.
+    if (index < 0 && list.length && list.at(-1)!.decisionId === undefined) index = list.length - 1;
+    if (index < 0) return;
+    const left = list[index].clusters.filter((c) => c !== cluster);
+    const next = left.length ? list.with(index, { ...list[index], clusters: left }) : list.toSpliced(index, 1);
+    if (next.length) this.open.set(workload, next);
+    else this.open.delete(workload);
   }
 }
 
@@ -218,7 +230,7 @@ export function removal(tx: CommittedTransaction, recordedAt: number, history: P
   const ofDecision = payload.decisionId ? history.clustersOfDecision(payload.decisionId) : undefined;
   const clusters = payload.cluster ? [payload.cluster] : [...(ofDecision ?? history.clustersOf(key))];
   return clusters.map((cluster) => {
-    history.removed(key, cluster);
+    history.removed(key, cluster, payload.decisionId);
     return {
       kind: 'placements' as const,
       txId: tx.txId,

@@ -41,4 +41,22 @@ describe('audit rows of a recorded removal', () => {
     expect(history.clustersOf('tenant.agent')).toEqual(['madrid']);
     expect(removal(removalTx({ decisionId: 'd1' }), 1, history)).toEqual([]);
   });
+
+  // Attack review: Superseded removals now follow every move; the removed decision's clusters were dropped from the
+  // workload's current ones, so the next move was told as a new placement (no previous cluster).
+  it('a superseded decision closed after its successor leaves the successor current', () => {
+    const history = new PlacementHistory();
+    history.next('tenant.agent', ['paris'], 'd1');
+    expect(history.next('tenant.agent', ['paris'], 'd2')).toEqual(['paris']);
+    expect(removal(removalTx({ decisionId: 'd1', workload, reason: 'Superseded' }), 1, history).map((r) => `${r.decisionId} ${r.cluster}`)).toEqual([
+      'd1 paris',
+    ]);
+    expect(history.clustersOf('tenant.agent')).toEqual(['paris']);
+    // The move after it still knows where it came from.
+    expect(history.next('tenant.agent', ['madrid'], 'd3')).toEqual(['paris']);
+    // Deleted: the running decision's removal ends it.
+    removal(removalTx({ decisionId: 'd2', workload, reason: 'Superseded' }), 2, history);
+    removal(removalTx({ decisionId: 'd3', workload, reason: 'WorkloadDeleted' }), 3, history);
+    expect(history.clustersOf('tenant.agent')).toEqual([]);
+  });
 });
