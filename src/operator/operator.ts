@@ -27,6 +27,7 @@ import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
 import { embeddedLedgerIntegrity } from './ledger-integrity.ts';
 import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
+import { fencedLedger } from '../ledger/fenced-ledger.ts';
 import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher, type Fetcher } from '../trust/fetcher.ts';
@@ -171,13 +172,14 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const memberClusters = informers.forKind<MemberCluster>(MemberClusterKind);
   const gpuPools = informers.forKind<GpuPool>(GpuPoolKind);
   const verifier = new TrustVerifier(trust, { fetcher: options.fetcher ?? httpsFetcher({ ca: options.caPem, log }) });
-  // Every write a controller makes, to the host or a member, passes the leader fence (src/runtime/write-fence.ts).
+  // Every write a controller makes, to the host, a member or the ledger, passes the leader fence (src/runtime/write-fence.ts).
   const fence = options.writeFence;
   const hostKind = <T extends KubernetesObject>(kind: KindDefinition): KindClient<T> =>
     fence ? fencedKindClient(kindClient<T>(host, kind), fence) : kindClient<T>(host, kind);
   const memberNodes = fence ? fencedMemberNodes(members, fence) : members;
+  const controllerLedger = fence ? fencedLedger(ledger, fence) : ledger;
   const controllers: Runnable[] = [
-    sovereignNodeController({ informer: sovereignNodes, nodes: hostKind(SovereignNodeKind), memberNodes, verifier, ledger, log }),
+    sovereignNodeController({ informer: sovereignNodes, nodes: hostKind(SovereignNodeKind), memberNodes, verifier, ledger: controllerLedger, log }),
     memberClusterController({
       informer: memberClusters,
       memberClusters: hostKind(MemberClusterKind),
@@ -194,7 +196,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       memberClusters,
       sovereignNodes,
       gpuPools,
-      ledger,
+      ledger: controllerLedger,
       members: fence ? fencedMemberWorkloads(new MemberApiWorkloads(members), fence) : new MemberApiWorkloads(members),
       host: new HostApiDependencies(host),
       events: fence ? fencedWorkloadEvents(new HostWorkloadEvents(host), fence) : new HostWorkloadEvents(host),

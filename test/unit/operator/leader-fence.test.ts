@@ -3,6 +3,8 @@ import { FederatedWorkloadKind } from '../../../src/api/schema/federatedworkload
 import { fencedMemberNodes, type MemberNodes } from '../../../src/cluster/member-clients.ts';
 import { fencedMemberWorkloads, fencedWorkloadEvents, type MemberWorkloads } from '../../../src/controllers/federatedworkload-members.ts';
 import type { KindClient } from '../../../src/runtime/kind-client.ts';
+import { fencedLedger } from '../../../src/ledger/fenced-ledger.ts';
+import type { AttestationRecord, Ledger, PlacementRequest, RemovalRequest } from '../../../src/ledger/ledger.ts';
 import { FencedWriteError, fencedKindClient } from '../../../src/runtime/write-fence.ts';
 import { leaseLapse } from '../../../src/operator/leader.ts';
 
@@ -91,5 +93,42 @@ describe('fenced host writes, member Node writes and Events', () => {
     await client.list();
     await member.readNode('paris', 'n1');
     expect(calls).toEqual(['get team/a', 'list', 'readNode paris/n1']);
+  });
+});
+
+// Attack review: on Fabric nothing else stops a woken ex-leader's RecordRemoval from closing a decision the new leader
+// keeps running (ending its grants); the embedded ledger has its block log's length check.
+describe('fenced ledger writes', () => {
+  it('refuses attestations, placements and removals once the lease lapsed; evaluations, reads and probes stay open', async () => {
+    const calls: string[] = [];
+    const inner = {
+      kind: 'fabric' as const,
+      recordAttestation: async () => (calls.push('recordAttestation'), { txId: 't' }),
+      authorizePlacement: async () => (calls.push('authorizePlacement'), {}),
+      recordPlacement: async () => (calls.push('recordPlacement'), {}),
+      getPolicy: async () => (calls.push('getPolicy'), {}),
+      getDecision: async () => (calls.push('getDecision'), {}),
+      recordRemoval: async () => (calls.push('recordRemoval'), {}),
+      probe: async () => void calls.push('probe'),
+      close: async () => void calls.push('close'),
+    } as unknown as Ledger;
+    let lapse: string | undefined;
+    const ledger = fencedLedger(inner, () => lapse);
+    expect(ledger.kind).toBe('fabric');
+    const request = {} as PlacementRequest;
+    await ledger.recordPlacement(request);
+    await ledger.recordRemoval({} as RemovalRequest);
+    expect(calls).toEqual(['recordPlacement', 'recordRemoval']);
+    calls.length = 0;
+    lapse = 'this replica is not the leader';
+    await expect(ledger.recordAttestation({} as AttestationRecord)).rejects.toThrow('ledger writes refused: this replica is not the leader');
+    await expect(ledger.recordPlacement(request)).rejects.toBeInstanceOf(FencedWriteError);
+    await expect(ledger.recordRemoval({} as RemovalRequest)).rejects.toBeInstanceOf(FencedWriteError);
+    await ledger.authorizePlacement(request);
+    await ledger.getPolicy('d');
+    await ledger.getDecision('x');
+    await ledger.probe();
+    await ledger.close();
+    expect(calls).toEqual(['authorizePlacement', 'getPolicy', 'getDecision', 'probe', 'close']);
   });
 });
