@@ -112,7 +112,7 @@ describe('fenced ledger writes', () => {
       probe: async () => void calls.push('probe'),
       close: async () => void calls.push('close'),
     } as unknown as Ledger;
-    let lapse: string | undefined;
+    let lapse: string | undefined = undefined;
     const ledger = fencedLedger(inner, () => lapse);
     expect(ledger.kind).toBe('fabric');
     const request = {} as PlacementRequest;
