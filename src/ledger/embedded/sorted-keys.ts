@@ -5,7 +5,7 @@
  * O(n·(√n-ish)) instead of the O(n²) of one sorted array with splice.
  * Order is JavaScript string order (UTF-16 code units).
  */
-const MAX_CHUNK = 512;
+export const MAX_CHUNK = 512;
 
 export class SortedKeys {
   private chunks: string[][] = [];
@@ -13,6 +13,16 @@ export class SortedKeys {
 
   get size(): number {
     return this.count;
+  }
+
+  /** The longest chunk: the most entries one insert or delete moves. */
+  get longestChunk(): number {
+    return this.chunks.reduce((max, c) => Math.max(max, c.length), 0);
+  }
+
+  /** How many chunks hold the keys. */
+  get chunkCount(): number {
+    return this.chunks.length;
   }
 
   /** Adds `key`; false when it was already there. */
