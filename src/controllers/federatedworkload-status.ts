@@ -131,12 +131,12 @@ export function supersede(workload: FederatedWorkload, id: string): SupersededDe
 }
 
 /**
- * The superseded decisions that can be closed now: the members they placed pods on hold only the current
- * decision (`pruned`: the last propagation removed everything else and no member it touched is silent).
+ * The superseded decisions that can be closed now: once the current decision has `settled` (propagated, rolled
+ * out, nothing waiting), those none of whose clusters is `blocked` (silent, unreachable, still deleting).
  */
-export function closableSuperseded(list: readonly SupersededDecision[], pruned: boolean, silent: ReadonlySet<string>): SupersededDecision[] {
-  if (!pruned) return [];
-  return list.filter((s) => !s.clusters.some((c) => silent.has(c)));
+export function closableSuperseded(list: readonly SupersededDecision[], settled: boolean, blocked: ReadonlySet<string>): SupersededDecision[] {
+  if (!settled) return [];
+  return list.filter((s) => !s.clusters.some((c) => blocked.has(c)));
 }
 
 export function placementRequest(workload: FederatedWorkload, decision: Decision, id: string): PlacementRequest {

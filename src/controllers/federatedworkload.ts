@@ -505,14 +505,14 @@ export class FederatedWorkloadReconciler implements Reconciler {
         await this.deps.ledger.recordRemoval({ workload: removalWorkload(fw), decisionId, reason: 'Superseded' });
       } catch (error) {
         if (error instanceof LedgerUnavailableError) return { closed, unavailable: error.message, refused };
+        if (!(error instanceof LedgerContractError)) throw error;
         // One the ledger will not close (an edited status naming another workload's decision, say) must not hold up
         // the rest, nor the status write: it stays listed and is told in an Event; its grants end with their TTL.
-        if (error instanceof LedgerContractError && error.code !== 'NotFound') {
+        // Never recorded (NotFound): nothing stays open.
+        if (error.code !== 'NotFound') {
           refused.push(`${decisionId}: ${error.message}`);
           continue;
         }
-        if (!(error instanceof LedgerContractError)) throw error;
-        // Never recorded (NotFound): nothing stays open.
       }
       closed.push(decisionId);
     }
