@@ -33,7 +33,7 @@ import {
   type WorkloadKind,
 } from '../cluster/propagation/index.ts';
 import { LedgerContractError, LedgerUnavailableError, type Ledger, type RecordedDecision } from '../ledger/ledger.ts';
-import { describeError, httpStatus } from '../runtime/api-errors.ts';
+import { describeError, isTransient } from '../runtime/api-errors.ts';
 import { Controller } from '../runtime/controller.ts';
 import { ensureFinalizer, removeFinalizer } from '../runtime/finalizers.ts';
 import { keysWhere, type SharedInformer } from '../runtime/informer.ts';
@@ -112,10 +112,7 @@ interface Propagation {
   leftovers?: string[];
 }
 
-const isUnreachable = (error: unknown) => {
-  const status = httpStatus(error);
-  return status === undefined || status >= 500 || status === 429;
-};
+const isUnreachable = isTransient;
 
 const removalWorkload = (fw: FederatedWorkload) => ({
   namespace: fw.metadata.namespace!,

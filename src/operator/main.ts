@@ -43,7 +43,9 @@ const stop = async () => {
 };
 
 // Every replica serves the catalog (read-only); the key is shared through a Secret.
-const operatorKey = await loadOrCreateOperatorKey(host, flags.namespace);
+const operatorKey = await loadOrCreateOperatorKey(host, flags.namespace, {
+  onRetry: (reason, waitMs) => logger.warn('operator identity not ready; retrying', { component: 'operator', reason, waitMs }),
+});
 const http = await startHttp({
   host: flags.httpHost,
   port: flags.httpPort,

@@ -7,6 +7,12 @@ export function httpStatus(error: unknown): number | undefined {
 export const isConflict = (error: unknown) => httpStatus(error) === 409;
 export const isNotFound = (error: unknown) => httpStatus(error) === 404;
 
+/** No answer (connection refused, reset, timed out), a server error or throttling: the same call may work later. */
+export function isTransient(error: unknown): boolean {
+  const code = httpStatus(error);
+  return code === undefined || code >= 500 || code === 429;
+}
+
 /** A one-line description of an API error: client-node's message embeds whole response bodies and headers. */
 export function describeError(error: unknown): string {
   const code = httpStatus(error);
