@@ -28,4 +28,71 @@ describe('trust marks on member Nodes', () => {
     expect(revoked.spec!.taints!.map((t) => t.key)).toEqual(['example.com/dedicated', 'trust.cloudempire.eu/unverified', 'trust.cloudempire.eu/revoked']);
     expect(applyTrustMarks(revoked, nodeTrustMarks({ verified: false, reason: 'REVOKED' }))).toBeUndefined();
   });
+
+  it('label a verified node without the facts its credential lacks', () => {
+    expect(nodeTrustMarks({ verified: true, reason: 'VERIFIED' }).labels).toEqual({ 'trust.cloudempire.eu/verified': 'true' });
+    expect(nodeTrustMarks({ verified: true, reason: 'VERIFIED', countryCode: 'PL' }).labels).toEqual({
+      'trust.cloudempire.eu/verified': 'true',
+      'trust.cloudempire.eu/country': 'PL',
+    });
+    expect(nodeTrustMarks({ verified: true, reason: 'VERIFIED', jurisdiction: 'EU' }).labels).toEqual({
+      'trust.cloudempire.eu/verified': 'true',
+      'trust.cloudempire.eu/jurisdiction': 'EU',
+    });
+  });
+
+  it('mark a bare Node (no labels, no taints) and leave it alone once marked', () => {
+    const marked = applyTrustMarks({ metadata: { name: 'bare' } }, nodeTrustMarks(undefined))!;
+    expect(marked.metadata).toEqual({ name: 'bare', labels: { 'trust.cloudempire.eu/verified': 'false' } });
+    expect(marked.spec!.taints).toEqual([{ key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' }]);
+    expect(applyTrustMarks(marked, nodeTrustMarks(undefined))).toBeUndefined();
+    const verified = applyTrustMarks({}, nodeTrustMarks({ verified: true, reason: 'VERIFIED' }))!;
+    expect(verified.metadata!.labels).toEqual({ 'trust.cloudempire.eu/verified': 'true' });
+    expect(verified.spec!.taints).toBeUndefined(); // no owned taint to take off: the Node's taints are left as they were
+  });
+
+  it('rewrite an owned taint whose effect or value someone changed, and keep the others’ taints in place', () => {
+    const marks = nodeTrustMarks({ verified: false, reason: 'EXPIRED' });
+    const labels = { 'trust.cloudempire.eu/verified': 'false' };
+    const theirs = { key: 'example.com/gpu', effect: 'NoSchedule' };
+    for (const tampered of [
+      [
+        { key: 'trust.cloudempire.eu/unverified', effect: 'PreferNoSchedule' },
+        { key: 'trust.cloudempire.eu/revoked', effect: 'NoExecute' },
+      ],
+      [
+        { key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule', value: 'x' },
+        { key: 'trust.cloudempire.eu/revoked', effect: 'NoExecute' },
+      ],
+      [{ key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' }],
+      [
+        { key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' },
+        { key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' },
+      ],
+    ]) {
+      const fixed = applyTrustMarks({ metadata: { labels }, spec: { taints: [theirs, ...tampered] } }, marks);
+      expect(fixed?.spec?.taints).toEqual([theirs, ...marks.taints]);
+    }
+    // The same marks in another order, and an empty value written out, are the same marks: nothing to write.
+    const same = [
+      { key: 'trust.cloudempire.eu/revoked', effect: 'NoExecute', value: '' },
+      theirs,
+      { key: 'trust.cloudempire.eu/unverified', effect: 'NoSchedule' },
+    ];
+    expect(applyTrustMarks({ metadata: { labels }, spec: { taints: same } }, marks)).toBeUndefined();
+  });
+
+  it('rewrite a tampered or missing owned label, and keep the taints untouched when only a label changes', () => {
+    const marks = nodeTrustMarks({ verified: true, reason: 'VERIFIED', countryCode: 'FR' });
+    const taints = [{ key: 'example.com/gpu', effect: 'NoSchedule' }];
+    const tampered = applyTrustMarks(
+      {
+        metadata: { labels: { 'trust.cloudempire.eu/verified': 'true', 'trust.cloudempire.eu/country': 'DE', 'trust.cloudempire.eu/jurisdiction': 'EU' } },
+        spec: { taints },
+      },
+      marks,
+    )!;
+    expect(tampered.metadata!.labels).toEqual({ 'trust.cloudempire.eu/verified': 'true', 'trust.cloudempire.eu/country': 'FR' });
+    expect(tampered.spec!.taints).toBe(taints);
+  });
 });

@@ -3,6 +3,7 @@ import { LedgerOutbox } from '../../../src/ledger/outbox.ts';
 import { CrashFileSystem } from '../../ledger/crash-fs.ts';
 import { embeddedParties } from '../../ledger/embedded-parties.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
+import { DATASET_DETAILS, datasetPolicy } from '../../ledger/sample-policy.ts';
 
 // Each test crashes an in-memory file system that keeps only what was synced
 // (file data after fsync, names after their directory's fsync), so removing
@@ -23,16 +24,8 @@ const attestation = (nodeName: string, verified = true) => ({
   credentialDigest: 'b'.repeat(64),
   observedAt: '2026-11-24T10:00:00Z',
 });
-const policy = {
-  datasetId: 'scans',
-  allowedJurisdictions: ['EU'],
-  allowedCountries: [],
-  allowedProviders: [],
-  allowedPurposes: ['inference'],
-  verifiedNodesOnly: true,
-  grantTtlSeconds: 600,
-};
-const details = { location: 's3://tenant/scans', keyReference: 'kms://tenant/k1' };
+const policy = datasetPolicy();
+const details = DATASET_DETAILS;
 
 const openOn = (fs: CrashFileSystem) => EmbeddedLedger.open('/data/ledger', ledgerOptions('/data/head/head.json', signer, fs));
 

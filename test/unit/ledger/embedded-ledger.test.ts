@@ -7,6 +7,7 @@ import { verifyLedger } from '../../../src/ledger/embedded/verify.ts';
 import type { WorldState } from '../../../src/ledger/embedded/world-state.ts';
 import { embeddedParties } from '../../ledger/embedded-parties.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
+import { DATASET_DETAILS, datasetPolicy } from '../../ledger/sample-policy.ts';
 
 let root: string;
 let dir: string;
@@ -37,16 +38,8 @@ const attestation = (nodeName: string, verified = true) => ({
 });
 const ISSUER = 'did:web:issuer.example.eu';
 const ANCHORS = [{ did: ISSUER, name: 'Example issuer', countries: ['FR'] }];
-const policy = {
-  datasetId: 'scans',
-  allowedJurisdictions: ['EU'],
-  allowedCountries: [],
-  allowedProviders: [],
-  allowedPurposes: ['inference'],
-  verifiedNodesOnly: true,
-  grantTtlSeconds: 600,
-};
-const details = { location: 's3://tenant/scans', keyReference: 'kms://tenant/k1' };
+const policy = datasetPolicy();
+const details = DATASET_DETAILS;
 
 async function populate(): Promise<void> {
   const ledger = await open();

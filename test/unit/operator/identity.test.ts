@@ -2,7 +2,8 @@
 // start must ride out an API server that answers but is busy (5xx, 429) and a
 // create refused with 409 before the winner is readable, and stop at once, with
 // the cause and the fix, on what retrying cannot change.
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { localKubeConfig } from '../../helpers/local-kubeconfig.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateOperatorKey, OPERATOR_IDENTITY_SECRET } from '../../../src/operator/identity.ts';
@@ -25,14 +26,7 @@ class SecretServer {
   async start(): Promise<KubeConfig> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'h', server: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'h', token: 'host-token-SECRET' }],
-      contexts: [{ name: 'h', cluster: 'h', user: 'h' }],
-      currentContext: 'h',
-    });
-    return kc;
+    return localKubeConfig(this.server, 'host-token-SECRET');
   }
 
   stop(): Promise<void> {
@@ -119,13 +113,7 @@ describe('loadOrCreateOperatorKey', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const unreachable = new KubeConfig();
-    unreachable.loadFromOptions({
-      clusters: [{ name: 'h', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'h', token: 't' }],
-      contexts: [{ name: 'h', cluster: 'h', user: 'h' }],
-      currentContext: 'h',
-    });
+    const unreachable = localKubeConfig(port);
     await expect(loadOrCreateOperatorKey(unreachable, 'cloud-empire', { onRetry: () => fail('retried with nothing answering') })).rejects.toThrow(
       'fetch failed',
     );
