@@ -2,8 +2,8 @@
 // passes and one byte more is refused (declared or streamed), only 3xx answers with a Location are followed, the
 // deadline covers resolving, connecting, every hop and the body, and each failure has its code and a message
 // without addresses. A real HTTPS server on 127.0.0.1 plays the host.
-import { createServer, type Server, type ServerResponse } from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { FetchError, httpsFetcher, type HttpsFetcherOptions } from '../../../src/trust/fetcher.ts';
