@@ -112,8 +112,6 @@ interface Propagation {
   leftovers?: string[];
 }
 
-const isUnreachable = isTransient;
-
 const removalWorkload = (fw: FederatedWorkload) => ({
   namespace: fw.metadata.namespace!,
   name: fw.metadata.name!,
@@ -619,7 +617,7 @@ export class FederatedWorkloadReconciler implements Reconciler {
           await this.deps.members.prune(cluster, key, []).catch(() => undefined);
           notYetPlaced.add(cluster);
         } else if (error instanceof OwnershipConflictError) problems.push(`${cluster}: ${error.message}`);
-        else if (isUnreachable(error)) unreachable.set(cluster, describeError(error));
+        else if (isTransient(error)) unreachable.set(cluster, describeError(error));
         else problems.push(`${cluster}: the member refused the objects: ${describeError(error)}`);
       }
     }

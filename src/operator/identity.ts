@@ -36,10 +36,11 @@ export async function loadOrCreateOperatorKey(host: KubeConfig, namespace: strin
     try {
       return await readOrCreate(core, namespace, where);
     } catch (error) {
-      if (error instanceof BrokenSecret) throw error;
-      if (httpStatus(error) === undefined && !(error instanceof Retry)) throw error; // no answer: the caller reports it as it is
-      if (!(error instanceof Retry) && !isTransient(error)) throw new Error(`could not read or create ${where}: ${describeError(error)}`);
-      last = error instanceof Retry ? error.message : describeError(error);
+      if (error instanceof Retry) last = error.message;
+      else if (httpStatus(error) !== undefined && isTransient(error)) last = describeError(error);
+      // No answer at all (the caller reports it as it is), or a Secret without a usable key: retrying changes nothing.
+      else if (httpStatus(error) === undefined || error instanceof BrokenSecret) throw error;
+      else throw new Error(`could not read or create ${where}: ${describeError(error)}`);
     }
     if (Date.now() + wait > deadline) throw new Error(`could not read or create ${where} before the deadline: ${last}`);
     options.onRetry?.(last, wait);
@@ -54,15 +55,15 @@ class Retry extends Error {}
 class BrokenSecret extends Error {}
 
 async function readOrCreate(core: CoreV1Api, namespace: string, where: string): Promise<KeyFile> {
-  let data: string | undefined;
-  try {
-    const secret = await core.readNamespacedSecret({ name: OPERATOR_IDENTITY_SECRET, namespace });
-    data = secret.data?.['key.jwk'];
+  const secret = await core.readNamespacedSecret({ name: OPERATOR_IDENTITY_SECRET, namespace }).catch((error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  });
+  if (secret) {
+    const data = secret.data?.['key.jwk'];
     if (!data) throw new BrokenSecret(`${where} has no key.jwk: restore it, or delete the Secret to have a new identity made`);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+    return parseKey(data, where);
   }
-  if (data !== undefined) return parseKey(data, where);
   const identity = newIdentity({ method: 'key' });
   try {
     await core.createNamespacedSecret({
