@@ -86,7 +86,8 @@ const stop = async () => {
 try {
   const host = federation.host.kubeConfig();
   // One embedded ledger, two organizations: the operator records, the hospital owns its dataset's policy.
-  const store = await EmbeddedLedger.open(join(federation.dir, 'ledger'), await embeddedLedgerIntegrity(host, OPERATOR_NAMESPACE));
+  const operatorKey = await loadOrCreateOperatorKey(host, OPERATOR_NAMESPACE);
+  const store = await EmbeddedLedger.open(join(federation.dir, 'ledger'), embeddedLedgerIntegrity(host, OPERATOR_NAMESPACE, operatorKey));
   await new SovereigntyLedger(store.connect(EMBEDDED_TRUST_ADMIN_IDENTITY)).syncTrustAnchors(anchorsOf(await loadTrustConfig(host, OPERATOR_NAMESPACE)));
   await new SovereigntyLedger(store.connect(DATA_OWNER)).publishPolicy({
     datasetId: 'clinical-notes-fr',
@@ -167,7 +168,7 @@ try {
   console.log(`\nThe host API server:   export KUBECONFIG=${hostKubeconfig}`);
   for (const member of federation.members.values()) console.log(`member ${member.name.padEnd(8)}      KUBECONFIG=${member.access.kubeconfigPath}`);
   const ledgerDir = join(federation.dir, 'ledger');
-  const operatorDid = didOfKey(await loadOrCreateOperatorKey(host, OPERATOR_NAMESPACE));
+  const operatorDid = didOfKey(operatorKey);
   const head = await new ConfigMapHeadCheckpoint(host, OPERATOR_NAMESPACE).read();
   const check = verifyLedger(ledgerDir, { operator: verifyingKeyOfDid(operatorDid), expectHead: head });
   console.log(

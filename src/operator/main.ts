@@ -31,6 +31,7 @@ const start = async () => {
     fabricConnectionDir: flags.fabricConnection,
     log: logger,
     memberSecretNamespaces: flags.memberSecretNamespaces,
+    operatorKey,
     writeFence: () => elector?.leadershipLapse(),
     testOnlyAfterRecordPlacement: crashAfterRecordPlacement,
   });

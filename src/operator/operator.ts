@@ -25,12 +25,14 @@ import { memberClusterController } from '../controllers/membercluster.ts';
 import { sovereignNodeController } from '../controllers/sovereignnode.ts';
 import { readFabricConnection } from '../ledger/fabric/connection-files.ts';
 import { openEmbeddedLedger, openFabricLedger } from '../ledger/open.ts';
+import { loadOrCreateOperatorKey } from './identity.ts';
 import { embeddedLedgerIntegrity } from './ledger-integrity.ts';
 import { LedgerOutbox, OutboxLedger } from '../ledger/outbox.ts';
 import { fencedLedger } from '../ledger/fenced-ledger.ts';
 import { anchorsOf, type Ledger, type SovereigntyLedger } from '../ledger/ledger.ts';
 import { parseTrustConfig, TRUST_ANCHORS_KEY, type TrustConfig } from '../trust/anchors.ts';
 import { httpsFetcher, type Fetcher } from '../trust/fetcher.ts';
+import type { KeyFile } from '../trust/issue.ts';
 import { TrustVerifier } from '../trust/verifier.ts';
 import type { Runnable } from '../runtime/controller.ts';
 import { Informers, type SharedInformer } from '../runtime/informer.ts';
@@ -50,6 +52,8 @@ export interface OperatorOptions {
   log: Logger;
   /** A ledger already open (the demo and tests share one embedded ledger with a data owner); otherwise one is opened from the options above. */
   ledger?: Ledger;
+  /** The operator's did:key (src/operator/identity.ts), read once at start: it signs the embedded ledger's blocks. Read from the host when not given. */
+  operatorKey?: KeyFile;
   /** Namespaces besides `namespace` that member kubeconfig Secrets may be read from. */
   memberSecretNamespaces?: string[];
   /** Why this replica may not write now, to the host or into members (it no longer holds the leader lease), or undefined. */
@@ -163,7 +167,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ? options.ledger
     : remote
       ? remote.ledger
-      : await openEmbeddedLedger(options.ledgerDir, { trustAnchors: anchorsOf(trust), ...(await embeddedLedgerIntegrity(host, options.namespace)) });
+      : await openEmbeddedLedger(options.ledgerDir, {
+          trustAnchors: anchorsOf(trust),
+          ...embeddedLedgerIntegrity(host, options.namespace, options.operatorKey ?? (await loadOrCreateOperatorKey(host, options.namespace))),
+        });
   const members = new MemberClients(host, { secretNamespaces: [options.namespace, ...(options.memberSecretNamespaces ?? [])] });
   const watches = new MemberWatches(members, log);
   // One watch per kind, whichever controllers read it: SovereignNodes feed all three.

@@ -63,6 +63,19 @@ describe('WorldState', () => {
     expect(stored.buffer.byteLength).toBe(pooled.byteLength);
     expect(Buffer.isBuffer(stored)).toBe(true);
     expect(Buffer.from(stored).toString()).toBe('{"decision":"small"}');
+    // The front of a larger buffer (offset 0) pins all of it just the same, and so does its tail.
+    const slab = Buffer.alloc(4096, 7);
+    state.apply(
+      [
+        { key: 'head', value: slab.subarray(0, 16) },
+        { key: 'tail', value: slab.subarray(4080) },
+      ],
+      2,
+    );
+    for (const k of ['head', 'tail']) {
+      expect(state.get(k)!.value.buffer.byteLength).toBe(16);
+      expect([...state.get(k)!.value]).toEqual(Array(16).fill(7));
+    }
     // A value that already owns its memory is kept as it is, not copied again.
     const own = new Uint8Array([1, 2, 3]);
     state.apply([{ key: 'own', value: own }], 2);
