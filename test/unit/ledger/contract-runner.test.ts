@@ -77,9 +77,9 @@ class Other extends Contract {
   }
 }
 
-const runner = new ContractRunner([Shop, Other]);
+// Made per call: which methods are transactions is decided when a runner is made, and each test should see that happen.
 const run = (fn: string, args: string[] = []) =>
-  runner.run(
+  new ContractRunner([Shop, Other]).run(
     fn,
     new EmbeddedStub(
       { txId: 'tx1', channel: 'sovereignty', fn, args, creator: CALLER, timestamp: new Date(), transient: new Map() },

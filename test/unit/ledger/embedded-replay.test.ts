@@ -9,7 +9,7 @@ import { blocksPath, privateDirOf } from '../../../src/ledger/embedded/files.ts'
 import type { Block } from '../../../src/ledger/embedded/block-log.ts';
 import { LedgerContractError } from '../../../src/ledger/gateway.ts';
 import { EMBEDDED_OPERATOR_IDENTITY } from '../../../src/ledger/open.ts';
-import { embeddedParties } from '../../ledger/embedded-parties.ts';
+import { embeddedParties, TRUST_ADMIN } from '../../ledger/embedded-parties.ts';
 import { ledgerOptions, operatorKey } from '../../ledger/ledger-keys.ts';
 import { DATASET_DETAILS, datasetPolicy } from '../../ledger/sample-policy.ts';
 import { nodeFileSystem, type FileSystem } from '../../../src/util/file-system.ts';
@@ -116,6 +116,8 @@ it('signs each block over "cloud-empire-block:" and its hash, which anyone holdi
   await embeddedParties(ledger).trustAdmin.putTrustAnchor(anchor(1));
   await ledger.close();
   const [block] = blocksOnDisk();
+  // The block names who submitted, as a Fabric transaction's creator would.
+  expect(block!.txs[0]!.creator).toEqual({ mspId: TRUST_ADMIN.mspId, id: TRUST_ADMIN.id });
   expect(signedBytes(block!.hash).toString('utf8')).toBe(`cloud-empire-block:${block!.hash}`);
   expect(signer.verify(Buffer.from(`cloud-empire-block:${block!.hash}`, 'utf8'), block!.signature)).toBe(true);
   expect(signer.verify(Buffer.from(block!.hash, 'utf8'), block!.signature)).toBe(false);
