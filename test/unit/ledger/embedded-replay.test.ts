@@ -1,5 +1,6 @@
 // What a restarted operator rebuilds from the blocks alone, and the embedded ledger's edges: deletes replayed,
 // transaction times that never go back, refusals with their names, stray files left alone, one signature format.
+import type { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,11 +124,8 @@ it('signs each block over "cloud-empire-block:" and its hash, which anyone holdi
   expect(signer.verify(Buffer.from(block!.hash, 'utf8'), block!.signature)).toBe(false);
 });
 
-it('serves any number of event subscribers without a listener-leak warning', async () => {
+it('serves any number of event subscribers, with no listener limit to warn past', async () => {
   const ledger = await open();
-  const warnings: Error[] = [];
-  const onWarning = (warning: Error) => warnings.push(warning);
-  process.on('warning', onWarning);
   const abort = new AbortController();
   try {
     const gateway = ledger.connect(EMBEDDED_OPERATOR_IDENTITY);
@@ -136,13 +134,15 @@ it('serves any number of event subscribers without a listener-leak warning', asy
       return undefined;
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
+    // Read from the emitter itself: Node's MaxListenersExceededWarning goes to the real process, which a listener inside
+    // jest's sandbox does not see, so watching for the warning could never fail.
+    const emitter = (ledger as unknown as { emitter: EventEmitter }).emitter;
+    expect(emitter.listenerCount('event')).toBe(15);
+    expect(emitter.getMaxListeners()).toBe(0);
     await embeddedParties(ledger).tenant.publishPolicy(datasetPolicy(), DATASET_DETAILS);
     expect(await Promise.all(subscribers)).toEqual(Array.from({ length: 15 }, () => 'DatasetPolicyPublished'));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   } finally {
     abort.abort();
-    process.off('warning', onWarning);
     await ledger.close();
   }
 });
